@@ -1,0 +1,69 @@
+// `tskernel kernel -f CONNECTION_FILE`: composes transport, codec, engine and server, and runs until shutdown.
+import { parseArgs } from "node:util";
+import { ConnectionError, readConnectionFile } from "../protocol/connection.js";
+import { WireCodec, WireError } from "../protocol/wire.js";
+import { ZmqTransport } from "../transport/zmq.js";
+import { KernelServer } from "../server/kernel-server.js";
+import { kernelInfoContent } from "../server/kernel-info.js";
+import { stderrLogger } from "../server/log.js";
+import { killDescendants } from "../server/children.js";
+import { WorkerEngine } from "../engine/worker-engine.js";
+
+/** The process must be gone within a second of a shutdown request, whatever user code left running. */
+const EXIT_DEADLINE_MS = 800;
+
+export async function kernelCommand(argv: string[]): Promise<number> {
+  let file: string | undefined;
+  try {
+    const { values } = parseArgs({ args: argv, options: { "connection-file": { type: "string", short: "f" } } });
+    file = values["connection-file"];
+  } catch (e) {
+    process.stderr.write(`tskernel kernel: ${(e as Error).message}\nUsage: tskernel kernel -f CONNECTION_FILE\n`);
+    return 2;
+  }
+  if (!file) {
+    process.stderr.write("tskernel kernel: missing -f CONNECTION_FILE (Jupyter passes it through the kernelspec's {connection_file})\n");
+    return 2;
+  }
+  const log = stderrLogger();
+  let info;
+  let codec;
+  try {
+    info = readConnectionFile(file);
+    codec = new WireCodec(info.key, info.signature_scheme);
+  } catch (e) {
+    if (e instanceof ConnectionError || e instanceof WireError) {
+      process.stderr.write(`tskernel kernel: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  if (!codec.signing) log.warn("the connection file has an empty key: messages are not signed (unsigned mode)");
+
+  const transport = new ZmqTransport(info);
+  const engine = new WorkerEngine(log);
+  const exit = async () => {
+    setTimeout(() => process.exit(0), EXIT_DEADLINE_MS).unref();
+    killDescendants();
+    await Promise.allSettled([transport.close(), engine.close()]);
+    process.exit(0);
+  };
+  const server = new KernelServer({
+    transport,
+    codec,
+    engine,
+    kernelInfo: kernelInfoContent(),
+    log,
+    onShutdown: () => void exit(),
+  });
+  try {
+    await server.start();
+  } catch (e) {
+    process.stderr.write(`tskernel kernel: cannot bind the sockets of ${file}: ${(e as Error).message}\n`);
+    await engine.close();
+    return 1;
+  }
+  process.on("SIGINT", () => engine.interrupt());
+  process.on("SIGTERM", () => void exit());
+  return -1;
+}

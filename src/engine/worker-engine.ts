@@ -1,0 +1,196 @@
+// The Engine the server talks to, on the main thread: it runs the engine worker, relays requests and
+// outputs, interrupts it, and replaces it if it dies, so the kernel itself never goes down.
+import { Worker } from "node:worker_threads";
+import inspector from "node:inspector";
+import type {
+  CompleteResult,
+  Engine,
+  ExecuteInput,
+  ExecuteOutcome,
+  InspectResult,
+  IsCompleteResult,
+  OutputSink,
+} from "./engine.js";
+import { CONTROL, type FromWorker, type OutputEvent, type ToWorker } from "./worker-protocol.js";
+import type { Logger } from "../server/log.js";
+
+const WORKER_URL = new URL("./worker/entry.js", import.meta.url);
+/** How long an interrupted cell may take to stop before the session is restarted instead. */
+const INTERRUPT_GRACE_MS = 2000;
+const KEPT_SINKS = 5000;
+
+interface Pending {
+  resolve(value: unknown): void;
+  /** The value to answer with if the worker dies before replying. */
+  lost(reason: string): unknown;
+}
+
+function lostOutcome(reason: string): ExecuteOutcome {
+  return { status: "error", payload: [], userExpressions: {}, ename: "SessionRestarted", evalue: reason, traceback: [`SessionRestarted: ${reason}`] };
+}
+
+export class WorkerEngine implements Engine {
+  private worker!: Worker;
+  private readonly control = new Int32Array(new SharedArrayBuffer(4 * CONTROL.SIZE));
+  private readonly pending = new Map<number, Pending>();
+  /** Sinks of recent cells, kept after they finish: their timers may still print. */
+  private readonly sinks = new Map<number, OutputSink>();
+  private runningCell: number | undefined;
+  private nextId = 1;
+  private readonly inspector = new inspector.Session();
+  private inspectorSession: string | undefined;
+  private interrupting: NodeJS.Timeout | undefined;
+  private closing = false;
+  private restartReason: string | undefined;
+
+  constructor(private readonly log: Logger) {
+    this.inspector.connect();
+    this.inspector.on("NodeWorker.attachedToWorker", (m: { params: { sessionId: string } }) => {
+      this.inspectorSession = m.params.sessionId;
+    });
+    this.inspector.post("NodeWorker.enable", { waitForDebuggerOnStart: false });
+    this.spawn();
+  }
+
+  private spawn(): void {
+    this.inspectorSession = undefined;
+    Atomics.store(this.control, CONTROL.REGION, CONTROL.IDLE);
+    const worker = new Worker(WORKER_URL, { workerData: { control: this.control.buffer } });
+    this.worker = worker;
+    worker.on("message", (m: FromWorker) => this.receive(m));
+    worker.on("error", (e: Error & { code?: string }) => {
+      this.restartReason ??=
+        e.code === "ERR_WORKER_OUT_OF_MEMORY"
+          ? "the session ran out of memory and was restarted; its variables are lost"
+          : `the session crashed (${e.message}) and was restarted; its variables are lost`;
+    });
+    worker.on("exit", (code) => {
+      if (this.worker !== worker || this.closing) return;
+      this.replace(this.restartReason ?? `the session ended (process.exit(${code}) was called) and a new one was started; its variables are lost`);
+    });
+  }
+
+  /** Answers everything in flight with `reason` and starts a fresh worker. */
+  private replace(reason: string): void {
+    this.log.warn(reason);
+    this.restartReason = undefined;
+    this.stopInterrupting();
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    this.runningCell = undefined;
+    const old = this.worker;
+    this.spawn();
+    void old.terminate();
+    for (const p of pending) p.resolve(p.lost(reason));
+  }
+
+  private receive(m: FromWorker): void {
+    switch (m.type) {
+      case "output":
+        this.deliver(m.cell, m.event);
+        break;
+      case "reply": {
+        const p = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        if (m.id === this.runningCell) {
+          this.runningCell = undefined;
+          this.stopInterrupting();
+        }
+        p?.resolve(m.value);
+        break;
+      }
+      case "log":
+        this.log.info(m.text);
+        break;
+      case "ready":
+        break;
+    }
+  }
+
+  private deliver(cell: number, event: OutputEvent): void {
+    const sink = this.sinks.get(cell);
+    if (!sink) return;
+    switch (event.kind) {
+      case "stream":
+        return sink.stream(event.name, event.text);
+      case "display":
+        return sink.displayData(event.data, event.metadata, event.displayId, event.update);
+      case "clear":
+        return sink.clearOutput(event.wait);
+      case "result":
+        return sink.executeResult(event.data, event.metadata);
+    }
+  }
+
+  private request<T>(make: (id: number) => ToWorker, lost: (reason: string) => T): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, lost });
+      this.worker.postMessage(make(id));
+    });
+  }
+
+  execute(input: ExecuteInput, sink: OutputSink): Promise<ExecuteOutcome> {
+    const id = this.nextId;
+    this.sinks.set(id, sink);
+    if (this.sinks.size > KEPT_SINKS) this.sinks.delete(this.sinks.keys().next().value as number);
+    this.runningCell = id;
+    return this.request((i) => ({ type: "execute", id: i, input }), lostOutcome);
+  }
+
+  complete(code: string, cursor: number): Promise<CompleteResult> {
+    return this.request((id) => ({ type: "complete", id, code, cursor }), () => ({
+      matches: [], cursorStart: cursor, cursorEnd: cursor, metadata: {},
+    }));
+  }
+
+  inspect(code: string, cursor: number, detail: number): Promise<InspectResult> {
+    return this.request((id) => ({ type: "inspect", id, code, cursor, detail }), () => ({ found: false, data: {}, metadata: {} }));
+  }
+
+  isComplete(code: string): Promise<IsCompleteResult> {
+    return this.request((id) => ({ type: "isComplete", id, code }), () => ({ status: "unknown" as const }));
+  }
+
+  /**
+   * Stops the running cell. Its synchronous part is terminated through the inspector, but only while
+   * the worker is inside the region where that is safe (claimed atomically); an awaiting cell is
+   * cancelled by message. Code busy elsewhere (a timer's endless loop) cannot be stopped in place:
+   * after a grace period the session is restarted.
+   */
+  interrupt(): void {
+    if (this.runningCell === undefined || this.interrupting) return;
+    this.worker.postMessage({ type: "interrupt" } satisfies ToWorker);
+    const started = Date.now();
+    const attempt = () => {
+      if (this.runningCell === undefined) return this.stopInterrupting();
+      if (Atomics.compareExchange(this.control, CONTROL.REGION, CONTROL.SAFE, CONTROL.TERMINATING) === CONTROL.SAFE) {
+        this.terminateWorkerScript();
+      } else if (Date.now() - started > INTERRUPT_GRACE_MS) {
+        return this.replace("the cell could not be interrupted in place (it was busy outside its own top-level code), so the session was restarted; its variables are lost");
+      }
+      this.interrupting = setTimeout(attempt, 5);
+    };
+    attempt();
+  }
+
+  private stopInterrupting(): void {
+    if (this.interrupting) clearTimeout(this.interrupting);
+    this.interrupting = undefined;
+  }
+
+  private terminateWorkerScript(): void {
+    if (!this.inspectorSession) return;
+    this.inspector.post("NodeWorker.sendMessageToWorker", {
+      sessionId: this.inspectorSession,
+      message: JSON.stringify({ id: 1, method: "Runtime.terminateExecution" }),
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.stopInterrupting();
+    await this.worker.terminate();
+    this.inspector.disconnect();
+  }
+}

@@ -1,0 +1,35 @@
+// Messages between the main thread (sockets) and the engine worker (compiler and user code).
+import type { ErrorInfo, ExecuteInput, ExecuteOutcome, MimeBundle } from "./engine.js";
+
+export type ToWorker =
+  | { type: "execute"; id: number; input: ExecuteInput }
+  | { type: "complete"; id: number; code: string; cursor: number }
+  | { type: "inspect"; id: number; code: string; cursor: number; detail: number }
+  | { type: "isComplete"; id: number; code: string }
+  /** Sent after every interrupt attempt: ends the running cell, whether it was terminated or awaiting. */
+  | { type: "interrupt" };
+
+export type OutputEvent =
+  | { kind: "stream"; name: "stdout" | "stderr"; text: string }
+  | { kind: "display"; data: MimeBundle; metadata: Record<string, unknown>; displayId?: string; update: boolean }
+  | { kind: "clear"; wait: boolean }
+  | { kind: "result"; data: MimeBundle; metadata: Record<string, unknown> };
+
+export type FromWorker =
+  | { type: "ready" }
+  | { type: "output"; cell: number; event: OutputEvent }
+  | { type: "reply"; id: number; value: unknown }
+  | { type: "log"; text: string };
+
+export type { ErrorInfo, ExecuteOutcome };
+
+/** Layout of the shared control block (Int32Array). */
+export const CONTROL = {
+  /** Slot: where the worker is; main claims SAFE → TERMINATING before asking the inspector to terminate. */
+  REGION: 0,
+  IDLE: 0,
+  /** Running a cell's synchronous part, entered from our own message handler: terminating is safe. */
+  SAFE: 1,
+  TERMINATING: 2,
+  SIZE: 1,
+} as const;

@@ -1,0 +1,85 @@
+// The engine worker: the thread where cells are compiled and user code runs, so that the main thread
+// stays free to answer heartbeats, control requests and interrupts.
+import { parentPort, workerData } from "node:worker_threads";
+import type { ExecuteOutcome } from "../engine.js";
+import { CONTROL, type FromWorker, type ToWorker } from "../worker-protocol.js";
+import { OutputRouter } from "./output.js";
+import { Session } from "./session.js";
+import { CellRegistry, runtimeError } from "./traceback.js";
+import { CellRunner, CellState, Interrupted } from "./runner.js";
+import { complete, inspectAt, isComplete } from "./introspect.js";
+import { installDisplay } from "./display.js";
+import { sessionRequire } from "./imports.js";
+
+if (!parentPort) throw new Error("the engine must run in a worker thread");
+const port = parentPort;
+const control = new Int32Array((workerData as { control: SharedArrayBuffer }).control);
+const post = (m: FromWorker) => port.postMessage(m);
+
+const router = new OutputRouter((cell, event) => post({ type: "output", cell, event }));
+router.install();
+installDisplay(router);
+Object.assign(globalThis, { require: sessionRequire() });
+
+const session = new Session();
+const cells = new CellRegistry();
+const runner = new CellRunner(session, router, cells, control);
+let current: CellState | undefined;
+
+function finish(state: CellState, outcome: ExecuteOutcome): void {
+  if (state.phase === "done") return;
+  state.phase = "done";
+  router.flush();
+  post({ type: "reply", id: state.id, value: outcome });
+  if (current === state) current = undefined;
+}
+
+function failed(error: unknown): ExecuteOutcome {
+  return { status: "error", payload: [], userExpressions: {}, ...runtimeError(error, cells) };
+}
+
+/** An error from a callback that outlived its cell goes to that cell's stderr; the session goes on. */
+function reportStray(kind: string, error: unknown): void {
+  const info = runtimeError(error, cells);
+  router.write("stderr", `${kind}: ${info.traceback.join("\n")}\n`);
+}
+process.on("uncaughtException", (e) => reportStray("Uncaught exception in a callback", e));
+process.on("unhandledRejection", (e) => reportStray("Unhandled promise rejection", e));
+
+port.on("message", (m: ToWorker) => {
+  switch (m.type) {
+    case "execute": {
+      const state = new CellState(m.id);
+      current = state;
+      router.cellStarted(m.id);
+      runner.execute(m.id, m.input, state).then(
+        (outcome) => finish(state, outcome),
+        (e: unknown) => finish(state, failed(e)),
+      );
+      break;
+    }
+    case "interrupt": {
+      Atomics.store(control, CONTROL.REGION, CONTROL.IDLE);
+      // A terminated synchronous part leaves its async context behind: reset it.
+      router.cellContext.enterWith(0);
+      const state = current;
+      if (!state) break;
+      // Still "sync" while we handle a message means the synchronous part was terminated.
+      if (state.phase === "sync") finish(state, failed(new Interrupted()));
+      else state.cancel(new Interrupted());
+      break;
+    }
+    case "complete":
+      post({ type: "reply", id: m.id, value: complete(m.code, m.cursor, session) });
+      break;
+    case "inspect":
+      post({ type: "reply", id: m.id, value: inspectAt(m.code, m.cursor, m.detail, session) });
+      break;
+    case "isComplete":
+      post({ type: "reply", id: m.id, value: isComplete(m.code) });
+      break;
+  }
+});
+
+post({ type: "ready" });
+setImmediate(() => runner.warmUp());

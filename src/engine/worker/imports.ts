@@ -1,0 +1,25 @@
+// Loading a module for a cell's `import`: Node builtins, packages and files resolved from the
+// notebook's directory (the kernel's working directory), as Node resolves them from a file there.
+import { createRequire, isBuiltin } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+export function sessionRequire(): NodeJS.Require {
+  return createRequire(join(process.cwd(), "[notebook]"));
+}
+
+export async function importFromSession(specifier: string): Promise<unknown> {
+  if (isBuiltin(specifier)) return import(specifier);
+  const require = sessionRequire();
+  let resolved: string;
+  try {
+    resolved = require.resolve(specifier);
+  } catch {
+    throw new Error(
+      `Cannot find module "${specifier}": looked in node_modules from ${process.cwd()} upward and relative to it. ` +
+        `Install it with npm in the notebook's directory, or check the path.`,
+    );
+  }
+  if (resolved.endsWith(".json")) return { default: require(resolved) };
+  return import(pathToFileURL(resolved).href);
+}

@@ -1,0 +1,110 @@
+// Errors as a notebook user reads them: positions in the cell's TypeScript (`Cell In[3], line 2`),
+// a few lines of the cell around the failure, and no frames from the kernel itself.
+import { SourceMap } from "node:module";
+import { fileURLToPath } from "node:url";
+import { dirname } from "node:path";
+import type { ErrorInfo } from "../engine.js";
+import type { CellDiagnostic } from "../compile/cell-compiler.js";
+
+export const CELL_FILE_PREFIX = "tskernel:cell/";
+const ENGINE_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
+
+interface CellRecord {
+  label: string;
+  source: string;
+  map: SourceMap | undefined;
+  mapText: string;
+}
+
+/** Source and source map of recent cells, so a frame in any of them can be shown in TypeScript terms. */
+export class CellRegistry {
+  private readonly cells = new Map<number, CellRecord>();
+  constructor(private readonly capacity = 2000) {}
+
+  add(token: number, label: string, source: string, mapText: string): void {
+    this.cells.set(token, { label, source, map: undefined, mapText });
+    if (this.cells.size > this.capacity) this.cells.delete(this.cells.keys().next().value as number);
+  }
+
+  /** 1-based line and column in the cell for a 1-based position in its emitted script. */
+  locate(token: number, line: number, column: number): { cell: CellRecord; line: number; column: number } | undefined {
+    const cell = this.cells.get(token);
+    if (!cell) return undefined;
+    cell.map ??= cell.mapText ? new SourceMap(JSON.parse(cell.mapText)) : undefined;
+    const entry = cell.map?.findEntry(line - 1, column - 1) as { originalLine?: number; originalColumn?: number } | undefined;
+    if (!entry || entry.originalLine === undefined) return { cell, line, column };
+    return { cell, line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
+  }
+}
+
+/** The numbered lines around `line`, with an arrow at it (and a caret under `column`, if given). */
+export function excerpt(source: string, line: number, column?: number, context = 2): string {
+  const lines = source.split("\n");
+  const from = Math.max(1, line - context);
+  const to = Math.min(lines.length, line + context);
+  const width = String(to).length;
+  const out: string[] = [];
+  for (let n = from; n <= to; n++) {
+    const mark = n === line ? "---->" : "     ";
+    out.push(`${mark} ${String(n).padStart(width)} | ${lines[n - 1]}`);
+    if (n === line && column !== undefined) out.push(`${" ".repeat(6 + width)} | ${" ".repeat(Math.max(0, column - 1))}^`);
+  }
+  return out.join("\n");
+}
+
+const FRAME = /^\s*at (?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/;
+
+function isKernelFrame(file: string): boolean {
+  return (
+    file.startsWith("node:") ||
+    file.startsWith(ENGINE_DIR) ||
+    file.startsWith(`file://${ENGINE_DIR}`) ||
+    file === "evalmachine.<anonymous>" ||
+    file === "<anonymous>"
+  );
+}
+
+function errorParts(error: unknown): { ename: string; evalue: string; stack: string | undefined } {
+  if (error instanceof Error || (typeof error === "object" && error !== null && "message" in error)) {
+    const e = error as Error;
+    const ename = typeof e.name === "string" && e.name ? e.name : (e.constructor?.name ?? "Error");
+    return { ename, evalue: String(e.message ?? ""), stack: typeof e.stack === "string" ? e.stack : undefined };
+  }
+  return { ename: "Uncaught", evalue: typeof error === "string" ? error : String(error), stack: undefined };
+}
+
+export function runtimeError(error: unknown, cells: CellRegistry): ErrorInfo {
+  const { ename, evalue, stack } = errorParts(error);
+  const frames: string[] = [];
+  let innermost: { cell: CellRecord; line: number; column: number } | undefined;
+  for (const raw of (stack ?? "").split("\n")) {
+    const m = FRAME.exec(raw);
+    if (!m) continue;
+    const [, fn, file, line, column] = m;
+    if (file.startsWith(CELL_FILE_PREFIX)) {
+      const at = cells.locate(Number(file.slice(CELL_FILE_PREFIX.length)), Number(line), Number(column));
+      if (!at) continue;
+      innermost ??= at;
+      const where = `${at.cell.label}, line ${at.line}, column ${at.column}`;
+      frames.push(fn && !fn.startsWith("Object.") ? `    at ${fn} (${where})` : `    at ${where}`);
+    } else if (!isKernelFrame(file)) {
+      frames.push(raw.replace(/^\s*/, "    "));
+    }
+  }
+  const traceback = [`${ename}: ${evalue}`];
+  if (frames.length > 0) traceback.push(frames.join("\n"));
+  if (innermost) traceback.push(`\n${innermost.cell.label}, line ${innermost.line}:\n${excerpt(innermost.cell.source, innermost.line)}`);
+  return { ename, evalue, traceback };
+}
+
+export function syntaxError(label: string, source: string, diagnostics: CellDiagnostic[]): ErrorInfo {
+  const first = diagnostics[0];
+  const traceback = diagnostics.map(
+    (d) => `${label}, line ${d.line}, column ${d.column}: ${d.message} (TS${d.code})\n${excerpt(source, d.line, d.column)}`,
+  );
+  return {
+    ename: "SyntaxError",
+    evalue: `${first.message} (${label}, line ${first.line}, column ${first.column})`,
+    traceback: [`SyntaxError: ${first.message}`, ...traceback],
+  };
+}

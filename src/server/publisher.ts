@@ -1,0 +1,72 @@
+// iopub messages caused by one request: every one carries that request's header as its parent.
+import { childMessage, type Message, type SessionIdentity } from "../protocol/messages.js";
+import type { WireCodec } from "../protocol/wire.js";
+import type { Transport } from "../transport/transport.js";
+import type { ErrorInfo, MimeBundle, OutputSink } from "../engine/engine.js";
+
+export class IopubChannel {
+  constructor(
+    private readonly transport: Transport,
+    private readonly codec: WireCodec,
+    readonly who: SessionIdentity,
+  ) {}
+
+  publish(parent: Message<unknown> | undefined, msgType: string, content: unknown): void {
+    const msg = childMessage(parent, msgType, content, this.who);
+    // iopub is not routed by identity: the first frame is a topic, as ipykernel sends it.
+    msg.identities = [Buffer.from(`kernel.${this.who.session}.${msgType}`)];
+    void this.transport.send("iopub", this.codec.encode(msg)).catch(() => undefined);
+  }
+
+  /** A sink bound to `parent`, for the engine to write the request's outputs to. */
+  sinkFor(parent: Message<unknown>): RequestPublisher {
+    return new RequestPublisher(this, parent);
+  }
+}
+
+export class RequestPublisher implements OutputSink {
+  constructor(
+    private readonly iopub: IopubChannel,
+    readonly parent: Message<unknown>,
+  ) {}
+
+  /** The count an `execute_result` of this request carries, set once the request has one. */
+  executionCount = 0;
+
+  status(state: "busy" | "idle"): void {
+    this.iopub.publish(this.parent, "status", { execution_state: state });
+  }
+
+  executeInput(code: string, count: number): void {
+    this.iopub.publish(this.parent, "execute_input", { code, execution_count: count });
+  }
+
+  stream(name: "stdout" | "stderr", text: string): void {
+    this.iopub.publish(this.parent, "stream", { name, text });
+  }
+
+  displayData(data: MimeBundle, metadata: Record<string, unknown>, displayId?: string, update = false): void {
+    const transient = displayId === undefined ? {} : { display_id: displayId };
+    this.iopub.publish(this.parent, update ? "update_display_data" : "display_data", { data, metadata, transient });
+  }
+
+  clearOutput(wait: boolean): void {
+    this.iopub.publish(this.parent, "clear_output", { wait });
+  }
+
+  executeResult(data: MimeBundle, metadata: Record<string, unknown>): void {
+    this.iopub.publish(this.parent, "execute_result", { execution_count: this.executionCount, data, metadata });
+  }
+
+  error(info: ErrorInfo): void {
+    this.iopub.publish(this.parent, "error", { ename: info.ename, evalue: info.evalue, traceback: info.traceback });
+  }
+}
+
+/** Swallows everything: a `silent` execution publishes no output. */
+export const silentSink: OutputSink = {
+  stream() {},
+  displayData() {},
+  clearOutput() {},
+  executeResult() {},
+};
