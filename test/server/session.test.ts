@@ -1,0 +1,176 @@
+// Table-driven cell sequences: what a notebook user sees, cell after cell, in one session.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { MemoryKernel, resultText } from "../support/memory-kernel.js";
+
+/** A cell and what it must show: its result's text/plain, no result (null), or an error's ename. */
+type Step = [code: string, expect: string | null | { error: string; evalue?: RegExp }];
+
+const SEQUENCES: Record<string, Step[]> = {
+  "let, const, function and class persist and can be redeclared with any kind": [
+    ["let a = 1", null],
+    ["a", "1"],
+    ["const a = 'text'", null],
+    ["a", "'text'"],
+    ["function a() { return 3 }", null],
+    ["a()", "3"],
+    ["class a { static v = 4 }", null],
+    ["a.v", "4"],
+    ["let a = 5; a", "5"],
+  ],
+  "a function reads the session's current value when called (live binding)": [
+    ["let x = 1; function getX() { return x }", null],
+    ["x = 2; getX()", "2"],
+    ["let x = 3; getX()", "3"],
+    ["function setX(v: number) { x = v }", null],
+    ["setX(9); x", "9"],
+    ["const x = 'redeclared'; getX()", "'redeclared'"],
+  ],
+  "a function may use a name that a later cell defines": [
+    ["function later() { return notYet * 2 }", null],
+    ["later()", { error: "ReferenceError", evalue: /notYet is not defined/ }],
+    ["let notYet = 21", null],
+    ["later()", "42"],
+  ],
+  "a failing cell keeps the declarations that ran before the throw": [
+    ["const fa = 1; throw new Error('midway'); const fb = 2;", { error: "Error", evalue: /midway/ }],
+    ["fa", "1"],
+    ["typeof fb", "'undefined'"],
+  ],
+  "top-level await": [
+    ["const v = await Promise.resolve(5); v * 2", "10"],
+    ["v", "5"],
+    ["for await (const n of (async function* () { yield 1; yield 2 })()) console.log(n); 'done'", "'done'"],
+  ],
+  "results are stored in Out, _n and _; a trailing semicolon suppresses display and storage": [
+    ["6 * 7", "42"],
+    ["_ + 0", "42"],
+    ["99;", null],
+    ["_", "42"],
+  ],
+  "null, NaN, Infinity, 0n and '' are displayed; undefined is not": [
+    ["null", "null"],
+    ["NaN", "NaN"],
+    ["-Infinity", "-Infinity"],
+    ["0n", "0n"],
+    ["''", "''"],
+    ["undefined", null],
+    ["void 0", null],
+  ],
+  "const cannot be reassigned, but can be redeclared": [
+    ["const k1 = 1", null],
+    ["k1 = 2", { error: "TypeError", evalue: /constant/ }],
+    ["k1", "1"],
+    ["const k1 = 3; k1", "3"],
+  ],
+  "closures follow JavaScript: let in loops captures per iteration, var does not": [
+    ["const fns: (() => number)[] = []; for (let i = 0; i < 3; i++) fns.push(() => i); fns.map((f) => f())", "[ 0, 1, 2 ]"],
+    ["const vfns: (() => number)[] = []; for (var j = 0; j < 3; j++) vfns.push(() => j); vfns.map((f) => f())", "[ 3, 3, 3 ]"],
+    ["j", "3"],
+  ],
+  "var keeps its value when declared again; re-running a cell is legal": [
+    ["var hv = 1", null],
+    ["var hv; hv", "1"],
+    ["let counter = 0", null],
+    ["let counter = 0", null],
+    ["counter += 1", "1"],
+    ["counter += 1", "2"],
+  ],
+  "destructuring, enums and namespaces declare session names": [
+    ["const { p, q: [r = 7] } = { p: 'P', q: [] as number[] }; [p, r]", "[ 'P', 7 ]"],
+    ["enum Color { Red, Green }\nColor.Green", "1"],
+    ["namespace Geometry { export const unit = 1 }\nGeometry.unit", "1"],
+    ["[Color.Red, Geometry.unit, p]", "[ 0, 1, 'P' ]"],
+  ],
+  "a session name may shadow a builtin": [
+    ["const JSON = 'shadowed'", null],
+    ["JSON", "'shadowed'"],
+  ],
+  "locals stay local": [
+    ["function scoped() { let inner = 1; return inner }\n{ let blockOnly = 2 }\nscoped()", "1"],
+    ["typeof inner + ' ' + typeof blockOnly", "'undefined undefined'"],
+  ],
+  "imports bind session names": [
+    ["import { join } from 'node:path'; import * as os from 'node:os';", null],
+    ["join('a', 'b')", "'a/b'"],
+    ["typeof os.cpus", "'function'"],
+    ["const fs = require('node:fs'); typeof fs.readFileSync", "'function'"],
+  ],
+};
+
+describe("session semantics (in-memory transport, real engine)", () => {
+  const k = new MemoryKernel();
+  before(() => k.start());
+  after(() => k.close());
+
+  for (const [name, steps] of Object.entries(SEQUENCES)) {
+    test(name, async () => {
+      for (const [code, expect] of steps) {
+        const ex = await k.execute(code);
+        const status = ex.reply.content.status;
+        if (expect !== null && typeof expect === "object") {
+          assert.equal(status, "error", `${code} should fail`);
+          assert.equal(ex.reply.content.ename, expect.error, code);
+          if (expect.evalue) assert.match(ex.reply.content.evalue as string, expect.evalue, code);
+        } else {
+          assert.equal(status, "ok", `${code}: ${ex.reply.content.evalue ?? ""}`);
+          assert.equal(resultText(ex) ?? null, expect, code);
+        }
+      }
+    });
+  }
+
+  test("Out, _n, In and _i hold the history", async () => {
+    const ex = await k.execute("'remember me'");
+    const n = ex.reply.content.execution_count as number;
+    assert.equal(resultText(await k.execute(`Out[${n}]`)), "'remember me'");
+    assert.equal(resultText(await k.execute(`_${n}`)), "'remember me'");
+    assert.equal(resultText(await k.execute(`In[${n}]`)), `"'remember me'"`);
+    assert.equal(resultText(await k.execute(`_i${n}`)), `"'remember me'"`);
+    const prev = await k.execute("1");
+    assert.equal(resultText(await k.execute("_i")), `'1'`, "_i is the previous cell's source");
+    void prev;
+  });
+
+  test("user_expressions are evaluated after the cell", async () => {
+    const ex = await k.execute("const ue = 20", { user_expressions: { twice: "ue * 2", bad: "nope()" } });
+    const ue = ex.reply.content.user_expressions as Record<string, Record<string, unknown>>;
+    assert.equal(ue.twice.status, "ok");
+    assert.deepEqual(ue.twice.data, { "text/plain": "40" });
+    assert.equal(ue.bad.status, "error");
+    assert.equal(ue.bad.ename, "ReferenceError");
+  });
+
+  test("name? shows the inspection as a page payload", async () => {
+    await k.execute("function documented(a: number) { return a }");
+    const ex = await k.execute("documented?");
+    const payload = ex.reply.content.payload as { source: string; data: Record<string, string> }[];
+    assert.equal(payload[0].source, "page");
+    assert.match(payload[0].data["text/plain"], /Signature: function documented\(a\)/);
+    const source = ((await k.execute("documented??")).reply.content.payload as typeof payload)[0];
+    assert.match(source.data["text/plain"], /return a/);
+  });
+
+  test("process.stdout.write and console.error stream, in order, without ANSI colour codes", async () => {
+    const ex = await k.execute("process.stdout.write('a'); console.error('b'); console.log({ n: 1 }); 'r'");
+    const streams = ex.iopub.filter((m) => m.header.msg_type === "stream").map((m) => [m.content.name, m.content.text]);
+    assert.deepEqual(streams, [["stdout", "a"], ["stderr", "b\n"], ["stdout", "{ n: 1 }\n"]]);
+    assert.doesNotMatch(JSON.stringify(ex.iopub.map((m) => m.content)), /\\u001b\[/);
+  });
+
+  test("a hot top-level loop keeps its variables local and syncs them back", async () => {
+    const ex = await k.execute("let acc = 0; for (let i = 0; i < 1e6; i++) acc += i; acc");
+    assert.equal(resultText(ex), "499999500000");
+    assert.equal(resultText(await k.execute("acc")), "499999500000");
+  });
+
+  test("process.exit in a cell restarts the session and says so; the kernel answers on", async () => {
+    await k.execute("const lost = 1");
+    const ex = await k.execute("process.exit(3)");
+    assert.equal(ex.reply.content.status, "error");
+    assert.equal(ex.reply.content.ename, "SessionRestarted");
+    assert.match(ex.reply.content.evalue as string, /process\.exit\(3\)/);
+    assert.equal(resultText(await k.execute("typeof lost")), "'undefined'");
+    assert.equal(resultText(await k.execute("1 + 1")), "2");
+  });
+});
