@@ -1,0 +1,115 @@
+// `npm run bench`: the kernel's speed, measured over real zeromq sockets from a separate client,
+// reported as medians. Figures from here, never from timed unit tests.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { launchKernel, type LaunchedKernel } from "../../src/client/launch.js";
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t0 = performance.now();
+  const value = await fn();
+  return [performance.now() - t0, value];
+}
+
+function assertOk(what: string, status: unknown): void {
+  if (status !== "ok") throw new Error(`${what} failed: status ${String(status)}`);
+}
+
+const rows: [string, string, string][] = [];
+const report = (name: string, value: string, target = "") => {
+  rows.push([name, value, target]);
+  process.stdout.write(`${name.padEnd(48)} ${value.padEnd(28)} ${target}\n`);
+};
+
+async function main(): Promise<void> {
+  const starts: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const [t, k] = await timed(() => launchKernel());
+    starts.push(t);
+    await k.shutdown();
+  }
+  report("spawn to kernel_info_reply (5 starts)", ms(median(starts)), "target ≤ 300 ms");
+
+  const kernel: LaunchedKernel = await launchKernel();
+  try {
+    const [first, r0] = await timed(() => kernel.client.execute("1+1"));
+    assertOk("first cell", r0.reply.content.status);
+    report("first cell (1+1) to idle", ms(first));
+
+    const same: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const [t, r] = await timed(() => kernel.client.execute("1+1"));
+      assertOk("1+1", r.reply.content.status);
+      same.push(t);
+    }
+    report("1+1 execute to idle (50 cells)", ms(median(same)), "target ≤ 2 ms");
+
+    const distinct: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const [t, r] = await timed(() => kernel.client.execute(`1+${i}`));
+      assertOk("1+i", r.reply.content.status);
+      distinct.push(t);
+    }
+    report("1+i, each cell new to the compiler (50 cells)", ms(median(distinct)));
+
+    const lines: number[] = [];
+    let messages = 0;
+    for (let i = 0; i < 5; i++) {
+      const [t, r] = await timed(() => kernel.client.execute("for (let i = 0; i < 100000; i++) console.log(i)"));
+      assertOk("100k lines", r.reply.content.status);
+      const streams = r.iopub.filter((m) => m.header.msg_type === "stream");
+      const text = streams.map((m) => m.content.text as string).join("");
+      if (text.split("\n").length !== 100_001) throw new Error("100k lines: lines were lost");
+      messages = streams.length;
+      lines.push(t);
+    }
+    report("100k console.log lines to idle (5 runs)", `${ms(median(lines))}, ${messages} messages`, "target ≤ 1 s");
+
+    const loopCode = "let acc = 0; for (let i = 0; i < 1e8; i++) acc += i; acc";
+    const inKernel: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const [t, r] = await timed(() => kernel.client.execute(loopCode));
+      assertOk("loop", r.reply.content.status);
+      inKernel.push(t);
+    }
+    const dir = mkdtempSync(join(tmpdir(), "tsk-bench-"));
+    const file = join(dir, "loop.js");
+    writeFileSync(file, `const t0 = performance.now(); ${loopCode.replace(/acc$/, "")}; console.log(performance.now() - t0);\n`);
+    const plain = Array.from({ length: 5 }, () => Number(execFileSync(process.execPath, [file], { encoding: "utf8" })));
+    report("top-level 1e8 loop: kernel / plain node file", `${ms(median(inKernel))} / ${ms(median(plain))} = ${(median(inKernel) / median(plain)).toFixed(2)}x`, "target ≤ 1.25x");
+
+    const interrupts: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const running = kernel.client.execute("while (true) {}");
+      await new Promise((r) => setTimeout(r, 100));
+      const t0 = performance.now();
+      await kernel.client.request("control", "interrupt_request", {});
+      const r = await running;
+      interrupts.push(performance.now() - t0);
+      if (r.reply.content.ename !== "KeyboardInterrupt") throw new Error("interrupt did not stop the loop");
+    }
+    report("interrupt_request to the interrupted reply", ms(median(interrupts)), "target ≤ 100 ms");
+
+    report("kernel RSS after the runs", `${rssMb(kernel.child.pid!).toFixed(0)} MB`);
+  } finally {
+    await kernel.shutdown();
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exitCode = 1;
+});
