@@ -12,6 +12,22 @@ import { WorkerEngine } from "../engine/worker-engine.js";
 /** The process must be gone within a second of a shutdown request, whatever user code left running. */
 const EXIT_DEADLINE_MS = 800;
 
+/**
+ * A kernel whose launcher died (killed without shutting it down) is re-parented: it then exits, as
+ * ipykernel's parent poller does, instead of living on, possibly spinning in a cell, with nobody to serve.
+ */
+function exitWithParent(log: ReturnType<typeof stderrLogger>, exit: () => Promise<void>): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      log.warn(`the kernel's parent process ${parent} has gone: shutting down`);
+      void exit();
+    }
+  }, 1000);
+  timer.unref();
+}
+
 export async function kernelCommand(argv: string[]): Promise<number> {
   let file: string | undefined;
   try {
@@ -65,5 +81,6 @@ export async function kernelCommand(argv: string[]): Promise<number> {
   }
   process.on("SIGINT", () => engine.interrupt());
   process.on("SIGTERM", () => void exit());
+  exitWithParent(log, exit);
   return -1;
 }

@@ -12,12 +12,15 @@ import type {
   OutputSink,
 } from "./engine.js";
 import { CONTROL, type FromWorker, type OutputEvent, type ToWorker } from "./worker-protocol.js";
+import { StreamRing } from "./stream-ring.js";
 import type { Logger } from "../server/log.js";
 
 const WORKER_URL = new URL("./worker/entry.js", import.meta.url);
 /** How long an interrupted cell may take to stop before the session is restarted instead. */
 const INTERRUPT_GRACE_MS = 2000;
 const KEPT_SINKS = 5000;
+/** How long stream output may gather before it is published: fewer, larger messages. */
+const STREAM_COALESCE_MS = 10;
 
 interface Pending {
   resolve(value: unknown): void;
@@ -31,6 +34,8 @@ function lostOutcome(reason: string): ExecuteOutcome {
 
 export class WorkerEngine implements Engine {
   private worker!: Worker;
+  private streams!: StreamRing;
+  private drainTimer: NodeJS.Timeout | undefined;
   private readonly control = new Int32Array(new SharedArrayBuffer(4 * CONTROL.SIZE));
   private readonly pending = new Map<number, Pending>();
   /** Sinks of recent cells, kept after they finish: their timers may still print. */
@@ -55,7 +60,9 @@ export class WorkerEngine implements Engine {
   private spawn(): void {
     this.inspectorSession = undefined;
     Atomics.store(this.control, CONTROL.REGION, CONTROL.IDLE);
-    const worker = new Worker(WORKER_URL, { workerData: { control: this.control.buffer } });
+    // A fresh ring per worker: a dying worker may still be writing to its own.
+    this.streams = StreamRing.create();
+    const worker = new Worker(WORKER_URL, { workerData: { control: this.control.buffer, streams: this.streams.buffer } });
     this.worker = worker;
     worker.on("message", (m: FromWorker) => this.receive(m));
     worker.on("error", (e: Error & { code?: string }) => {
@@ -79,12 +86,20 @@ export class WorkerEngine implements Engine {
     this.pending.clear();
     this.runningCell = undefined;
     const old = this.worker;
+    this.drainStreams();
     this.spawn();
     void old.terminate();
     for (const p of pending) p.resolve(p.lost(reason));
   }
 
   private receive(m: FromWorker): void {
+    if (m.type === "drain") {
+      if (m.urgent) this.drainStreams();
+      else this.drainTimer ??= setTimeout(() => this.drainStreams(), STREAM_COALESCE_MS);
+      return;
+    }
+    // Streams written before this message was posted are published before it.
+    this.drainStreams();
     switch (m.type) {
       case "output":
         this.deliver(m.cell, m.event);
@@ -105,6 +120,12 @@ export class WorkerEngine implements Engine {
       case "ready":
         break;
     }
+  }
+
+  private drainStreams(): void {
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
+    for (const r of this.streams.drain()) this.sinks.get(r.cell)?.stream(r.name, r.text);
   }
 
   private deliver(cell: number, event: OutputEvent): void {
@@ -190,6 +211,7 @@ export class WorkerEngine implements Engine {
   async close(): Promise<void> {
     this.closing = true;
     this.stopInterrupting();
+    if (this.drainTimer) clearTimeout(this.drainTimer);
     await this.worker.terminate();
     this.inspector.disconnect();
   }

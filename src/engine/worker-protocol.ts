@@ -17,6 +17,8 @@ export type OutputEvent =
 
 export type FromWorker =
   | { type: "ready" }
+  /** The stream ring has data; `urgent` when it is full and the worker waits for room. */
+  | { type: "drain"; urgent: boolean }
   | { type: "output"; cell: number; event: OutputEvent }
   | { type: "reply"; id: number; value: unknown }
   | { type: "log"; text: string };

@@ -10,13 +10,19 @@ import { CellRunner, CellState, Interrupted } from "./runner.js";
 import { complete, inspectAt, isComplete } from "./introspect.js";
 import { installDisplay } from "./display.js";
 import { sessionRequire } from "./imports.js";
+import { StreamRing } from "../stream-ring.js";
 
 if (!parentPort) throw new Error("the engine must run in a worker thread");
 const port = parentPort;
-const control = new Int32Array((workerData as { control: SharedArrayBuffer }).control);
+const shared = workerData as { control: SharedArrayBuffer; streams: SharedArrayBuffer };
+const control = new Int32Array(shared.control);
 const post = (m: FromWorker) => port.postMessage(m);
 
-const router = new OutputRouter((cell, event) => post({ type: "output", cell, event }));
+const router = new OutputRouter(
+  new StreamRing(shared.streams),
+  (cell, event) => post({ type: "output", cell, event }),
+  (urgent) => post({ type: "drain", urgent }),
+);
 router.install();
 installDisplay(router);
 Object.assign(globalThis, { require: sessionRequire() });
@@ -29,7 +35,6 @@ let current: CellState | undefined;
 function finish(state: CellState, outcome: ExecuteOutcome): void {
   if (state.phase === "done") return;
   state.phase = "done";
-  router.flush();
   post({ type: "reply", id: state.id, value: outcome });
   if (current === state) current = undefined;
 }

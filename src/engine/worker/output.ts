@@ -1,25 +1,25 @@
-// Captures console and process.stdout/stderr in the worker, attributes each write to the cell whose
-// async context produced it (a timer started by cell 3 prints into cell 3), and coalesces writes into
-// few messages: a flush at 64 KiB, after 40 ms, or when the cell ends.
+// Captures console and process.stdout/stderr in the worker and attributes each write to the cell whose
+// async context produced it (a timer started by cell 3 prints into cell 3). Writes go to a shared
+// ring that the main thread drains, so output streams live even while user code never yields.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Console } from "node:console";
 import type { OutputEvent } from "../worker-protocol.js";
+import type { StreamRing } from "../stream-ring.js";
 
-const FLUSH_BYTES = 64 * 1024;
-const FLUSH_MS = 40;
+/** How long a writer waits for the main thread to make room before checking again. */
+const ROOM_WAIT_MS = 50;
 
 export class OutputRouter {
   readonly cellContext = new AsyncLocalStorage<number>();
   /** The latest cell started: output with no cell context (kernel-level callbacks) goes there. */
   private latestCell = 0;
-  private pendingCell = -1;
-  private pendingName: "stdout" | "stderr" = "stdout";
-  private pending: string[] = [];
-  private pendingBytes = 0;
-  private firstPendingAt = 0;
-  private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly post: (cell: number, event: OutputEvent) => void) {}
+  constructor(
+    private readonly ring: StreamRing,
+    private readonly post: (cell: number, event: OutputEvent) => void,
+    /** Tells the main thread there is something to drain; `urgent` when the ring is full. */
+    private readonly requestDrain: (urgent: boolean) => void,
+  ) {}
 
   cellStarted(cell: number): void {
     this.latestCell = cell;
@@ -30,41 +30,24 @@ export class OutputRouter {
   }
 
   write(name: "stdout" | "stderr", text: string): void {
-    if (text.length === 0) return;
     const cell = this.currentCell();
-    if (cell !== this.pendingCell || name !== this.pendingName) this.flush();
-    if (this.pending.length === 0) {
-      this.pendingCell = cell;
-      this.pendingName = name;
-      this.firstPendingAt = performance.now();
-    }
-    this.pending.push(text);
-    this.pendingBytes += text.length;
-    // Checked on every write, because a synchronous loop never lets a timer fire.
-    if (this.pendingBytes >= FLUSH_BYTES || performance.now() - this.firstPendingAt >= FLUSH_MS) {
-      this.flush();
-    } else if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), FLUSH_MS);
-      this.timer.unref();
+    for (let at = 0; at < text.length; at += this.ring.maxChunk) {
+      const chunk = text.slice(at, at + this.ring.maxChunk);
+      while (!this.ring.tryWrite(cell, name, chunk)) {
+        this.nudge(true);
+        this.ring.waitForRoom(ROOM_WAIT_MS);
+      }
+      this.nudge(false);
     }
   }
 
-  /** Any other output (display, result) keeps its order relative to the streams. */
+  private nudge(urgent: boolean): void {
+    if (this.ring.claimNudge() || urgent) this.requestDrain(urgent);
+  }
+
+  /** Any other output (display, result) follows the streams written before it: the main thread drains first. */
   emit(cell: number, event: OutputEvent): void {
-    this.flush();
     this.post(cell, event);
-  }
-
-  flush(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    if (this.pending.length === 0) return;
-    const text = this.pending.join("");
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.post(this.pendingCell, { kind: "stream", name: this.pendingName, text });
   }
 
   /** Replaces the worker's console and process streams so that all user output comes here. */
