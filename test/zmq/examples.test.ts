@@ -1,0 +1,69 @@
+// The example notebooks run through `tskernel run` (the real kernel over zeromq) and show what they teach.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const TSKERNEL = fileURLToPath(new URL("../../kernel/tskernel.js", import.meta.url));
+const EXAMPLES = fileURLToPath(new URL("../../../examples/", import.meta.url));
+
+interface Output {
+  output_type: string;
+  name?: string;
+  text?: string | string[];
+  data?: Record<string, string | string[]>;
+}
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+  outputs?: Output[];
+  execution_count?: number | null;
+}
+
+const join_ = (s: string | string[] | undefined) => (Array.isArray(s) ? s.join("") : (s ?? ""));
+
+function runNotebook(name: string): Cell[] {
+  const out = join(mkdtempSync(join(tmpdir(), "tsk-example-")), name);
+  const r = spawnSync(process.execPath, [TSKERNEL, "run", join(EXAMPLES, name), "-o", out], { encoding: "utf8", timeout: 120_000 });
+  assert.equal(r.status, 0, `tskernel run ${name} failed:\n${r.stdout}\n${r.stderr}`);
+  return (JSON.parse(readFileSync(out, "utf8")) as { cells: Cell[] }).cells;
+}
+
+/** What a reader sees under the code cell whose source starts with `start`. */
+function shown(cells: Cell[], start: string): { result?: string; stdout: string; stderr: string; mimes: string[] } {
+  const cell = cells.find((c) => c.cell_type === "code" && join_(c.source).startsWith(start));
+  assert.ok(cell, `no cell starting with ${start}`);
+  const outputs = cell.outputs ?? [];
+  const result = outputs.find((o) => o.output_type === "execute_result");
+  return {
+    result: result ? join_(result.data?.["text/plain"]) : undefined,
+    stdout: outputs.filter((o) => o.name === "stdout").map((o) => join_(o.text)).join(""),
+    stderr: outputs.filter((o) => o.name === "stderr").map((o) => join_(o.text)).join(""),
+    mimes: outputs.filter((o) => o.output_type === "display_data").flatMap((o) => Object.keys(o.data ?? {})),
+  };
+}
+
+test("examples/introduction.ipynb runs and shows what it explains", () => {
+  const cells = runNotebook("introduction.ipynb");
+  const code = cells.filter((c) => c.cell_type === "code");
+  assert.deepEqual(code.map((c) => c.execution_count), code.map((_, i) => i + 1));
+  assert.match(shown(cells, "const greeting").result ?? "", /Hello from TypeScript on Node\.js v\d+/);
+  assert.equal(shown(cells, "let counter").result, "1");
+  assert.equal(shown(cells, "bump(10)").result, "11");
+  assert.equal(shown(cells, "counter").result, "11");
+  assert.equal(shown(cells, "let scale").result, "10");
+  assert.equal(shown(cells, "scale = 3").result, "15");
+  assert.equal(shown(cells, "const scale = 10").result, "50");
+  assert.equal(shown(cells, "const sleep").result, "true");
+  assert.equal(shown(cells, "[1, 2, 3]").result, "[ 1, 4, 9 ]");
+  assert.equal(shown(cells, "_.reduce").result, "14");
+  assert.equal(shown(cells, "for (let i = 1").stdout, "line 1\nline 2\nline 3\n");
+  assert.equal(shown(cells, "for (let i = 1").stderr, "this line goes to stderr\n");
+  assert.equal(shown(cells, "function parsePort").stdout, "not a port: eighty\n");
+  assert.equal(shown(cells, "function parsePort").result, "8080");
+  assert.match(shown(cells, "import { createHash }").result ?? "", /^'[0-9a-f]{16}'$/);
+  assert.deepEqual(shown(cells, "display.html").mimes.sort(), ["text/html", "text/markdown", "text/plain", "text/plain"]);
+});
