@@ -82,6 +82,9 @@ const SEQUENCES: Record<string, Step[]> = {
     ["namespace Geometry { export const unit = 1 }\nGeometry.unit", "1"],
     ["[Color.Red, Geometry.unit, p]", "[ 0, 1, 'P' ]"],
   ],
+  "return is only allowed inside functions": [
+    ["const before = 1;\nreturn before", { error: "SyntaxError", evalue: /'return' statement.*line 2, column 1/ }],
+  ],
   "a session name may shadow a builtin": [
     ["const JSON = 'shadowed'", null],
     ["JSON", "'shadowed'"],

@@ -58,9 +58,29 @@ function endsWithoutSemicolon(source: string, statement: ts.Statement): boolean 
   return !source.slice(original.pos, original.end).trimEnd().endsWith(";");
 }
 
+/** A `return` outside any function: TypeScript reports it only when type checking, so it is caught here. */
+function topLevelReturn(sf: ts.SourceFile): ts.ReturnStatement | undefined {
+  let found: ts.ReturnStatement | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found || ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+    if (ts.isReturnStatement(n)) found = n;
+    else ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(sf, visit);
+  return found;
+}
+
 export function compileCell(code: string, fileName: string, session: CompilerSession): CompiledCell {
   let result: { bindings: Binding[]; isAsync: boolean; captured: string[] } | undefined;
   const transformer: ts.TransformerFactory<ts.SourceFile> = (tc) => (sf) => {
+    const misplaced = topLevelReturn(sf);
+    if (misplaced) {
+      const original = ts.getOriginalNode(misplaced);
+      const at = ts.getLineAndCharacterOfPosition(ts.getOriginalNode(sf) as ts.SourceFile, original.getStart(ts.getOriginalNode(sf) as ts.SourceFile));
+      throw new CellSyntaxError([
+        { message: "A 'return' statement can only be used within a function body.", line: at.line + 1, column: at.character + 1, code: 1108 },
+      ]);
+    }
     const resolution = resolveCell(sf, session);
     const { file, out } = rewriteCell(sf, tc, {
       resolution,
