@@ -1,6 +1,6 @@
 // `tskernel run`: executes a notebook's code cells with a fresh kernel and writes the outputs back, like nbclient.
 import { once } from "node:events";
-import { statSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { constants } from "node:os";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -86,8 +86,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (e instanceof NotebookError) return fail(2, e.message);
     throw e;
   }
-  // Checked before running, so a long notebook is not run only to find nowhere to write it.
-  if (!isDirectory(dirname(outPath))) return fail(2, `cannot write ${values.output}: ${dirname(outPath)} is not a directory`);
+  // Made before running, so a long notebook is not run only to find nowhere to write it.
+  try {
+    mkdirSync(dirname(outPath), { recursive: true });
+  } catch (e) {
+    return fail(2, `cannot write ${values.output}: ${(e as Error).message}`);
+  }
 
   return new Runner(nb, notebookPath, outPath, timeoutS === 0 ? undefined : timeoutS * 1000).run();
 }
@@ -319,14 +323,6 @@ function usageError(message: string): number {
 function fail(code: number, message: string): number {
   process.stderr.write(`tskernel run: ${message}\n`);
   return code;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function delay(ms: number): Promise<undefined> {

@@ -29,6 +29,9 @@ function runNotebook(name: string): Cell[] {
   const out = join(mkdtempSync(join(tmpdir(), "tsk-example-")), name);
   const r = spawnSync(process.execPath, [TSKERNEL, "run", join(EXAMPLES, name), "-o", out], { encoding: "utf8", timeout: 120_000 });
   assert.equal(r.status, 0, `tskernel run ${name} failed:\n${r.stdout}\n${r.stderr}`);
+  // The written notebook must satisfy nbformat's own validator, which nbconvert and Jupyter apply.
+  const check = spawnSync("/usr/bin/python3", ["-c", "import nbformat, sys; nbformat.validate(nbformat.read(sys.argv[1], 4))", out], { encoding: "utf8" });
+  assert.equal(check.status, 0, `nbformat rejects the output (needs Debian's python3-nbformat):\n${check.stderr}`);
   return (JSON.parse(readFileSync(out, "utf8")) as { cells: Cell[] }).cells;
 }
 

@@ -7,7 +7,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import * as zmq from "zeromq";
 import { launchKernel, type LaunchedKernel } from "../../src/client/launch.js";
+import { endpoint } from "../../src/protocol/connection.js";
+import { WireCodec } from "../../src/protocol/wire.js";
 import type { Message } from "../../src/protocol/messages.js";
 
 const TSKERNEL = fileURLToPath(new URL("../../kernel/tskernel.js", import.meta.url));
@@ -117,6 +120,25 @@ describe("the kernel over zeromq", () => {
     assert.equal(lines.length, 100_001);
     assert.ok(lines.slice(0, -1).every((l, i) => l === `line ${i}`));
     assert.ok(r.iopub.filter((m) => m.header.msg_type === "stream").length <= 300);
+  });
+
+  test("a new iopub subscriber is sent iopub_welcome", async () => {
+    const sub = new zmq.Subscriber();
+    try {
+      sub.subscribe("");
+      sub.connect(endpoint(kernel.info, "iopub"));
+      const codec = new WireCodec(kernel.info.key);
+      const deadline = Date.now() + 5000;
+      let welcome: Message | undefined;
+      sub.receiveTimeout = 5000;
+      while (!welcome && Date.now() < deadline) {
+        const d = codec.decode(await sub.receive());
+        if (d.ok && d.message.header.msg_type === "iopub_welcome") welcome = d.message;
+      }
+      assert.deepEqual(welcome?.content, { subscription: "" });
+    } finally {
+      sub.close();
+    }
   });
 
   test("the sockets are bound to the connection file's ip only", () => {
