@@ -2,6 +2,7 @@
 import { EventEmitter } from "node:events";
 import { randomBytes } from "node:crypto";
 import * as zmq from "zeromq";
+import { SendQueue } from "../transport/send-queue.js";
 import { endpoint, type ConnectionInfo } from "../protocol/connection.js";
 import { makeHeader, newSession, type JsonObject, type Message, type SessionIdentity } from "../protocol/messages.js";
 import { WireCodec, type Rejection } from "../protocol/wire.js";
@@ -77,17 +78,6 @@ interface RunningExecution {
   onIopub?(msg: Message): void;
   onInput?(request: Message): string | Promise<string>;
   finish(): void;
-}
-
-/** zeromq.js allows one send in flight per socket; a promise chain keeps sends ordered and never overlapping. */
-class SendQueue {
-  private tail: Promise<void> = Promise.resolve();
-  constructor(private readonly socket: zmq.Writable) {}
-  send(frames: Buffer[]): Promise<void> {
-    const next = this.tail.then(() => this.socket.send(frames));
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
 }
 
 export class KernelClient extends EventEmitter<KernelClientEvents> {

@@ -1,21 +1,8 @@
 // The five Jupyter sockets over ZeroMQ. Runs on the main thread, which never runs user code.
 import * as zmq from "zeromq";
+import { SendQueue } from "./send-queue.js";
 import { endpoint, type ConnectionInfo } from "../protocol/connection.js";
 import type { InboundChannel, OutboundChannel, Transport, TransportHandlers } from "./transport.js";
-
-/** zeromq.js allows one send in flight per socket; this keeps sends ordered without overlapping. */
-class SendQueue {
-  private tail: Promise<void> = Promise.resolve();
-  constructor(private readonly socket: zmq.Writable) {}
-  send(frames: Buffer[]): Promise<void> {
-    const next = this.tail.then(() => this.socket.send(frames));
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
-  drain(): Promise<void> {
-    return this.tail;
-  }
-}
 
 export class ZmqTransport implements Transport {
   private readonly routers: Record<InboundChannel, zmq.Router>;

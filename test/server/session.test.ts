@@ -130,9 +130,8 @@ describe("session semantics (in-memory transport, real engine)", () => {
     assert.equal(resultText(await k.execute(`_${n}`)), "'remember me'");
     assert.equal(resultText(await k.execute(`In[${n}]`)), `"'remember me'"`);
     assert.equal(resultText(await k.execute(`_i${n}`)), `"'remember me'"`);
-    const prev = await k.execute("1");
+    await k.execute("1");
     assert.equal(resultText(await k.execute("_i")), `'1'`, "_i is the previous cell's source");
-    void prev;
   });
 
   test("user_expressions are evaluated after the cell", async () => {

@@ -57,7 +57,7 @@ function isFunctionLike(node: ts.Node): node is ts.SignatureDeclaration & { body
 }
 
 /** `var` names declared anywhere in `body` outside nested functions: they belong to the enclosing function. */
-export function hoistedVars(body: ts.Node, out: ts.Identifier[] = []): ts.Identifier[] {
+function hoistedVars(body: ts.Node, out: ts.Identifier[] = []): ts.Identifier[] {
   const visit = (n: ts.Node): void => {
     if (isFunctionLike(n) || ts.isClassLike(n)) return;
     if (ts.isVariableDeclarationList(n) && !(n.flags & ts.NodeFlags.BlockScoped)) {
