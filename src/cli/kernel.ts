@@ -79,6 +79,7 @@ export async function kernelCommand(argv: string[]): Promise<number> {
     await engine.close();
     return 1;
   }
+  engine.start();
   process.on("SIGINT", () => engine.interrupt());
   process.on("SIGTERM", () => void exit());
   exitWithParent(log, exit);

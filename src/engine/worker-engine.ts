@@ -33,7 +33,7 @@ function lostOutcome(reason: string): ExecuteOutcome {
 }
 
 export class WorkerEngine implements Engine {
-  private worker!: Worker;
+  private worker: Worker | undefined;
   private streams!: StreamRing;
   private drainTimer: NodeJS.Timeout | undefined;
   private readonly control = new Int32Array(new SharedArrayBuffer(4 * CONTROL.SIZE));
@@ -54,7 +54,14 @@ export class WorkerEngine implements Engine {
       this.inspectorSession = m.params.sessionId;
     });
     this.inspector.post("NodeWorker.enable", { waitForDebuggerOnStart: false });
-    this.spawn();
+  }
+
+  /**
+   * Starts the worker, which loads the compiler. Called once the sockets are bound, so that loading
+   * does not compete for the CPU with answering the first kernel_info_request.
+   */
+  start(): void {
+    if (!this.worker) this.spawn();
   }
 
   private spawn(): void {
@@ -88,7 +95,7 @@ export class WorkerEngine implements Engine {
     const old = this.worker;
     this.drainStreams();
     this.spawn();
-    void old.terminate();
+    void old?.terminate();
     for (const p of pending) p.resolve(p.lost(reason));
   }
 
@@ -144,10 +151,11 @@ export class WorkerEngine implements Engine {
   }
 
   private request<T>(make: (id: number) => ToWorker, lost: (reason: string) => T): Promise<T> {
+    this.start();
     const id = this.nextId++;
     return new Promise<T>((resolve) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, lost });
-      this.worker.postMessage(make(id));
+      this.worker!.postMessage(make(id));
     });
   }
 
@@ -180,7 +188,7 @@ export class WorkerEngine implements Engine {
    * after a grace period the session is restarted.
    */
   interrupt(): void {
-    if (this.runningCell === undefined || this.interrupting) return;
+    if (this.runningCell === undefined || this.interrupting || !this.worker) return;
     this.worker.postMessage({ type: "interrupt" } satisfies ToWorker);
     const started = Date.now();
     const attempt = () => {
@@ -212,7 +220,7 @@ export class WorkerEngine implements Engine {
     this.closing = true;
     this.stopInterrupting();
     if (this.drainTimer) clearTimeout(this.drainTimer);
-    await this.worker.terminate();
+    await this.worker?.terminate();
     this.inspector.disconnect();
   }
 }
