@@ -48,7 +48,11 @@ export class WorkerEngine implements Engine {
   private closing = false;
   private restartReason: string | undefined;
 
-  constructor(private readonly log: Logger) {
+  /** `notebookDir`: where cells run from (imports, tsconfig.json); the kernel's working directory by default. */
+  constructor(
+    private readonly log: Logger,
+    private readonly notebookDir = process.cwd(),
+  ) {
     this.inspector.connect();
     this.inspector.on("NodeWorker.attachedToWorker", (m: { params: { sessionId: string } }) => {
       this.inspectorSession = m.params.sessionId;
@@ -69,7 +73,7 @@ export class WorkerEngine implements Engine {
     Atomics.store(this.control, CONTROL.REGION, CONTROL.IDLE);
     // A fresh ring per worker: a dying worker may still be writing to its own.
     this.streams = StreamRing.create();
-    const worker = new Worker(WORKER_URL, { workerData: { control: this.control.buffer, streams: this.streams.buffer } });
+    const worker = new Worker(WORKER_URL, { workerData: { control: this.control.buffer, streams: this.streams.buffer, notebookDir: this.notebookDir } });
     this.worker = worker;
     worker.on("message", (m: FromWorker) => this.receive(m));
     worker.on("error", (e: Error & { code?: string }) => {

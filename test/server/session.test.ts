@@ -1,7 +1,7 @@
 // Table-driven cell sequences: what a notebook user sees, cell after cell, in one session.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { MemoryKernel, resultText } from "../support/memory-kernel.js";
+import { MemoryKernel, resultText, streamText } from "../support/memory-kernel.js";
 
 /** A cell and what it must show: its result's text/plain, no result (null), or an error's ename. */
 type Step = [code: string, expect: string | null | { error: string; evalue?: RegExp }];
@@ -26,8 +26,8 @@ const SEQUENCES: Record<string, Step[]> = {
     ["setX(9); x", "9"],
     ["const x = 'redeclared'; getX()", "'redeclared'"],
   ],
-  "a function may use a name that a later cell defines": [
-    ["function later() { return notYet * 2 }", null],
+  "a function may use a name that a later cell defines (declared for the checker, or unchecked)": [
+    ["declare let notYet: number;\nfunction later() { return notYet * 2 }", null],
     ["later()", { error: "ReferenceError", evalue: /notYet is not defined/ }],
     ["let notYet = 21", null],
     ["later()", "42"],
@@ -35,7 +35,8 @@ const SEQUENCES: Record<string, Step[]> = {
   "a failing cell keeps the declarations that ran before the throw": [
     ["const fa = 1; throw new Error('midway'); const fb = 2;", { error: "Error", evalue: /midway/ }],
     ["fa", "1"],
-    ["typeof fb", "'undefined'"],
+    ["const checkedFa: number = fa; checkedFa", "1"],
+    ["typeof fb", { error: "TypeCheckError", evalue: /Cannot find name 'fb'/ }],
   ],
   "top-level await": [
     ["const v = await Promise.resolve(5); v * 2", "10"],
@@ -59,7 +60,10 @@ const SEQUENCES: Record<string, Step[]> = {
   ],
   "const cannot be reassigned, but can be redeclared": [
     ["const k1 = 1", null],
+    ["k1 = 2", { error: "TypeCheckError", evalue: /Cannot assign to 'k1' because it is a constant.*TS2588/ }],
+    ["%typecheck off", null],
     ["k1 = 2", { error: "TypeError", evalue: /constant/ }],
+    ["%typecheck on", null],
     ["k1", "1"],
     ["const k1 = 3; k1", "3"],
   ],
@@ -85,13 +89,60 @@ const SEQUENCES: Record<string, Step[]> = {
   "return is only allowed inside functions": [
     ["const before = 1;\nreturn before", { error: "SyntaxError", evalue: /'return' statement.*line 2, column 1/ }],
   ],
-  "a session name may shadow a builtin": [
+  "a session name may shadow a builtin, with its own type": [
     ["const JSON = 'shadowed'", null],
     ["JSON", "'shadowed'"],
+    ["JSON.length", "8"],
+  ],
+  "cells are type-checked against earlier declarations, with cell positions": [
+    ["let tx = 5", null],
+    ["const wrong: string = 1;\nconst alsoWrong: string = tx;", { error: "TypeCheckError", evalue: /Type 'number' is not assignable to type 'string'.*line 1, column 7, TS2322/ }],
+    ["typeof wrong", { error: "TypeCheckError", evalue: /Cannot find name 'wrong'/ }],
+    ["tx.toFixed(1)", "'5.0'"],
+    ["tx = 'text'", { error: "TypeCheckError", evalue: /not assignable to type 'number'/ }],
+  ],
+  "types persist: interfaces, generic aliases, classes, enums": [
+    ["interface Point { x: number; y: number }\ntype Box<T> = { value: T };", null],
+    ["const pt: Point = { x: 1, y: 2 }; const box: Box<string> = { value: 'v' }; pt.x + pt.y", "3"],
+    ["const bad: Point = { x: 1 }", { error: "TypeCheckError", evalue: /Property 'y' is missing/ }],
+    ["class Account { constructor(public balance: number) {} deposit(n: number) { this.balance += n; return this } }", null],
+    ["new Account(1).deposit(2).balance", "3"],
+    ["new Account('x')", { error: "TypeCheckError", evalue: /not assignable to parameter of type 'number'/ }],
+    ["enum Level { Low, High }", null],
+    ["const lv: Level = Level.High; lv", "1"],
+  ],
+  "the history is typed: _ and _n have the type of the value they hold": [
+    ["[1, 2, 3].map((n) => n * n)", "[ 1, 4, 9 ]"],
+    ["_.reduce((sum, n) => sum + n, 0)", "14"],
+    ["__.length", "3"],
+    ["_.toFixed(1)", "'3.0'"],
+    ["_.toUpperCase()", { error: "TypeCheckError", evalue: /Property 'toUpperCase' does not exist on type 'number'/ }],
+    ["interface Pet { name: string }\nconst pets: Pet[] = [{ name: 'Rex' }]; pets", "[ { name: 'Rex' } ]"],
+    ["_[0].name", "'Rex'"],
+  ],
+  "the newest declaration wins for the type too": [
+    ["let rt = 1", null],
+    ["const rt = 'now a string'", null],
+    ["rt.toUpperCase()", "'NOW A STRING'"],
+  ],
+  "%typecheck warn shows type errors and runs the cell; bad arguments are usage errors": [
+    ["%typecheck warn", null],
+    ["const warned: string = 42 as unknown as number; warned", "42"],
+    ["%typecheck sometimes", { error: "UsageError", evalue: /one of on, warn, off/ }],
+    ["%typecheck on", null],
+  ],
+  "types come from @types/node and imported modules": [
+    ["import { readFileSync } from 'node:fs';", null],
+    ["typeof readFileSync", "'function'"],
+    ["Buffer.from('ab').length", "2"],
+    ["readFileSync(42, 'utf8', 'extra')", { error: "TypeCheckError", evalue: /Expected 1-2 arguments/ }],
   ],
   "locals stay local": [
     ["function scoped() { let inner = 1; return inner }\n{ let blockOnly = 2 }\nscoped()", "1"],
+    ["typeof inner", { error: "TypeCheckError", evalue: /Cannot find name 'inner'/ }],
+    ["%typecheck off", null],
     ["typeof inner + ' ' + typeof blockOnly", "'undefined undefined'"],
+    ["%typecheck on", null],
   ],
   "imports bind session names": [
     ["import { join } from 'node:path'; import * as os from 'node:os';", null],
@@ -140,7 +191,7 @@ describe("session semantics (in-memory transport, real engine)", () => {
     assert.equal(ue.twice.status, "ok");
     assert.deepEqual(ue.twice.data, { "text/plain": "40" });
     assert.equal(ue.bad.status, "error");
-    assert.equal(ue.bad.ename, "ReferenceError");
+    assert.equal(ue.bad.ename, "TypeCheckError");
   });
 
   test("name? shows the inspection as a page payload", async () => {
@@ -151,6 +202,14 @@ describe("session semantics (in-memory transport, real engine)", () => {
     assert.match(payload[0].data["text/plain"], /Signature: function documented\(a\)/);
     const source = ((await k.execute("documented??")).reply.content.payload as typeof payload)[0];
     assert.match(source.data["text/plain"], /return a/);
+  });
+
+  test("%typecheck warn puts the type errors on stderr", async () => {
+    await k.execute("%typecheck warn");
+    const ex = await k.execute("const w2: string = 1; w2");
+    await k.execute("%typecheck on");
+    assert.equal(resultText(ex), "1");
+    assert.match(streamText(ex, "stderr"), /Cell In\[\d+\], line 1, column 7: Type 'number' is not assignable to type 'string'. \(TS2322\)/);
   });
 
   test("process.stdout.write and console.error stream, in order, without ANSI colour codes", async () => {
@@ -172,7 +231,7 @@ describe("session semantics (in-memory transport, real engine)", () => {
     assert.equal(ex.reply.content.status, "error");
     assert.equal(ex.reply.content.ename, "SessionRestarted");
     assert.match(ex.reply.content.evalue as string, /process\.exit\(3\)/);
-    assert.equal(resultText(await k.execute("typeof lost")), "'undefined'");
+    assert.equal((await k.execute("typeof lost")).reply.content.ename, "TypeCheckError", "the new session does not know `lost`");
     assert.equal(resultText(await k.execute("1 + 1")), "2");
   });
 });

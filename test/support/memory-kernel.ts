@@ -1,4 +1,7 @@
 // The real server and engine over the in-memory transport: a kernel with no sockets, for tests.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { childMessage, makeHeader, newSession, type Message } from "../../src/protocol/messages.js";
 import { WireCodec } from "../../src/protocol/wire.js";
 import { MemoryTransport } from "../../src/transport/memory.js";
@@ -24,7 +27,8 @@ export class MemoryKernel {
   private readonly waiters = new Set<() => void>();
 
   constructor(
-    readonly engine: Engine = new WorkerEngine(silentLogger()),
+    // A fresh notebook directory: the repository's own tsconfig.json must not apply to test cells.
+    readonly engine: Engine = new WorkerEngine(silentLogger(), mkdtempSync(join(tmpdir(), "tsk-notebook-"))),
     key = "secret-key",
   ) {
     this.clientCodec = new WireCodec(key);

@@ -67,7 +67,8 @@ describe("the kernel over zeromq", () => {
   after(() => kernel.shutdown());
 
   test("a replayed message is ignored; the next fresh one is answered", async () => {
-    const msg = kernel.client.message("execute_request", { code: "globalThis.replays = (globalThis.replays ?? 0) + 1", silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+    await kernel.client.execute("let replays = 0");
+    const msg = kernel.client.message("execute_request", { code: "replays += 1", silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
     const frames = kernel.client.encode(msg);
     const replies: Message[] = [];
     const onReply = (_channel: string, m: Message) => {
@@ -77,7 +78,7 @@ describe("the kernel over zeromq", () => {
     await kernel.client.sendFrames("shell", frames);
     await waitUntil(() => replies.length === 1, 5000);
     await kernel.client.sendFrames("shell", frames);
-    const check = await kernel.client.execute("globalThis.replays");
+    const check = await kernel.client.execute("replays");
     kernel.client.off("reply", onReply);
     assert.equal(replies.length, 1);
     assert.equal(resultOf(check.iopub), "1", "the replayed cell did not run again");

@@ -70,36 +70,83 @@ function topLevelReturn(sf: ts.SourceFile): ts.ReturnStatement | undefined {
   return found;
 }
 
-export function compileCell(code: string, fileName: string, session: CompilerSession): CompiledCell {
-  let result: { bindings: Binding[]; isAsync: boolean; captured: string[] } | undefined;
-  const transformer: ts.TransformerFactory<ts.SourceFile> = (tc) => (sf) => {
+/**
+ * The transformer that rewrites a cell over the session (see rewrite.ts). Statements that start at or
+ * after `codeLength` were appended for the checker and are dropped.
+ */
+function sessionTransformer(
+  code: string,
+  session: CompilerSession,
+  done: (result: { bindings: Binding[]; isAsync: boolean; captured: string[] }) => void,
+): ts.TransformerFactory<ts.SourceFile> {
+  return (tc) => (sf) => {
     const misplaced = topLevelReturn(sf);
     if (misplaced) {
-      const original = ts.getOriginalNode(misplaced);
-      const at = ts.getLineAndCharacterOfPosition(ts.getOriginalNode(sf) as ts.SourceFile, original.getStart(ts.getOriginalNode(sf) as ts.SourceFile));
+      const original = ts.getOriginalNode(sf) as ts.SourceFile;
+      const at = ts.getLineAndCharacterOfPosition(original, ts.getOriginalNode(misplaced).getStart(original));
       throw new CellSyntaxError([
         { message: "A 'return' statement can only be used within a function body.", line: at.line + 1, column: at.character + 1, code: 1108 },
       ]);
     }
-    const resolution = resolveCell(sf, session);
-    const { file, out } = rewriteCell(sf, tc, {
+    const own = f.updateSourceFile(sf, sf.statements.filter((s) => ts.getOriginalNode(s).pos < code.length));
+    const resolution = resolveCell(own, session);
+    const { file, out } = rewriteCell(own, tc, {
       resolution,
       sessionKind: (n) => session.kind(n),
       capturedBefore: (n) => session.captured(n),
       lastIsResult: (s) => endsWithoutSemicolon(code, s),
     });
-    result = { ...out, captured: [...resolution.captured] };
+    done({ ...out, captured: [...resolution.captured] });
     return file;
   };
+}
+
+const f = ts.factory;
+
+function finish(outputText: string, sourceMap: string | undefined, result: Omit<CompiledCell, "script" | "sourceMap"> | undefined): CompiledCell {
+  if (!result) throw new Error("the cell transformer did not run");
+  const script = outputText.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
+  return { script, sourceMap: sourceMap ?? "", ...result };
+}
+
+/** Compiles a cell on its own, without type checking. */
+export function compileCell(code: string, fileName: string, session: CompilerSession): CompiledCell {
+  let result: Omit<CompiledCell, "script" | "sourceMap"> | undefined;
   const out = ts.transpileModule(code, {
     compilerOptions: OPTIONS,
     fileName,
     reportDiagnostics: true,
-    transformers: { after: [transformer] },
+    transformers: { after: [sessionTransformer(code, session, (r) => (result = r))] },
   });
   const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
   if (errors.length > 0) throw new CellSyntaxError(errors.map(diagnostic));
-  if (!result) throw new Error("the cell transformer did not run");
-  const script = out.outputText.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
-  return { script, sourceMap: out.sourceMapText ?? "", ...result };
+  return finish(out.outputText, out.sourceMapText, result);
+}
+
+/**
+ * Emits a cell from the program that type-checked it, so it is not parsed and bound a second time;
+ * the same emit gives its declarations (`.d.ts`) for later cells.
+ */
+export function compileChecked(
+  code: string,
+  program: ts.Program,
+  file: ts.SourceFile,
+  session: CompilerSession,
+): { compiled: CompiledCell; declarations: string } {
+  let result: Omit<CompiledCell, "script" | "sourceMap"> | undefined;
+  let js = "";
+  let map: string | undefined;
+  let declarations = "";
+  program.emit(
+    file,
+    (name, text) => {
+      if (name.endsWith(".map")) map = text;
+      else if (name.endsWith(".d.ts")) declarations = text;
+      else if (name.endsWith(".js")) js = text;
+    },
+    undefined,
+    false,
+    { after: [sessionTransformer(code, session, (r) => (result = r))] },
+  );
+  return { compiled: finish(js, map, result), declarations };
 }

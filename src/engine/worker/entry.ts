@@ -9,12 +9,14 @@ import { CellRegistry, runtimeError } from "./traceback.js";
 import { CellRunner, CellState, Interrupted } from "./runner.js";
 import { complete, inspectAt, isComplete } from "./introspect.js";
 import { installDisplay } from "./display.js";
-import { sessionRequire } from "./imports.js";
+import { sessionRequire, setNotebookDir } from "./imports.js";
 import { StreamRing } from "../stream-ring.js";
+import { CellChecker } from "../../language/cell-checker.js";
+import { KERNEL_GLOBALS_DTS } from "../../language/kernel-globals.js";
 
 if (!parentPort) throw new Error("the engine must run in a worker thread");
 const port = parentPort;
-const shared = workerData as { control: SharedArrayBuffer; streams: SharedArrayBuffer };
+const shared = workerData as { control: SharedArrayBuffer; streams: SharedArrayBuffer; notebookDir: string };
 const control = new Int32Array(shared.control);
 const post = (m: FromWorker) => port.postMessage(m);
 
@@ -25,11 +27,12 @@ const router = new OutputRouter(
 );
 router.install();
 installDisplay(router);
-Object.assign(globalThis, { require: sessionRequire() });
+Object.assign(globalThis, { require: sessionRequire(shared.notebookDir) });
 
 const session = new Session();
 const cells = new CellRegistry();
-const runner = new CellRunner(session, router, cells, control);
+setNotebookDir(shared.notebookDir);
+const runner = new CellRunner(session, router, cells, control, new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS));
 let current: CellState | undefined;
 
 function finish(state: CellState, outcome: ExecuteOutcome): void {

@@ -4,8 +4,15 @@ import { createRequire, isBuiltin } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
-export function sessionRequire(): NodeJS.Require {
-  return createRequire(join(process.cwd(), "[notebook]"));
+/** The notebook's directory: the worker's own working directory cannot be changed (workers cannot chdir). */
+let notebookDir = process.cwd();
+
+export function setNotebookDir(dir: string): void {
+  notebookDir = dir;
+}
+
+export function sessionRequire(dir = notebookDir): NodeJS.Require {
+  return createRequire(join(dir, "[notebook]"));
 }
 
 export async function importFromSession(specifier: string): Promise<unknown> {
@@ -16,7 +23,7 @@ export async function importFromSession(specifier: string): Promise<unknown> {
     resolved = require.resolve(specifier);
   } catch {
     throw new Error(
-      `Cannot find module "${specifier}": looked in node_modules from ${process.cwd()} upward and relative to it. ` +
+      `Cannot find module "${specifier}": looked in node_modules from ${notebookDir} upward and relative to it. ` +
         `Install it with npm in the notebook's directory, or check the path.`,
     );
   }

@@ -2,15 +2,18 @@
 // the region where an interrupt may terminate it, await the rest cancellably, and publish the value.
 import vm from "node:vm";
 import type { Binding } from "../compile/rewrite.js";
-import { CellSyntaxError, compileCell, type CompiledCell, type CompilerSession } from "../compile/cell-compiler.js";
+import { CellSyntaxError, compileCell, compileChecked, type CompiledCell, type CompilerSession } from "../compile/cell-compiler.js";
+import type { CellChecker, CheckedCell, ResultType } from "../../language/cell-checker.js";
 import type { ExecuteInput, ExecuteOutcome, Payload } from "../engine.js";
 import { CONTROL } from "../worker-protocol.js";
 import type { OutputRouter } from "./output.js";
 import type { Box, Session } from "./session.js";
-import { CELL_FILE_PREFIX, runtimeError, syntaxError, type CellRegistry } from "./traceback.js";
+import { CELL_FILE_PREFIX, diagnosticLines, diagnosticsError, runtimeError, type CellRegistry } from "./traceback.js";
 import { mimeBundle } from "./format.js";
 import { importFromSession } from "./imports.js";
 import { pageFor } from "./introspect.js";
+import { MagicRegistry, UsageError } from "../../magics/registry.js";
+import { typecheckMagic } from "../../magics/typecheck.js";
 
 export class Interrupted extends Error {
   constructor() {
@@ -45,6 +48,11 @@ class CellRuntime {
     const b = this.bindings[i];
     this.session.define(b.name, value, b.kind ?? "let", this.cell);
     this.live[i] = true;
+  }
+  /** Whether this run reached the declaration of `name`. */
+  defined(name: string): boolean {
+    const i = this.bindings.findIndex((b) => b.name === name);
+    return i >= 0 && this.live[i] && this.bindings[i].kind !== undefined;
   }
   s(i: number, value: unknown): void {
     if (this.live[i]) this.boxes[i].v = value;
@@ -91,31 +99,88 @@ class RecordingSession implements CompilerSession {
   }
 }
 
+export type TypecheckMode = "on" | "warn" | "off";
+
+interface CacheEntry {
+  compiled: CompiledCell;
+  lookups: Lookup[];
+  /** For a checked compile: the session files the check read (see CellChecker.plan). */
+  imports: string | undefined;
+  result?: ResultType;
+}
+
+/** What compiling a cell gave: code to run, and for a checked cell what later cells learn from it. */
+interface Prepared {
+  compiled: CompiledCell;
+  /** The static type of the cell's value, when it was checked. */
+  result?: ResultType;
+  /** The check and declaration emit of the cell, when it was checked: later cells learn from them. */
+  checked?: { cell: CheckedCell; declarations: string };
+}
+
 export class CellRunner {
-  private readonly cache = new Map<string, { compiled: CompiledCell; lookups: Lookup[] }>();
+  private readonly magics = new MagicRegistry<CellRunner>().register(typecheckMagic);
+  private readonly cache = new Map<string, CacheEntry>();
   private tokens = 0;
+  typecheck: TypecheckMode = "on";
 
   constructor(
     private readonly session: Session,
     private readonly router: OutputRouter,
     private readonly cells: CellRegistry,
     private readonly control: Int32Array,
+    private readonly checker: CellChecker,
   ) {}
 
-  /** Loads and exercises the compiler before the first cell arrives. */
+  /** Loads and exercises the compiler and the type checker (about a second) before the first cell. */
   warmUp(): void {
-    compileCell("const __warm: number = 1; __warm + 1", "warmup.ts", new RecordingSession(this.session));
+    const code = "const __warm: number = 1; __warm + 1";
+    const checked = this.checker.check(code);
+    compileChecked(code, checked.program, checked.file, new RecordingSession(this.session));
+    compileCell(code, "warmup.ts", new RecordingSession(this.session));
   }
 
-  private compile(code: string): CompiledCell {
+  private cached(code: string, imports: string | undefined): CacheEntry | undefined {
     const hit = this.cache.get(code);
-    if (hit && hit.lookups.every(([m, n, v]) => this.session[m](n) === v)) return hit.compiled;
-    const recorder = new RecordingSession(this.session);
-    const compiled = compileCell(code, "cell.ts", recorder);
+    if (!hit || hit.imports !== imports || !hit.lookups.every(([m, n, v]) => this.session[m](n) === v)) return undefined;
+    return hit;
+  }
+
+  private remember(code: string, entry: CacheEntry): void {
     this.cache.delete(code);
-    this.cache.set(code, { compiled, lookups: recorder.lookups });
+    this.cache.set(code, entry);
     if (this.cache.size > 500) this.cache.delete(this.cache.keys().next().value as string);
-    return compiled;
+  }
+
+  /** Compiles (and unless `%typecheck off`, checks) a cell; type errors stop it unless the mode is warn. */
+  private prepare(code: string, label: string): Prepared | { error: ReturnType<typeof runtimeError> } {
+    if (this.typecheck === "off") {
+      const hit = this.cached(code, undefined);
+      if (hit) return { compiled: hit.compiled };
+      const recorder = new RecordingSession(this.session);
+      const compiled = compileCell(code, "cell.ts", recorder);
+      this.remember(code, { compiled, lookups: recorder.lookups, imports: undefined });
+      return { compiled };
+    }
+    const plan = this.checker.plan(code);
+    // A cell that declares nothing checks the same while the session files it reads are the same.
+    const hit = plan.declared.length === 0 ? this.cached(code, plan.suffix) : undefined;
+    if (hit) return { compiled: hit.compiled, result: hit.result };
+    const checked = this.checker.check(code);
+    if (checked.syntax.length > 0) return { error: diagnosticsError("SyntaxError", label, code, checked.syntax) };
+    // TypeScript's grammar errors (codes below 2000) are syntax errors to a user, whatever the mode.
+    const grammar = checked.diagnostics.filter((d) => d.code < 2000);
+    if (grammar.length > 0) return { error: diagnosticsError("SyntaxError", label, code, grammar) };
+    if (checked.diagnostics.length > 0) {
+      if (this.typecheck === "on") return { error: diagnosticsError("TypeCheckError", label, code, checked.diagnostics) };
+      this.router.write("stderr", `Type errors (running anyway: %typecheck warn):\n${diagnosticLines(label, code, checked.diagnostics).join("\n")}\n`);
+    }
+    const recorder = new RecordingSession(this.session);
+    const { compiled, declarations } = compileChecked(code, checked.program, checked.file, recorder);
+    if (checked.declared.length === 0 && checked.diagnostics.length === 0) {
+      this.remember(code, { compiled, lookups: recorder.lookups, imports: checked.imports, result: checked.result });
+    }
+    return { compiled, result: checked.result, checked: { cell: checked, declarations } };
   }
 
   private leaveSafeRegion(): void {
@@ -129,12 +194,25 @@ export class CellRunner {
     const page = pageFor(input.code, this.session);
     if (page !== undefined) return { status: "ok", payload: [page], userExpressions: {} };
     if (input.storeHistory) this.session.recordInput(input.executionCount, input.code);
+    try {
+      const magic = this.magics.run(input.code, this);
+      if (magic) {
+        if (magic.output) this.router.write("stdout", magic.output);
+        return { status: "ok", payload: [], userExpressions: {} };
+      }
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      return { status: "error", payload: [], userExpressions: {}, ename: e.name, evalue: e.message, traceback: [`${e.name}: ${e.message}`] };
+    }
     const outcome = await this.run(id, input.code, label, state, input.executionCount);
     if (!outcome.ok) return { status: "error", payload: [], userExpressions: {}, ...outcome.error };
     if (outcome.value !== undefined && !input.silent) {
       const { data, metadata } = mimeBundle(outcome.value);
       this.router.emit(id, { kind: "result", data, metadata });
-      if (input.storeHistory) this.session.recordResult(input.executionCount, outcome.value);
+      if (input.storeHistory) {
+        this.session.recordResult(input.executionCount, outcome.value);
+        this.checker.recordResult(input.executionCount, outcome.token, outcome.prepared.checked?.cell.declared ?? [], outcome.prepared.result);
+      }
     }
     const userExpressions: Record<string, unknown> = {};
     for (const [key, expr] of Object.entries(input.userExpressions)) {
@@ -152,20 +230,25 @@ export class CellRunner {
     label: string,
     state: CellState,
     count: number,
-  ): Promise<{ ok: true; value: unknown } | { ok: false; error: ReturnType<typeof runtimeError> }> {
-    let compiled: CompiledCell;
+  ): Promise<{ ok: true; value: unknown; prepared: Prepared; token: number } | { ok: false; error: ReturnType<typeof runtimeError> }> {
+    let prepared: Prepared;
     try {
-      compiled = this.compile(code);
+      const p = this.prepare(code, label);
+      if ("error" in p) return { ok: false, error: p.error };
+      prepared = p;
     } catch (e) {
-      if (e instanceof CellSyntaxError) return { ok: false, error: syntaxError(label, code, e.diagnostics) };
+      if (e instanceof CellSyntaxError) return { ok: false, error: diagnosticsError("SyntaxError", label, code, e.diagnostics) };
       throw e;
     }
+    const { compiled } = prepared;
     this.session.markCaptured(compiled.captured);
     const token = ++this.tokens;
     this.cells.add(token, label, code, compiled.sourceMap);
     const boxes = compiled.bindings.map((b) => this.session.box(b.name));
     const runtime = new CellRuntime(boxes, compiled.bindings, this.session, count);
     let result: unknown;
+    let failure: unknown;
+    let failed = false;
     try {
       const fn = vm.runInThisContext(compiled.script, { filename: CELL_FILE_PREFIX + token }) as (...a: unknown[]) => unknown;
       state.phase = "sync";
@@ -178,8 +261,15 @@ export class CellRunner {
       }
       if (compiled.isAsync) result = await Promise.race([result, state.cancelled]);
     } catch (e) {
-      return { ok: false, error: runtimeError(e, this.cells) };
+      failed = true;
+      failure = e;
     }
-    return { ok: true, value: result };
+    if (prepared.checked) {
+      // Types always exist once the cell ran; values only if their declaration was reached.
+      const values = new Set(compiled.bindings.filter((b) => b.kind !== undefined).map((b) => b.name));
+      const { cell, declarations } = prepared.checked;
+      this.checker.commit(token, cell, declarations, cell.declared.filter((n) => !values.has(n) || runtime.defined(n)));
+    }
+    return failed ? { ok: false, error: runtimeError(failure, this.cells) } : { ok: true, value: result, prepared, token };
   }
 }

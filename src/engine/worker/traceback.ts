@@ -97,14 +97,18 @@ export function runtimeError(error: unknown, cells: CellRegistry): ErrorInfo {
   return { ename, evalue, traceback };
 }
 
-export function syntaxError(label: string, source: string, diagnostics: CellDiagnostic[]): ErrorInfo {
+/** Compiler diagnostics (syntax or type errors) as an error: each with its cell position and code excerpt. */
+export function diagnosticsError(ename: string, label: string, source: string, diagnostics: CellDiagnostic[]): ErrorInfo {
   const first = diagnostics[0];
-  const traceback = diagnostics.map(
+  return {
+    ename,
+    evalue: `${first.message} (${label}, line ${first.line}, column ${first.column}, TS${first.code})`,
+    traceback: [`${ename}: ${first.message}`, ...diagnosticLines(label, source, diagnostics)],
+  };
+}
+
+export function diagnosticLines(label: string, source: string, diagnostics: CellDiagnostic[]): string[] {
+  return diagnostics.map(
     (d) => `${label}, line ${d.line}, column ${d.column}: ${d.message} (TS${d.code})\n${excerpt(source, d.line, d.column)}`,
   );
-  return {
-    ename: "SyntaxError",
-    evalue: `${first.message} (${label}, line ${first.line}, column ${first.column})`,
-    traceback: [`SyntaxError: ${first.message}`, ...traceback],
-  };
 }

@@ -1,0 +1,37 @@
+// A compiler host over virtual files that hands TypeScript the same SourceFile object for unchanged
+// text, so each new program reuses every parse (and bind) of the libraries and earlier cells.
+import ts from "typescript";
+import { dirname } from "node:path";
+
+export class CachingHost {
+  private readonly virtual = new Map<string, string>();
+  private readonly virtualDirs = new Set<string>();
+  private readonly parsed = new Map<string, { text: string; file: ts.SourceFile }>();
+  readonly host: ts.CompilerHost;
+
+  constructor(options: ts.CompilerOptions) {
+    const base = ts.createCompilerHost(options, true);
+    this.host = {
+      ...base,
+      getSourceFile: (name, languageVersion) => {
+        const text = this.virtual.get(name) ?? this.parsed.get(name)?.text ?? base.readFile(name);
+        if (text === undefined) return undefined;
+        const cached = this.parsed.get(name);
+        if (cached && cached.text === text) return cached.file;
+        const file = ts.createSourceFile(name, text, languageVersion, false);
+        this.parsed.set(name, { text, file });
+        return file;
+      },
+      fileExists: (name) => this.virtual.has(name) || base.fileExists(name),
+      // Module resolution looks for the directory first: virtual files make theirs exist.
+      directoryExists: (dir) => this.virtualDirs.has(dir.replace(/[\\/]+$/, "")) || (base.directoryExists?.(dir) ?? true),
+      readFile: (name) => this.virtual.get(name) ?? base.readFile(name),
+      writeFile: () => undefined,
+    };
+  }
+
+  set(name: string, text: string): void {
+    this.virtual.set(name, text);
+    this.virtualDirs.add(dirname(name));
+  }
+}
