@@ -114,9 +114,9 @@ const SEQUENCES: Record<string, Step[]> = {
   "the history is typed: _ and _n have the type of the value they hold": [
     ["[1, 2, 3].map((n) => n * n)", "[ 1, 4, 9 ]"],
     ["_.reduce((sum, n) => sum + n, 0)", "14"],
-    ["__.length", "3"],
-    ["_.toFixed(1)", "'3.0'"],
     ["_.toUpperCase()", { error: "TypeCheckError", evalue: /Property 'toUpperCase' does not exist on type 'number'/ }],
+    ["_.toFixed(1)", "'14.0'"],
+    ["___.length", "3"],
     ["interface Pet { name: string }\nconst pets: Pet[] = [{ name: 'Rex' }]; pets", "[ { name: 'Rex' } ]"],
     ["_[0].name", "'Rex'"],
   ],
