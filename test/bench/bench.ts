@@ -103,6 +103,25 @@ async function main(): Promise<void> {
     }
     report("interrupt_request to the interrupted reply", ms(median(interrupts)), "target ≤ 100 ms");
 
+    const functions = Array.from({ length: 200 }, (_, i) => `function typed${i}(a: number, b: string): string { return b.repeat(a) + ${i}; }`).join("\n");
+    const [fnTime, fnResult] = await timed(() => kernel.client.execute(functions));
+    assertOk("200 functions", fnResult.reply.content.status);
+    report("a cell declaring 200 typed functions", ms(fnTime), "target ≤ 50 ms");
+
+    const fresh = async (label: string) => {
+      const xs: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const [t, r] = await timed(() => kernel.client.execute(`1+${1000 + i} // ${label}`));
+        assertOk("1+i", r.reply.content.status);
+        xs.push(t);
+      }
+      return median(xs);
+    };
+    const before = await fresh("before");
+    for (let i = 0; i < 1000; i++) assertOk("declaration", (await kernel.client.execute(`let declared${i}: number = ${i};`)).reply.content.status);
+    const after = await fresh("after");
+    report("new 1+i cell after 1000 declaration cells / before", `${ms(after)} / ${ms(before)} = ${(after / before).toFixed(2)}x`, "target ≤ 1.2x");
+
     report("kernel RSS after the runs", `${rssMb(kernel.child.pid!).toFixed(0)} MB`);
   } finally {
     await kernel.shutdown();
