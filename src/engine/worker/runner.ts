@@ -138,6 +138,8 @@ export class CellRunner {
     const checked = this.checker.check(code);
     compileChecked(code, checked.program, checked.file, new RecordingSession(this.session));
     compileCell(code, "warmup.ts", new RecordingSession(this.session));
+    // Cells that declare nothing are checked with their own options: warm those too.
+    this.checker.check("__warm + 1");
   }
 
   private cached(code: string, imports: string | undefined): CacheEntry | undefined {
