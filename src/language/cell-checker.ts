@@ -212,8 +212,9 @@ export class CellChecker {
     return { declared, suffix: this.suffix(sf, declared) };
   }
 
-  check(code: string): CheckedCell {
-    const { declared, suffix } = this.plan(code);
+  /** `plan`: this cell's plan, when the caller already made it. */
+  check(code: string, plan: { declared: string[]; suffix: string } = this.plan(code)): CheckedCell {
+    const { declared, suffix } = plan;
     this.files.set(this.cellPath(), code + suffix);
     const options = declared.length > 0 ? this.declaring : this.options;
     const program = ts.createProgram({

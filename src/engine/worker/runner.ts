@@ -168,7 +168,7 @@ export class CellRunner {
     // A cell that declares nothing checks the same while the session files it reads are the same.
     const hit = plan.declared.length === 0 ? this.cached(code, plan.suffix) : undefined;
     if (hit) return { compiled: hit.compiled, result: hit.result };
-    const checked = this.checker.check(code);
+    const checked = this.checker.check(code, plan);
     if (checked.syntax.length > 0) return { error: diagnosticsError("SyntaxError", label, code, checked.syntax) };
     // TypeScript's grammar errors (codes below 2000) are syntax errors to a user, whatever the mode.
     const grammar = checked.diagnostics.filter((d) => d.code < 2000);
