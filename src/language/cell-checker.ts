@@ -20,8 +20,8 @@ export interface CheckedCell {
   syntax: CellDiagnostic[];
   /** Type errors. */
   diagnostics: CellDiagnostic[];
-  /** Names (values and types) the cell declares at its top level. */
-  declared: string[];
+  /** Names (values and types) the cell declares at its top level, and how later cells see each. */
+  declared: Map<string, Binding>;
   /** Which session file each name the cell imports came from: the check holds while these hold. */
   imports: string;
   /** The static type of the cell's value (its last expression, without a trailing `;`). */
@@ -38,38 +38,6 @@ export interface ResultType {
 /** Cannot find module, is not a module, has no exported member. */
 const UNRESOLVED = new Set([2305, 2306, 2307]);
 
-function declaredNames(sf: ts.SourceFile): string[] {
-  const names = new Set<string>();
-  const addBinding = (n: ts.BindingName) => {
-    if (ts.isIdentifier(n)) names.add(n.text);
-    else for (const el of n.elements) if (!ts.isOmittedExpression(el)) addBinding(el.name);
-  };
-  const vars = (node: ts.Node): void => {
-    if (ts.isFunctionLike(node) || ts.isClassLike(node)) return;
-    if (ts.isVariableDeclarationList(node) && !(node.flags & ts.NodeFlags.BlockScoped)) {
-      for (const d of node.declarations) addBinding(d.name);
-    }
-    ts.forEachChild(node, vars);
-  };
-  for (const s of sf.statements) {
-    if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) addBinding(d.name);
-    else if (
-      (ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isInterfaceDeclaration(s) ||
-        ts.isTypeAliasDeclaration(s) || ts.isEnumDeclaration(s)) && s.name
-    ) names.add(s.name.text);
-    else if (ts.isModuleDeclaration(s) && ts.isIdentifier(s.name)) names.add(s.name.text);
-    else if (ts.isImportDeclaration(s) && s.importClause) {
-      const c = s.importClause;
-      if (c.name) names.add(c.name.text);
-      const b = c.namedBindings;
-      if (b && ts.isNamespaceImport(b)) names.add(b.name.text);
-      if (b && ts.isNamedImports(b)) for (const e of b.elements) names.add(e.name.text);
-    } else if (ts.isImportEqualsDeclaration(s)) names.add(s.name.text);
-    ts.forEachChild(s, vars);
-  }
-  return [...names];
-}
-
 /**
  * How a later cell sees a session name: variables as module-scoped `declare let` / `declare const`
  * (assignable, or a constant, as declared), everything else (classes, enums, namespaces, types,
@@ -77,26 +45,46 @@ function declaredNames(sf: ts.SourceFile): string[] {
  */
 type Binding = "let" | "const" | "import";
 
-function bindingKinds(sf: ts.SourceFile): Map<string, Binding> {
-  const kinds = new Map<string, Binding>();
-  const set = (n: ts.BindingName, kind: Binding) => {
-    if (ts.isIdentifier(n)) kinds.set(n.text, kind);
-    else for (const el of n.elements) if (!ts.isOmittedExpression(el)) set(el.name, kind);
+/** The names a cell declares at its top level (values and types), each with how later cells see it. */
+function declaredNames(sf: ts.SourceFile): Map<string, Binding> {
+  const names = new Map<string, Binding>();
+  const addBinding = (n: ts.BindingName, kind: Binding) => {
+    if (ts.isIdentifier(n)) names.set(n.text, kind);
+    else for (const el of n.elements) if (!ts.isOmittedExpression(el)) addBinding(el.name, kind);
   };
-  const vars = (node: ts.Node): void => {
+  // `var` anywhere outside functions is hoisted to the top level; `let` and `const` in blocks are not.
+  const hoistedVars = (node: ts.Node): void => {
     if (ts.isFunctionLike(node) || ts.isClassLike(node)) return;
-    if (ts.isVariableDeclarationList(node)) {
-      const kind = node.flags & ts.NodeFlags.Const ? "const" : "let";
-      for (const d of node.declarations) set(d.name, kind);
+    if (ts.isVariableDeclarationList(node) && !(node.flags & ts.NodeFlags.BlockScoped)) {
+      for (const d of node.declarations) addBinding(d.name, "let");
     }
-    ts.forEachChild(node, vars);
+    ts.forEachChild(node, hoistedVars);
   };
   for (const s of sf.statements) {
-    if (ts.isVariableStatement(s)) vars(s.declarationList);
-    else if (ts.isFunctionDeclaration(s) && s.name) kinds.set(s.name.text, "let");
-    else vars(s);
+    if (ts.isVariableStatement(s)) {
+      const kind = s.declarationList.flags & ts.NodeFlags.Const ? "const" : "let";
+      for (const d of s.declarationList.declarations) addBinding(d.name, kind);
+    } else if (ts.isFunctionDeclaration(s) && s.name) {
+      names.set(s.name.text, "let");
+    } else if (
+      (ts.isClassDeclaration(s) || ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isEnumDeclaration(s)) &&
+      s.name
+    ) {
+      names.set(s.name.text, "import");
+    } else if (ts.isModuleDeclaration(s) && ts.isIdentifier(s.name)) {
+      names.set(s.name.text, "import");
+    } else if (ts.isImportDeclaration(s) && s.importClause) {
+      const c = s.importClause;
+      if (c.name) names.set(c.name.text, "import");
+      const b = c.namedBindings;
+      if (b && ts.isNamespaceImport(b)) names.set(b.name.text, "import");
+      if (b && ts.isNamedImports(b)) for (const e of b.elements) names.set(e.name.text, "import");
+    } else if (ts.isImportEqualsDeclaration(s)) {
+      names.set(s.name.text, "import");
+    }
+    ts.forEachChild(s, hoistedVars);
   }
-  return kinds;
+  return names;
 }
 
 function identifiers(sf: ts.SourceFile): Set<string> {
@@ -178,8 +166,8 @@ export class CellChecker {
   }
 
   /** The lines appended to a cell for checking: imports of the session names it uses, export of its own. */
-  private suffix(sf: ts.SourceFile, declared: string[]): string {
-    const own = new Set(declared);
+  private suffix(sf: ts.SourceFile, declared: Map<string, Binding>): string {
+    const own = declared;
     const used = identifiers(sf);
     const byCell = new Map<number, string[]>();
     const lines: string[] = [];
@@ -201,22 +189,22 @@ export class CellChecker {
         lines.push(`declare const ${name}: string;`);
       }
     }
-    lines.push(`export { ${declared.join(", ")} };`);
+    lines.push(`export { ${[...declared.keys()].join(", ")} };`);
     return `\n${lines.join("\n")}\n`;
   }
 
   /** Parses the cell and says which session files checking it would read, without checking. */
-  plan(code: string): { declared: string[]; suffix: string } {
+  plan(code: string): { declared: Map<string, Binding>; suffix: string } {
     const sf = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
     const declared = declaredNames(sf);
     return { declared, suffix: this.suffix(sf, declared) };
   }
 
   /** `plan`: this cell's plan, when the caller already made it. */
-  check(code: string, plan: { declared: string[]; suffix: string } = this.plan(code)): CheckedCell {
+  check(code: string, plan: { declared: Map<string, Binding>; suffix: string } = this.plan(code)): CheckedCell {
     const { declared, suffix } = plan;
     this.files.set(this.cellPath(), code + suffix);
-    const options = declared.length > 0 ? this.declaring : this.options;
+    const options = declared.size > 0 ? this.declaring : this.options;
     const program = ts.createProgram({
       rootNames: [this.kernelGlobals, this.cellPath()],
       options,
@@ -264,7 +252,7 @@ export class CellChecker {
    * The cell run as execution `count` (declarations file `cell`) showed a value of type `result`:
    * `_count` and `_` have that type from now on.
    */
-  recordResult(count: number, cell: number, ownNames: readonly string[], result: ResultType | undefined): void {
+  recordResult(count: number, cell: number, ownNames: Iterable<string>, result: ResultType | undefined): void {
     this.recent = [count, ...this.recent].slice(0, 3);
     if (!result) {
       this.results.delete(count);
@@ -285,8 +273,7 @@ export class CellChecker {
   commit(cell: number, checked: CheckedCell, declarations: string, live: string[]): void {
     if (live.length === 0) return;
     this.files.set(this.declarationPath(cell), declarations);
-    const kinds = bindingKinds(checked.file);
-    for (const name of live) this.declaredIn.set(name, { cell, as: kinds.get(name) ?? "import" });
+    for (const name of live) this.declaredIn.set(name, { cell, as: checked.declared.get(name) ?? "import" });
   }
 
   /** `%xdel`, `%reset`: the name no longer comes from any cell. */

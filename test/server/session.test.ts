@@ -66,6 +66,8 @@ const SEQUENCES: Record<string, Step[]> = {
     ["%typecheck on", null],
     ["k1", "1"],
     ["const k1 = 3; k1", "3"],
+    ["const k2 = 1;\n{ let k2 = 2; }", null],
+    ["k2 = 3", { error: "TypeCheckError", evalue: /Cannot assign to 'k2' because it is a constant/ }],
   ],
   "closures follow JavaScript: let in loops captures per iteration, var does not": [
     ["const fns: (() => number)[] = []; for (let i = 0; i < 3; i++) fns.push(() => i); fns.map((f) => f())", "[ 0, 1, 2 ]"],

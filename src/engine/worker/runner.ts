@@ -166,7 +166,7 @@ export class CellRunner {
     }
     const plan = this.checker.plan(code);
     // A cell that declares nothing checks the same while the session files it reads are the same.
-    const hit = plan.declared.length === 0 ? this.cached(code, plan.suffix) : undefined;
+    const hit = plan.declared.size === 0 ? this.cached(code, plan.suffix) : undefined;
     if (hit) return { compiled: hit.compiled, result: hit.result };
     const checked = this.checker.check(code, plan);
     if (checked.syntax.length > 0) return { error: diagnosticsError("SyntaxError", label, code, checked.syntax) };
@@ -179,7 +179,7 @@ export class CellRunner {
     }
     const recorder = new RecordingSession(this.session);
     const { compiled, declarations } = compileChecked(code, checked.program, checked.file, recorder);
-    if (checked.declared.length === 0 && checked.diagnostics.length === 0) {
+    if (checked.declared.size === 0 && checked.diagnostics.length === 0) {
       this.remember(code, { compiled, lookups: recorder.lookups, imports: checked.imports, result: checked.result });
     }
     return { compiled, result: checked.result, checked: { cell: checked, declarations } };
@@ -213,7 +213,7 @@ export class CellRunner {
       this.router.emit(id, { kind: "result", data, metadata });
       if (input.storeHistory) {
         this.session.recordResult(input.executionCount, outcome.value);
-        this.checker.recordResult(input.executionCount, outcome.token, outcome.prepared.checked?.cell.declared ?? [], outcome.prepared.result);
+        this.checker.recordResult(input.executionCount, outcome.token, outcome.prepared.checked?.cell.declared.keys() ?? [], outcome.prepared.result);
       }
     }
     const userExpressions: Record<string, unknown> = {};
@@ -270,7 +270,7 @@ export class CellRunner {
       // Types always exist once the cell ran; values only if their declaration was reached.
       const values = new Set(compiled.bindings.filter((b) => b.kind !== undefined).map((b) => b.name));
       const { cell, declarations } = prepared.checked;
-      this.checker.commit(token, cell, declarations, cell.declared.filter((n) => !values.has(n) || runtime.defined(n)));
+      this.checker.commit(token, cell, declarations, [...cell.declared.keys()].filter((n) => !values.has(n) || runtime.defined(n)));
     }
     return failed ? { ok: false, error: runtimeError(failure, this.cells) } : { ok: true, value: result, prepared, token };
   }
