@@ -25,11 +25,43 @@ export interface ServerOptions {
 
 class RequestError extends Error {}
 
+/** A bad value as an error message shows it: short, whatever was sent. */
+function shown(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
 function field<T>(content: Record<string, unknown>, name: string, type: string, fallback: T): T {
   const v = content[name];
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== type) throw new RequestError(`content.${name} must be a ${type}, not ${JSON.stringify(v)}`);
+  if (typeof v !== type || (type === "object" && Array.isArray(v))) {
+    throw new RequestError(`content.${name} must be a${type === "object" ? "n" : ""} ${type}, not ${shown(v)}`);
+  }
   return v as T;
+}
+
+/** execute_request's user_expressions: names to expression source. */
+function expressions(content: Record<string, unknown>): Record<string, string> {
+  const v = field<Record<string, unknown>>(content, "user_expressions", "object", {});
+  for (const [name, expr] of Object.entries(v)) {
+    if (typeof expr !== "string") throw new RequestError(`content.user_expressions.${name} must be a string of code, not ${shown(expr)}`);
+  }
+  return v as Record<string, string>;
+}
+
+function historyQuery(c: Record<string, unknown>): HistoryQuery {
+  const number = (name: string) => field<number | undefined>(c, name, "number", undefined);
+  const flag = (name: string) => field<boolean | undefined>(c, name, "boolean", undefined);
+  return {
+    hist_access_type: field<string | undefined>(c, "hist_access_type", "string", undefined),
+    output: flag("output"),
+    unique: flag("unique"),
+    session: number("session"),
+    start: number("start"),
+    stop: number("stop"),
+    n: number("n"),
+    pattern: field<string | undefined>(c, "pattern", "string", undefined),
+  };
 }
 
 export class KernelServer {
@@ -55,7 +87,7 @@ export class KernelServer {
       complete_request: (m) => this.complete(m),
       inspect_request: (m) => this.inspect(m),
       is_complete_request: (m) => this.isComplete(m),
-      history_request: async (m) => ({ status: "ok", history: this.history.query(m.content as HistoryQuery) }),
+      history_request: async (m) => ({ status: "ok", history: this.history.query(historyQuery(m.content)) }),
       comm_info_request: async () => ({ status: "ok", comms: {} }),
       comm_open: (m) => this.commOpen(m),
       comm_msg: async () => undefined,
@@ -112,7 +144,9 @@ export class KernelServer {
 
   private async dispatch(channel: "shell" | "control", msg: Message): Promise<void> {
     const type = msg.header.msg_type;
-    const handler = (channel === "shell" ? this.shellHandlers : this.controlHandlers)[type];
+    const handlers = channel === "shell" ? this.shellHandlers : this.controlHandlers;
+    // Own properties only: "constructor" or "toString" are not message types.
+    const handler = Object.hasOwn(handlers, type) ? handlers[type] : undefined;
     const pub = this.iopub.sinkFor(msg);
     pub.status("busy");
     if (!handler) {
@@ -131,7 +165,7 @@ export class KernelServer {
         evalue: `${type}: ${(e as Error).message ?? String(e)}`,
         traceback: [],
       };
-      if (!bad) this.o.log.warn(`handler for ${type} failed: ${(e as Error).stack ?? String(e)}`);
+      if (!bad) this.o.log.limited("handler failures", `handler for ${type} failed: ${(e as Error).stack ?? String(e)}`);
     }
     if (content !== undefined) await this.reply(channel, msg, content);
     pub.status("idle");
@@ -170,7 +204,7 @@ export class KernelServer {
     const silent = field(c, "silent", "boolean", false);
     const storeHistory = !silent && field(c, "store_history", "boolean", true);
     const stopOnError = field(c, "stop_on_error", "boolean", true);
-    const userExpressions = field<Record<string, string>>(c, "user_expressions", "object", {});
+    const userExpressions = expressions(c);
     const allowStdin = field(c, "allow_stdin", "boolean", true);
     const empty = code.trim() === "";
     if (storeHistory && !empty) this.executionCount++;
@@ -224,11 +258,17 @@ export class KernelServer {
     return { ...(await this.o.engine.isComplete(field(msg.content, "code", "string", ""))) };
   }
 
-  /** No comm targets exist yet: the protocol says an unknown target gets a comm_close back. */
+  /**
+   * No comm targets exist yet: the protocol says an unknown target gets a comm_close back. Comm messages
+   * get no reply, so a malformed one is only logged.
+   */
   private async commOpen(msg: Message): Promise<undefined> {
-    const commId = field(msg.content, "comm_id", "string", "");
-    const target = field(msg.content, "target_name", "string", "");
-    this.o.log.limited("comm", `no comm target "${target}": closing comm ${commId}`);
+    const { comm_id: commId, target_name: target } = msg.content;
+    if (typeof commId !== "string" || typeof target !== "string") {
+      this.o.log.limited("comm", `ignored a comm_open without a string comm_id and target_name`);
+      return undefined;
+    }
+    this.o.log.limited("comm", `no comm target ${shown(target)}: closing comm ${shown(commId)}`);
     this.iopub.publish(msg, "comm_close", { comm_id: commId, data: {} });
     return undefined;
   }
