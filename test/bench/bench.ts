@@ -5,6 +5,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launchKernel, type LaunchedKernel } from "../../src/client/launch.js";
+import { soakCell } from "../faults/soak-cells.js";
+import { openFds, settledRssMb } from "../faults/support.js";
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -123,6 +125,32 @@ async function main(): Promise<void> {
     report("new 1+i cell after 1000 declaration cells / before", `${ms(after)} / ${ms(before)} = ${(after / before).toFixed(2)}x`, "target ≤ 1.2x");
 
     report("kernel RSS after the runs", `${rssMb(kernel.child.pid!).toFixed(0)} MB`);
+  } finally {
+    await kernel.shutdown();
+  }
+  await soak();
+}
+
+/** The soak test's cells on a fresh kernel: settled RSS and open fds after warming up and at the end. */
+async function soak(): Promise<void> {
+  const warmUp = 100;
+  const cells = 2000;
+  const kernel = await launchKernel();
+  try {
+    const pid = kernel.child.pid!;
+    let start = { rss: 0, fds: 0 };
+    for (let i = 0; i < cells; i++) {
+      const cell = soakCell(i);
+      cell.check(await kernel.client.execute(cell.code));
+      if (i + 1 === warmUp) start = { rss: await settledRssMb(pid), fds: openFds(pid) };
+    }
+    const end = { rss: await settledRssMb(pid), fds: openFds(pid) };
+    report(
+      `soak: settled RSS after ${warmUp} / ${cells} cells`,
+      `${start.rss.toFixed(0)} / ${end.rss.toFixed(0)} MB (+${(end.rss - start.rss).toFixed(0)})`,
+      "target ≤ +50 MB at 10,000",
+    );
+    report(`soak: open fds after ${warmUp} / ${cells} cells`, `${start.fds} / ${end.fds}`, "target equal");
   } finally {
     await kernel.shutdown();
   }
