@@ -34,4 +34,9 @@ export class CachingHost {
     this.virtual.set(name, text);
     this.virtualDirs.add(dirname(name));
   }
+
+  delete(name: string): void {
+    this.virtual.delete(name);
+    this.parsed.delete(name);
+  }
 }

@@ -1,7 +1,11 @@
 // Table-driven cell sequences: what a notebook user sees, cell after cell, in one session.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { MemoryKernel, resultText, streamText } from "../support/memory-kernel.js";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MemoryKernel, resultText, silentLogger, streamText } from "../support/memory-kernel.js";
+import { WorkerEngine } from "../../src/engine/worker-engine.js";
 
 /** A cell and what it must show: its result's text/plain, no result (null), or an error's ename. */
 type Step = [code: string, expect: string | null | { error: string; evalue?: RegExp }];
@@ -154,6 +158,24 @@ const SEQUENCES: Record<string, Step[]> = {
   ],
 };
 
+describe("module scope (in-memory transport, real engine)", () => {
+  const notebookDir = mkdtempSync(join(tmpdir(), "tsk-notebook-"));
+  const k = new MemoryKernel(new WorkerEngine(silentLogger(), notebookDir));
+  before(() => k.start());
+  after(() => k.close());
+
+  test("a module sees properties set on globalThis, but not the notebook's variables", async () => {
+    writeFileSync(
+      join(notebookDir, "probe.mjs"),
+      "export function probe() { return [globalThis.sharedSetting, typeof notebookOnly]; }\n",
+    );
+    await k.execute("const notebookOnly = 1; (globalThis as any).sharedSetting = 'from the notebook';");
+    const ex = await k.execute("const { probe } = await import('./probe.mjs'); probe()");
+    assert.equal(ex.reply.content.status, "ok", String(ex.reply.content.evalue));
+    assert.equal(resultText(ex), "[ 'from the notebook', 'undefined' ]");
+  });
+});
+
 describe("session semantics (in-memory transport, real engine)", () => {
   const k = new MemoryKernel();
   before(() => k.start());
@@ -185,6 +207,30 @@ describe("session semantics (in-memory transport, real engine)", () => {
     assert.equal(resultText(await k.execute(`_i${n}`)), `"'remember me'"`);
     await k.execute("1");
     assert.equal(resultText(await k.execute("_i")), `'1'`, "_i is the previous cell's source");
+  });
+
+  test("Out[n] and _n have the static type of cell n's value", async () => {
+    const n = (await k.execute("'typed'")).reply.content.execution_count as number;
+    assert.equal(resultText(await k.execute(`Out[${n}].toUpperCase()`)), "'TYPED'");
+    for (const code of [`Out[${n}].toFixed()`, `_${n}.toFixed()`]) {
+      const ex = await k.execute(code);
+      assert.equal(ex.reply.content.ename, "TypeCheckError", code);
+      assert.match(ex.reply.content.evalue as string, /Property 'toFixed' does not exist on type 'string'/, code);
+    }
+  });
+
+  test("Out keeps at most 1000 results, dropping the oldest 20% when full", async () => {
+    await k.execute("%reset -f out");
+    const first = (await k.execute("'oldest'")).reply.content.execution_count as number;
+    for (let i = 1; i < 1000; i++) await k.execute("7");
+    // Counted on stdout, so that counting stores no result of its own.
+    assert.equal(streamText(await k.execute("console.log(Object.keys(Out).length)")), "1000\n", "full, not yet culled");
+    const last = (await k.execute("'newest'")).reply.content.execution_count as number;
+    assert.equal(streamText(await k.execute("console.log(Object.keys(Out).length)")), "801\n", "200 culled, the newest stored");
+    assert.equal(resultText(await k.execute(`Out[${first}] === undefined`)), "true");
+    assert.equal((await k.execute(`_${first}`)).reply.content.ename, "TypeCheckError", `_${first} is gone with it`);
+    assert.equal(resultText(await k.execute(`_${last}`)), "'newest'");
+    await k.execute("%reset -f out");
   });
 
   test("user_expressions are evaluated after the cell", async () => {

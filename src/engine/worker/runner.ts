@@ -12,8 +12,12 @@ import { CELL_FILE_PREFIX, diagnosticLines, diagnosticsError, runtimeError, type
 import { mimeBundle } from "./format.js";
 import { importFromSession } from "./imports.js";
 import { pageFor } from "./introspect.js";
-import { MagicRegistry, UsageError } from "../../magics/registry.js";
+import { MagicRegistry, parseMagicCell, UsageError, type MagicInvocation, type MagicResult } from "../../magics/registry.js";
 import { typecheckMagic } from "../../magics/typecheck.js";
+import { lsmagicMagic } from "../../magics/lsmagic.js";
+import { namespaceMagics, type Namespace } from "../../magics/namespace.js";
+import { declaredInSource, type Declared } from "../../language/declarations.js";
+import { SessionNamespace } from "./namespace.js";
 
 export class Interrupted extends Error {
   constructor() {
@@ -116,10 +120,13 @@ interface Prepared {
   result?: ResultType;
   /** The check and declaration emit of the cell, when it was checked: later cells learn from them. */
   checked?: { cell: CheckedCell; declarations: string };
+  /** The names the cell declares, as the user wrote them. */
+  declared: Map<string, Declared>;
 }
 
 export class CellRunner {
-  private readonly magics = new MagicRegistry<CellRunner>().register(typecheckMagic);
+  readonly magics = new MagicRegistry<CellRunner>().register(lsmagicMagic, typecheckMagic, ...namespaceMagics);
+  readonly namespace: Namespace;
   private readonly cache = new Map<string, CacheEntry>();
   private tokens = 0;
   typecheck: TypecheckMode = "on";
@@ -130,7 +137,9 @@ export class CellRunner {
     private readonly cells: CellRegistry,
     private readonly control: Int32Array,
     private readonly checker: CellChecker,
-  ) {}
+  ) {
+    this.namespace = new SessionNamespace(session, checker);
+  }
 
   /** Loads and exercises the compiler and the type checker (about a second) before the first cell. */
   warmUp(): void {
@@ -158,16 +167,15 @@ export class CellRunner {
   private prepare(code: string, label: string): Prepared | { error: ReturnType<typeof runtimeError> } {
     if (this.typecheck === "off") {
       const hit = this.cached(code, undefined);
-      if (hit) return { compiled: hit.compiled };
       const recorder = new RecordingSession(this.session);
-      const compiled = compileCell(code, "cell.ts", recorder);
-      this.remember(code, { compiled, lookups: recorder.lookups, imports: undefined });
-      return { compiled };
+      const compiled = hit?.compiled ?? compileCell(code, "cell.ts", recorder);
+      if (!hit) this.remember(code, { compiled, lookups: recorder.lookups, imports: undefined });
+      return { compiled, declared: compiled.bindings.some((b) => b.kind !== undefined) ? declaredInSource(code) : new Map() };
     }
     const plan = this.checker.plan(code);
     // A cell that declares nothing checks the same while the session files it reads are the same.
     const hit = plan.declared.size === 0 ? this.cached(code, plan.suffix) : undefined;
-    if (hit) return { compiled: hit.compiled, result: hit.result };
+    if (hit) return { compiled: hit.compiled, result: hit.result, declared: plan.declared };
     const checked = this.checker.check(code, plan);
     if (checked.syntax.length > 0) return { error: diagnosticsError("SyntaxError", label, code, checked.syntax) };
     // TypeScript's grammar errors (codes below 2000) are syntax errors to a user, whatever the mode.
@@ -182,7 +190,7 @@ export class CellRunner {
     if (checked.declared.size === 0 && checked.diagnostics.length === 0) {
       this.remember(code, { compiled, lookups: recorder.lookups, imports: checked.imports, result: checked.result });
     }
-    return { compiled, result: checked.result, checked: { cell: checked, declarations } };
+    return { compiled, result: checked.result, checked: { cell: checked, declarations }, declared: checked.declared };
   }
 
   private leaveSafeRegion(): void {
@@ -196,26 +204,21 @@ export class CellRunner {
     const page = pageFor(input.code, this.session);
     if (page !== undefined) return { status: "ok", payload: [page], userExpressions: {} };
     if (input.storeHistory) this.session.recordInput(input.executionCount, input.code);
-    try {
-      const magic = this.magics.run(input.code, this);
-      if (magic) {
-        if (magic.output) this.router.write("stdout", magic.output);
-        return { status: "ok", payload: [], userExpressions: {} };
+    const magics = parseMagicCell(input.code);
+    if (magics) {
+      let result: MagicResult | undefined;
+      try {
+        for (const invocation of magics) result = await this.runMagic(invocation);
+      } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        return { status: "error", payload: [], userExpressions: {}, ename: e.name, evalue: e.message, traceback: [`${e.name}: ${e.message}`] };
       }
-    } catch (e) {
-      if (!(e instanceof UsageError)) throw e;
-      return { status: "error", payload: [], userExpressions: {}, ename: e.name, evalue: e.message, traceback: [`${e.name}: ${e.message}`] };
+      if (result && "value" in result) this.showResult(id, input, result.value, undefined, []);
+      return { status: "ok", payload: [], userExpressions: {} };
     }
     const outcome = await this.run(id, input.code, label, state, input.executionCount);
     if (!outcome.ok) return { status: "error", payload: [], userExpressions: {}, ...outcome.error };
-    if (outcome.value !== undefined && !input.silent) {
-      const { data, metadata } = mimeBundle(outcome.value);
-      this.router.emit(id, { kind: "result", data, metadata });
-      if (input.storeHistory) {
-        this.session.recordResult(input.executionCount, outcome.value);
-        this.checker.recordResult(input.executionCount, outcome.token, outcome.prepared.checked?.cell.declared.keys() ?? [], outcome.prepared.result);
-      }
-    }
+    this.showResult(id, input, outcome.value, outcome.prepared.result, outcome.prepared.checked?.cell.declared.keys() ?? [], outcome.token);
     const userExpressions: Record<string, unknown> = {};
     for (const [key, expr] of Object.entries(input.userExpressions)) {
       const r = await this.run(id, expr, `${label} user_expressions[${key}]`, new CellState(id), input.executionCount);
@@ -224,6 +227,24 @@ export class CellRunner {
         : { status: "error", ...r.error };
     }
     return { status: "ok", payload: [] as Payload[], userExpressions };
+  }
+
+  private async runMagic(invocation: MagicInvocation): Promise<MagicResult | undefined> {
+    const magic = this.magics.find(invocation);
+    const call = this.magics.parse(magic, invocation);
+    const result = "help" in call ? { output: call.help } : await magic.run(call, this);
+    if (result?.output) this.router.write("stdout", result.output);
+    return result;
+  }
+
+  /** Publishes a cell's value and keeps it in Out, `_n` and `_` (with its type, for later checks). */
+  private showResult(id: number, input: ExecuteInput, value: unknown, type: ResultType | undefined, ownNames: Iterable<string>, token = 0): void {
+    if (value === undefined || input.silent) return;
+    const { data, metadata } = mimeBundle(value);
+    this.router.emit(id, { kind: "result", data, metadata });
+    if (!input.storeHistory) return;
+    for (const culled of this.session.recordResult(input.executionCount, value)) this.checker.forgetResult(culled);
+    this.checker.recordResult(input.executionCount, token, ownNames, type);
   }
 
   private async run(
@@ -266,12 +287,11 @@ export class CellRunner {
       failed = true;
       failure = e;
     }
-    if (prepared.checked) {
-      // Types always exist once the cell ran; values only if their declaration was reached.
-      const values = new Set(compiled.bindings.filter((b) => b.kind !== undefined).map((b) => b.name));
-      const { cell, declarations } = prepared.checked;
-      this.checker.commit(token, cell, declarations, [...cell.declared.keys()].filter((n) => !values.has(n) || runtime.defined(n)));
-    }
+    // Types always exist once the cell ran; values only if their declaration was reached.
+    const values = new Set(compiled.bindings.filter((b) => b.kind !== undefined).map((b) => b.name));
+    const reached = [...prepared.declared.keys()].filter((n) => !values.has(n) || runtime.defined(n));
+    this.session.declareNames(count, prepared.declared, reached);
+    if (prepared.checked) this.checker.commit(token, prepared.checked.cell, prepared.checked.declarations, reached);
     return failed ? { ok: false, error: runtimeError(failure, this.cells) } : { ok: true, value: result, prepared, token };
   }
 }
