@@ -70,3 +70,32 @@ test("examples/introduction.ipynb runs and shows what it explains", () => {
   assert.match(shown(cells, "import { createHash }").result ?? "", /^'[0-9a-f]{16}'$/);
   assert.deepEqual(shown(cells, "display.html").mimes.sort(), ["text/html", "text/markdown", "text/plain", "text/plain"]);
 });
+
+test("examples/scopes.ipynb runs and shows LEGB, closures, the loop pitfall, shadowing and the dead zone", () => {
+  const cells = runNotebook("scopes.ipynb");
+  assert.equal(shown(cells, "const level").result, "[ 'local', 'enclosing', 'session' ]");
+  assert.equal(shown(cells, "%scope level").stdout, 'level: session global: const declared in cell 1\n  type: "session"\n');
+  assert.equal(shown(cells, "%scope Math").stdout, "Math: builtin: a property of globalThis\n  type: Math\n");
+  assert.equal(shown(cells, "function makeCounter").result, "10");
+  const closure = shown(cells, "%closure tick").stdout;
+  assert.match(closure, /^tick captures 2 variables:\n/);
+  assert.match(closure, /^ {2}count = 10 +\(from makeCounter\)$/m);
+  assert.match(closure, /^ {2}step {2}= 5 +\(from makeCounter\)$/m);
+  assert.equal(shown(cells, "rate = 3").result, "30");
+  assert.equal(shown(cells, "%closure price").stdout, "price captures 1 variable:\n  rate = 3   (session global, cell 6)\n");
+  assert.equal(shown(cells, "const withVar").result, "[ 3, 3, 3 ]");
+  assert.equal(shown(cells, "const withLet").result, "[ 0, 1, 2 ]");
+  assert.equal(shown(cells, "%who var").stdout, "i\n");
+  assert.equal(shown(cells, "const JSON").result, "'shadowed!'");
+  assert.equal(shown(cells, "JSON.stringify").result, `'{"a":1}'`);
+  const deadZone = cells.filter((c) => c.cell_type === "code" && join_(c.source).startsWith("let total"));
+  const checked = (deadZone[0].outputs ?? []).find((o) => o.output_type === "error") as Output & { ename?: string; evalue?: string };
+  assert.equal(checked.ename, "TypeCheckError");
+  assert.match(checked.evalue ?? "", /Block-scoped variable 'total' used before its declaration\. \(Cell In\[\d+\], line 3, column \d+, TS2448\)/);
+  const call = cells.find((c) => join_(c.source) === "addTax()")?.outputs?.find((o) => o.output_type === "error") as Output & { evalue?: string };
+  assert.equal(call.evalue, "Cannot access 'total' before initialization");
+  assert.equal(shown(cells, "(globalThis as").result, "[ 'undefined', 'dark' ]");
+  assert.match(shown(cells, "%whos function const").stdout, /\nmakeCounter +function +\(step: number\) => \(\) => number +\[Function: makeCounter\]\n/);
+  assert.equal(shown(cells, "%reset_selective").stdout, "Deleted withLet, withVar.\n");
+  assert.equal(shown(cells, "%who const").stdout, "level\tmoduleFile\tpeek\tprice\ttick\n");
+});
