@@ -29,6 +29,14 @@ export interface CheckedCell {
   result?: ResultType;
 }
 
+/** A cell parsed, with what checking it will read and declare (see CellChecker.plan). */
+export interface CellPlan {
+  declared: Map<string, Declared>;
+  suffix: string;
+  parsed: ts.SourceFile;
+  code: string;
+}
+
 export interface ResultType {
   /** The type, printed in the cell's scope. */
   text: string;
@@ -171,16 +179,24 @@ export class CellChecker {
   }
 
   /** Parses the cell and says which session files checking it would read, without checking. */
-  plan(code: string): { declared: Map<string, Declared>; suffix: string } {
-    const sf = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  plan(code: string): CellPlan {
+    // Parsed as the program will parse it, so that check() can extend this parse instead of parsing again.
+    const options = this.files.parseOptions(this.cellPath()) ?? ts.ScriptTarget.ES2022;
+    const sf = ts.createSourceFile(this.cellPath(), code, options, true, ts.ScriptKind.TS);
     const declared = declaredNames(sf);
-    return { declared, suffix: this.suffix(sf, declared) };
+    return { declared, suffix: this.suffix(sf, declared), parsed: sf, code };
   }
 
   /** `plan`: this cell's plan, when the caller already made it. */
-  check(code: string, plan: { declared: Map<string, Declared>; suffix: string } = this.plan(code)): CheckedCell {
+  check(code: string, plan: CellPlan = this.plan(code)): CheckedCell {
     const { declared, suffix } = plan;
-    this.files.set(this.cellPath(), code + suffix);
+    if (plan.code === code && this.files.parseOptions(this.cellPath()) !== undefined) {
+      // The suffix only appends text: an incremental parse reuses every node of the cell's own parse.
+      const change = { span: { start: code.length, length: 0 }, newLength: suffix.length };
+      this.files.setParsed(this.cellPath(), ts.updateSourceFile(plan.parsed, code + suffix, change));
+    } else {
+      this.files.set(this.cellPath(), code + suffix);
+    }
     const options = declared.size > 0 ? this.declaring : this.options;
     const program = ts.createProgram({
       rootNames: [this.kernelGlobals, this.cellPath()],

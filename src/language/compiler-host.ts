@@ -7,6 +7,8 @@ export class CachingHost {
   private readonly virtual = new Map<string, string>();
   private readonly virtualDirs = new Set<string>();
   private readonly parsed = new Map<string, { text: string; file: ts.SourceFile }>();
+  /** How the compiler last asked for each file to be parsed (target, module format detection). */
+  private readonly options = new Map<string, Parameters<ts.CompilerHost["getSourceFile"]>[1]>();
   readonly host: ts.CompilerHost;
 
   constructor(options: ts.CompilerOptions) {
@@ -14,6 +16,7 @@ export class CachingHost {
     this.host = {
       ...base,
       getSourceFile: (name, languageVersion) => {
+        this.options.set(name, languageVersion);
         const text = this.virtual.get(name) ?? this.parsed.get(name)?.text ?? base.readFile(name);
         if (text === undefined) return undefined;
         const cached = this.parsed.get(name);
@@ -33,6 +36,16 @@ export class CachingHost {
   set(name: string, text: string): void {
     this.virtual.set(name, text);
     this.virtualDirs.add(dirname(name));
+  }
+
+  /** A file parsed by the caller (its text is the file's text from now on). */
+  setParsed(name: string, file: ts.SourceFile): void {
+    this.set(name, file.text);
+    this.parsed.set(name, { text: file.text, file });
+  }
+
+  parseOptions(name: string): Parameters<ts.CompilerHost["getSourceFile"]>[1] | undefined {
+    return this.options.get(name);
   }
 
   delete(name: string): void {

@@ -103,10 +103,16 @@ async function main(): Promise<void> {
     }
     report("interrupt_request to the interrupted reply", ms(median(interrupts)), "target ≤ 100 ms");
 
-    const functions = Array.from({ length: 200 }, (_, i) => `function typed${i}(a: number, b: string): string { return b.repeat(a) + ${i}; }`).join("\n");
-    const [fnTime, fnResult] = await timed(() => kernel.client.execute(functions));
-    assertOk("200 functions", fnResult.reply.content.status);
-    report("a cell declaring 200 typed functions", ms(fnTime), "target ≤ 50 ms");
+    // Each run is a new version of the cell (a constant changes), as when a user edits and re-runs it.
+    const functionCells: number[] = [];
+    for (let run = 0; run < 9; run++) {
+      const functions = Array.from({ length: 200 }, (_, i) => `function typed${i}(a: number, b: string): string { return b.repeat(a) + ${i + 1000 * run}; }`).join("\n");
+      const [fnTime, fnResult] = await timed(() => kernel.client.execute(functions));
+      assertOk("200 functions", fnResult.reply.content.status);
+      functionCells.push(fnTime);
+    }
+    report("a cell declaring 200 typed functions, first run", ms(functionCells[0]));
+    report("a cell declaring 200 typed functions, edited and re-run (median of 8)", ms(median(functionCells.slice(1))), "target ≤ 50 ms");
 
     const fresh = async (label: string) => {
       const xs: number[] = [];
