@@ -279,6 +279,26 @@ export class CellChecker {
     for (const name of live) this.declaredIn.set(name, { cell, as: checked.declared.get(name)?.as ?? "import" });
   }
 
+  /**
+   * A cell ran without checking (`%typecheck off`): later checked cells still see the names it
+   * defined, typed `any`, with their kinds' meanings (a class is a value and a type).
+   */
+  commitUntyped(cell: number, declared: Map<string, Declared>, live: string[]): void {
+    if (live.length === 0) return;
+    const lines: string[] = [];
+    for (const name of live) {
+      const d = declared.get(name);
+      if (!d) continue;
+      if (!d.typeOnly) lines.push(`export declare ${d.as === "const" ? "const" : "let"} ${name}: any;`);
+      if (d.as === "import") lines.push(`export type ${name} = any;`);
+    }
+    this.files.set(this.declarationPath(cell), `${lines.join("\n")}\n`);
+    for (const name of live) {
+      const d = declared.get(name);
+      if (d) this.declaredIn.set(name, { cell, as: d.as });
+    }
+  }
+
   /** `%xdel`, `%reset`: the name no longer comes from any cell. */
   forget(name: string): void {
     this.declaredIn.delete(name);

@@ -92,6 +92,27 @@ const SEQUENCES: Record<string, Step[]> = {
     ["namespace Geometry { export const unit = 1 }\nGeometry.unit", "1"],
     ["[Color.Red, Geometry.unit, p]", "[ 0, 1, 'P' ]"],
   ],
+  "two declarations of one name in one cell are an error, checked or not": [
+    ["let dup = 1; let dup = 2;", { error: "TypeCheckError", evalue: /Cannot redeclare block-scoped variable 'dup'.*TS2451/ }],
+    ["%typecheck off", null],
+    ["let dup = 1;\nconst dup = 2;", { error: "SyntaxError", evalue: /Identifier 'dup' has already been declared.*line 2, column 7/ }],
+    ["var vdup = 1; var vdup = 2; vdup", "2"],
+    ["%typecheck on", null],
+    ["typeof dup", { error: "TypeCheckError", evalue: /Cannot find name 'dup'/ }],
+  ],
+  "names declared while unchecked are known, typed any, once checking is back on": [
+    ["%typecheck off", null],
+    ["let loose = 'x'; class Loose { n = 1 }", null],
+    ["%typecheck on", null],
+    ["loose.toUpperCase()", "'X'"],
+    ["const l: Loose = new Loose(); l.n", "1"],
+    ["loose = 5", "5"],
+  ],
+  "a type and then a value of the same name: the newest declaration wins": [
+    ["type Shape = { r: number }", null],
+    ["const Shape = 'now a value'; Shape", "'now a value'"],
+    ["const s: Shape = { r: 1 }", { error: "TypeCheckError", evalue: /'Shape' refers to a value, but is being used as a type/ }],
+  ],
   "return is only allowed inside functions": [
     ["const before = 1;\nreturn before", { error: "SyntaxError", evalue: /'return' statement.*line 2, column 1/ }],
   ],
@@ -143,6 +164,9 @@ const SEQUENCES: Record<string, Step[]> = {
     ["Buffer.from('ab').length", "2"],
     ["readFileSync(42, 'utf8', 'extra')", { error: "TypeCheckError", evalue: /Expected 1-2 arguments/ }],
   ],
+  "strict checking by default": [
+    ["function implicit(a) { return a }", { error: "TypeCheckError", evalue: /Parameter 'a' implicitly has an 'any' type.*TS7006/ }],
+  ],
   "locals stay local": [
     ["function scoped() { let inner = 1; return inner }\n{ let blockOnly = 2 }\nscoped()", "1"],
     ["typeof inner", { error: "TypeCheckError", evalue: /Cannot find name 'inner'/ }],
@@ -158,8 +182,9 @@ const SEQUENCES: Record<string, Step[]> = {
   ],
 };
 
-describe("module scope (in-memory transport, real engine)", () => {
+describe("the notebook's directory (in-memory transport, real engine)", () => {
   const notebookDir = mkdtempSync(join(tmpdir(), "tsk-notebook-"));
+  writeFileSync(join(notebookDir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: false, noUnusedParameters: true } }));
   const k = new MemoryKernel(new WorkerEngine(silentLogger(), notebookDir));
   before(() => k.start());
   after(() => k.close());
@@ -173,6 +198,14 @@ describe("module scope (in-memory transport, real engine)", () => {
     const ex = await k.execute("const { probe } = await import('./probe.mjs'); probe()");
     assert.equal(ex.reply.content.status, "ok", String(ex.reply.content.evalue));
     assert.equal(resultText(ex), "[ 'from the notebook', 'undefined' ]");
+  });
+
+  test("its tsconfig.json sets the checking options", async () => {
+    const loose = await k.execute("function untyped(a) { return a }\nuntyped(3)");
+    assert.equal(resultText(loose), "3", "strict: false allows implicit any");
+    const unused = await k.execute("function ignores(p: number) { return 1 }");
+    assert.equal(unused.reply.content.ename, "TypeCheckError");
+    assert.match(unused.reply.content.evalue as string, /'p' is declared but its value is never read.*TS6133/);
   });
 });
 

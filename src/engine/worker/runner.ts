@@ -292,6 +292,7 @@ export class CellRunner {
     const reached = [...prepared.declared.keys()].filter((n) => !values.has(n) || runtime.defined(n));
     this.session.declareNames(count, prepared.declared, reached);
     if (prepared.checked) this.checker.commit(token, prepared.checked.cell, prepared.checked.declarations, reached);
+    else this.checker.commitUntyped(token, prepared.declared, reached);
     return failed ? { ok: false, error: runtimeError(failure, this.cells) } : { ok: true, value: result, prepared, token };
   }
 }
