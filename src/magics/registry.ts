@@ -21,6 +21,12 @@ export interface MagicCall {
   line: string;
   /** A cell magic's body: the lines after the first. */
   body: string;
+  /**
+   * For magics that take code: the code on the magic's line after its options, and the body, each
+   * padded with blank lines and spaces so that positions in it are positions in the cell.
+   */
+  lineCode: string;
+  bodyCode: string;
 }
 
 export interface MagicResult {
@@ -39,6 +45,8 @@ export interface Magic<C> {
   usage: string;
   /** Options in node:util parseArgs form; `-h` / `--help` are always understood. */
   options?: ParseArgsConfig["options"];
+  /** The line is options, then code (`%timeit -n 10 f(x)`): the code is not split into words. */
+  takesCode?: boolean;
   run(call: MagicCall, context: C): MagicResult | undefined | Promise<MagicResult | undefined>;
 }
 
@@ -51,21 +59,61 @@ export interface MagicInvocation {
   kind: "line" | "cell";
   line: string;
   body: string;
+  /** Where `line` starts in the cell: 0-based line and column. */
+  at: { line: number; column: number };
 }
 
 /** Splits a cell into magic invocations, if it is made of magics; undefined for ordinary code. */
 export function parseMagicCell(code: string): MagicInvocation[] | undefined {
   const cell = CELL_MAGIC.exec(code);
-  if (cell) return [{ name: cell[1], kind: "cell", line: cell[2] ?? "", body: code.slice(cell[0].length) }];
-  const lines = code.split(/\r?\n/).filter((l) => l.trim() !== "");
-  if (lines.length === 0) return undefined;
+  if (cell) {
+    const line = cell[2] ?? "";
+    return [{ name: cell[1], kind: "cell", line, body: code.slice(cell[0].length), at: { line: 0, column: columnOf(cell[0], line, cell[1]) } }];
+  }
   const calls: MagicInvocation[] = [];
-  for (const text of lines) {
+  const lines = code.split(/\r?\n/);
+  for (const [index, text] of lines.entries()) {
+    if (text.trim() === "") continue;
     const m = LINE_MAGIC.exec(text);
     if (!m || text.trimStart().startsWith("%%")) return undefined;
-    calls.push({ name: m[1], kind: "line", line: m[2] ?? "", body: "" });
+    const line = m[2] ?? "";
+    calls.push({ name: m[1], kind: "line", line, body: "", at: { line: index, column: columnOf(text, line, m[1]) } });
   }
-  return calls;
+  return calls.length === 0 ? undefined : calls;
+}
+
+/** Where the argument text starts on the magic's line (after `%name` and its blanks). */
+function columnOf(text: string, args: string, name: string): number {
+  return args === "" ? 0 : text.indexOf(args, text.indexOf(name) + name.length);
+}
+
+/** Blank lines and spaces that put text at a position of the cell. */
+function padTo(at: { line: number; column: number }, text: string): string {
+  return "\n".repeat(at.line) + " ".repeat(at.column) + text;
+}
+
+/** For a magic that takes code: the option words at the start of its line, and where the code begins. */
+function leadingOptions(line: string, options: ParseArgsConfig["options"] = {}): { words: string[]; codeStart: number } {
+  const words: string[] = [];
+  const token = /\s*(\S+)/y;
+  let at = 0;
+  for (;;) {
+    token.lastIndex = at;
+    const m = token.exec(line);
+    if (!m || !m[1].startsWith("-")) break;
+    const spec = Object.entries(options).find(([long, o]) => m[1] === `--${long}` || (o.short !== undefined && m[1] === `-${o.short}`));
+    if (!spec) break;
+    words.push(m[1]);
+    at = token.lastIndex;
+    if (spec[1].type === "string") {
+      const value = token.exec(line);
+      if (!value) break;
+      words.push(value[1]);
+      at = token.lastIndex;
+    }
+  }
+  const rest = /^\s*/.exec(line.slice(at))![0].length;
+  return { words, codeStart: at + rest };
 }
 
 function editDistance(a: string, b: string): number {
@@ -115,19 +163,29 @@ export class MagicRegistry<C> {
 
   /** Parses the invocation's arguments for its magic: `-h` gives help, bad options a UsageError with the usage. */
   parse(magic: Magic<C>, invocation: MagicInvocation): MagicCall | { help: string } {
+    const name = `${prefix(magic.kind)}${magic.name}`;
+    if (/^\s*(-h|--help)\s*$/.test(invocation.line)) return { help: `${name}: ${magic.summary}\nUsage: ${magic.usage}\n` };
     let words: string[];
-    try {
-      words = splitArgs(invocation.line);
-    } catch (e) {
-      throw new UsageError(`${prefix(magic.kind)}${magic.name}: ${(e as Error).message}\nUsage: ${magic.usage}`);
+    let lineCode = "";
+    if (magic.takesCode) {
+      // Code is not split into words: only the options before it are.
+      const { words: optionWords, codeStart } = leadingOptions(invocation.line, magic.options);
+      words = optionWords;
+      lineCode = padTo({ line: invocation.at.line, column: invocation.at.column + codeStart }, invocation.line.slice(codeStart));
+    } else {
+      try {
+        words = splitArgs(invocation.line);
+      } catch (e) {
+        throw new UsageError(`${name}: ${(e as Error).message}\nUsage: ${magic.usage}`);
+      }
     }
-    if (words[0] === "-h" || words[0] === "--help") return { help: `${prefix(magic.kind)}${magic.name}: ${magic.summary}\nUsage: ${magic.usage}\n` };
+    const bodyCode = invocation.kind === "cell" ? padTo({ line: invocation.at.line + 1, column: 0 }, invocation.body) : "";
     try {
       const { values, positionals } = parseArgs({ args: words, options: magic.options ?? {}, allowPositionals: true, strict: true });
-      return { args: positionals, options: values as MagicCall["options"], line: invocation.line, body: invocation.body };
+      return { args: positionals, options: values as MagicCall["options"], line: invocation.line, body: invocation.body, lineCode, bodyCode };
     } catch (e) {
       const reason = (e as Error).message.replace(/\. To specify a positional argument.*$/s, "");
-      throw new UsageError(`${prefix(magic.kind)}${magic.name}: ${reason}\nUsage: ${magic.usage}`);
+      throw new UsageError(`${name}: ${reason}\nUsage: ${magic.usage}`);
     }
   }
 }

@@ -131,3 +131,52 @@ describe("magics (in-memory transport, real engine)", () => {
     await usageError("%closure missing", /missing is not defined/);
   });
 });
+
+describe("%time and %timeit (in-memory transport, real engine)", () => {
+  const k = new MemoryKernel();
+  before(() => k.start());
+  after(() => k.close());
+
+  test("%time and %%time run the code once, print wall and CPU time, and return its value", async () => {
+    const line = await k.execute("%time let timed = [1, 2, 3].map((x) => x * 2); timed");
+    assert.equal(resultText(line), "[ 2, 4, 6 ]");
+    assert.match(streamText(line), /^CPU times: user [\d.]+ (s|ms|µs|ns), sys: [\d.]+ (s|ms|µs|ns), total: [\d.]+ (s|ms|µs|ns)\nWall time: [\d.]+ (s|ms|µs|ns)\n$/);
+    assert.equal(resultText(await k.execute("timed.length")), "3", "declarations join the session");
+    const cell = await k.execute("%%time\nconsole.log('inside');\nconst fromCell = 5;\nfromCell * 2");
+    assert.equal(resultText(cell), "10");
+    assert.match(streamText(cell), /^inside\nCPU times: /);
+  });
+
+  test("errors in timed code point at the cell's own lines and columns", async () => {
+    const line = await k.execute("%time nope()");
+    assert.equal(line.reply.content.ename, "TypeCheckError");
+    assert.match(line.reply.content.evalue as string, /Cannot find name 'nope'.*line 1, column 7/);
+    const cell = await k.execute("%%timeit\n\nconst bad: string = 1;");
+    assert.match(cell.reply.content.evalue as string, /line 3, column 7, TS2322/);
+    const thrown = await k.execute("%%time\nthrow new RangeError('inside a timed cell')");
+    assert.equal(thrown.reply.content.ename, "RangeError");
+    assert.match((thrown.reply.content.traceback as string[]).join("\n"), /Cell In\[\d+\], line 2/);
+  });
+
+  test("%timeit reports mean ± std. dev. per loop; -n, -r, -q and -o", async () => {
+    assert.match(streamText(await k.execute("%timeit Math.sqrt(2)")), /^[\d.]+ (s|ms|µs|ns) ± [\d.]+ (s|ms|µs|ns) per loop \(mean ± std\. dev\. of 7 runs, \d+ loops each\)\n$/m);
+    assert.match(streamText(await k.execute("%timeit -n 20 -r 3 [3, 1, 2].sort()")), /per loop \(mean ± std\. dev\. of 3 runs, 20 loops each\)\n$/);
+    const returned = await k.execute("%timeit -q -o -n 5 -r 2 await Promise.resolve(1)");
+    assert.equal(streamText(returned), "", "-q prints nothing");
+    assert.match(resultText(returned) ?? "", /^<TimeitResult : .* per loop \(mean ± std\. dev\. of 2 runs, 5 loops each\)>$/);
+    assert.equal(resultText(await k.execute("[_.loops, _.repeat, _.allRuns.length, _.best <= _.worst]")), "[ 5, 2, 2, true ]");
+    assert.match(streamText(await k.execute("%%timeit -n 10 -r 1 const base = 21;\nbase * 2")), /per loop \(mean of 1 run, 10 loops each\)/);
+  });
+
+  test("%timeit's bad arguments are usage errors; a timed busy loop can be interrupted", async () => {
+    const bad = await k.execute("%timeit -n zero 1");
+    assert.equal(bad.reply.content.ename, "UsageError");
+    assert.match(bad.reply.content.evalue as string, /-n takes a whole number of at least 1, not "zero"/);
+    assert.equal((await k.execute("%time")).reply.content.ename, "UsageError");
+    const running = k.execute("%timeit while (true) {}");
+    await new Promise((r) => setTimeout(r, 300));
+    await k.call("control", "interrupt_request", {});
+    assert.equal((await running).reply.content.ename, "KeyboardInterrupt");
+    assert.equal(resultText(await k.execute("1 + 1")), "2");
+  });
+});

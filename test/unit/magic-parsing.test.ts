@@ -15,12 +15,14 @@ test("argument lines split like a shell's words, with quotes and escapes", () =>
 });
 
 test("a cell is magics when every line is a line magic, or its first line is a cell magic", () => {
-  assert.deepEqual(parseMagicCell("%who"), [{ name: "who", kind: "line", line: "", body: "" }]);
+  assert.deepEqual(parseMagicCell("%who"), [{ name: "who", kind: "line", line: "", body: "", at: { line: 0, column: 0 } }]);
   assert.deepEqual(parseMagicCell("\n  %reset -f out  \n\n%who let\n"), [
-    { name: "reset", kind: "line", line: "-f out", body: "" },
-    { name: "who", kind: "line", line: "let", body: "" },
+    { name: "reset", kind: "line", line: "-f out", body: "", at: { line: 1, column: 9 } },
+    { name: "who", kind: "line", line: "let", body: "", at: { line: 3, column: 5 } },
   ]);
-  assert.deepEqual(parseMagicCell("%%writefile a.ts\nconst x = 1;\n"), [{ name: "writefile", kind: "cell", line: "a.ts", body: "const x = 1;\n" }]);
+  assert.deepEqual(parseMagicCell("%%writefile a.ts\nconst x = 1;\n"), [
+    { name: "writefile", kind: "cell", line: "a.ts", body: "const x = 1;\n", at: { line: 0, column: 12 } },
+  ]);
   assert.equal(parseMagicCell("%who\nconst x = 1"), undefined, "code mixed with magics is code");
   assert.equal(parseMagicCell("x % 2"), undefined);
   assert.equal(parseMagicCell(""), undefined);

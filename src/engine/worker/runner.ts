@@ -4,7 +4,7 @@ import vm from "node:vm";
 import type { Binding } from "../compile/rewrite.js";
 import { CellSyntaxError, compileCell, compileChecked, type CompiledCell, type CompilerSession } from "../compile/cell-compiler.js";
 import type { CellChecker, CheckedCell, ResultType } from "../../language/cell-checker.js";
-import type { ExecuteInput, ExecuteOutcome, Payload } from "../engine.js";
+import type { ErrorInfo, ExecuteInput, ExecuteOutcome, Payload } from "../engine.js";
 import { CONTROL } from "../worker-protocol.js";
 import type { OutputRouter } from "./output.js";
 import type { Box, Session } from "./session.js";
@@ -13,9 +13,10 @@ import { mimeBundle } from "./format.js";
 import { importFromSession } from "./imports.js";
 import { pageFor } from "./introspect.js";
 import { MagicRegistry, parseMagicCell, UsageError, type MagicInvocation, type MagicResult } from "../../magics/registry.js";
-import { typecheckMagic } from "../../magics/typecheck.js";
-import { lsmagicMagic } from "../../magics/lsmagic.js";
-import { namespaceMagics, type Namespace } from "../../magics/namespace.js";
+import { typecheckMagic, type TypecheckTarget } from "../../magics/typecheck.js";
+import { lsmagicMagic, type MagicList } from "../../magics/lsmagic.js";
+import { namespaceMagics, type Namespace, type NamespaceTarget } from "../../magics/namespace.js";
+import { CellFailure, timingMagics, type CodeExecution, type ExecutionTarget } from "../../magics/timing.js";
 import { declaredInSource, type Declared } from "../../language/declarations.js";
 import { SessionNamespace } from "./namespace.js";
 
@@ -113,6 +114,18 @@ interface CacheEntry {
   result?: ResultType;
 }
 
+/** A compiled cell's function, bound to the session. */
+interface LoadedCell {
+  prepared: Prepared;
+  token: number;
+  /** Calls the cell function; only inside `interruptible`. */
+  invoke(): unknown;
+  /** Calls the cell function where an interrupt may stop it. */
+  call(): unknown;
+  /** After the last call: the declarations it reached join the session. */
+  finish(): void;
+}
+
 /** What compiling a cell gave: code to run, and for a checked cell what later cells learn from it. */
 interface Prepared {
   compiled: CompiledCell;
@@ -124,8 +137,11 @@ interface Prepared {
   declared: Map<string, Declared>;
 }
 
+/** What a magic may use: the runner's settings, the namespace, the registry, and the cell that invoked it. */
+type MagicContext = TypecheckTarget & NamespaceTarget & MagicList & ExecutionTarget;
+
 export class CellRunner {
-  readonly magics = new MagicRegistry<CellRunner>().register(lsmagicMagic, typecheckMagic, ...namespaceMagics);
+  readonly magics = new MagicRegistry<MagicContext>().register(lsmagicMagic, typecheckMagic, ...namespaceMagics, ...timingMagics);
   readonly namespace: Namespace;
   private readonly cache = new Map<string, CacheEntry>();
   private tokens = 0;
@@ -207,9 +223,11 @@ export class CellRunner {
     const magics = parseMagicCell(input.code);
     if (magics) {
       let result: MagicResult | undefined;
+      const context = this.magicContext(this.executionFor(id, state, input.executionCount));
       try {
-        for (const invocation of magics) result = await this.runMagic(invocation);
+        for (const invocation of magics) result = await this.runMagic(invocation, context);
       } catch (e) {
+        if (e instanceof CellFailure) return { status: "error", payload: [], userExpressions: {}, ...e.info };
         if (!(e instanceof UsageError)) throw e;
         return { status: "error", payload: [], userExpressions: {}, ename: e.name, evalue: e.message, traceback: [`${e.name}: ${e.message}`] };
       }
@@ -229,10 +247,25 @@ export class CellRunner {
     return { status: "ok", payload: [] as Payload[], userExpressions };
   }
 
-  private async runMagic(invocation: MagicInvocation): Promise<MagicResult | undefined> {
+  private magicContext(execution: CodeExecution): MagicContext {
+    const runner = this;
+    return {
+      get typecheck() {
+        return runner.typecheck;
+      },
+      set typecheck(mode: TypecheckMode) {
+        runner.typecheck = mode;
+      },
+      namespace: this.namespace,
+      magics: this.magics,
+      execution,
+    };
+  }
+
+  private async runMagic(invocation: MagicInvocation, context: MagicContext): Promise<MagicResult | undefined> {
     const magic = this.magics.find(invocation);
     const call = this.magics.parse(magic, invocation);
-    const result = "help" in call ? { output: call.help } : await magic.run(call, this);
+    const result = "help" in call ? { output: call.help } : await magic.run(call, context);
     if (result?.output) this.router.write("stdout", result.output);
     return result;
   }
@@ -247,20 +280,15 @@ export class CellRunner {
     this.checker.recordResult(input.executionCount, token, ownNames, type);
   }
 
-  private async run(
-    id: number,
-    code: string,
-    label: string,
-    state: CellState,
-    count: number,
-  ): Promise<{ ok: true; value: unknown; prepared: Prepared; token: number } | { ok: false; error: ReturnType<typeof runtimeError> }> {
+  /** Compiles a cell and readies its function, to call once (or many times, for %timeit). */
+  private load(id: number, code: string, label: string, state: CellState, count: number): LoadedCell | { error: ErrorInfo } {
     let prepared: Prepared;
     try {
       const p = this.prepare(code, label);
-      if ("error" in p) return { ok: false, error: p.error };
+      if ("error" in p) return { error: p.error };
       prepared = p;
     } catch (e) {
-      if (e instanceof CellSyntaxError) return { ok: false, error: diagnosticsError("SyntaxError", label, code, e.diagnostics) };
+      if (e instanceof CellSyntaxError) return { error: diagnosticsError("SyntaxError", label, code, e.diagnostics) };
       throw e;
     }
     const { compiled } = prepared;
@@ -269,30 +297,94 @@ export class CellRunner {
     this.cells.add(token, label, code, compiled.sourceMap);
     const boxes = compiled.bindings.map((b) => this.session.box(b.name));
     const runtime = new CellRuntime(boxes, compiled.bindings, this.session, count);
+    const fn = vm.runInThisContext(compiled.script, { filename: CELL_FILE_PREFIX + token }) as (...a: unknown[]) => unknown;
+    const invoke = () => fn(runtime, ...boxes);
+    return {
+      prepared,
+      token,
+      invoke,
+      call: () => this.interruptible(id, state, invoke),
+      finish: () => {
+        // Types always exist once the cell ran; values only if their declaration was reached.
+        const values = new Set(compiled.bindings.filter((b) => b.kind !== undefined).map((b) => b.name));
+        const reached = [...prepared.declared.keys()].filter((n) => !values.has(n) || runtime.defined(n));
+        this.session.declareNames(count, prepared.declared, reached);
+        if (prepared.checked) this.checker.commit(token, prepared.checked.cell, prepared.checked.declarations, reached);
+        else this.checker.commitUntyped(token, prepared.declared, reached);
+      },
+    };
+  }
+
+  /** Runs synchronous user code where an interrupt may terminate it, with its output attributed to the cell. */
+  private interruptible<T>(id: number, state: CellState, fn: () => T): T {
+    state.phase = "sync";
+    Atomics.store(this.control, CONTROL.REGION, CONTROL.SAFE);
+    try {
+      return this.router.cellContext.run(id, fn);
+    } finally {
+      this.leaveSafeRegion();
+      state.phase = "async";
+    }
+  }
+
+  private async run(
+    id: number,
+    code: string,
+    label: string,
+    state: CellState,
+    count: number,
+  ): Promise<{ ok: true; value: unknown; prepared: Prepared; token: number } | { ok: false; error: ErrorInfo }> {
+    const loaded = this.load(id, code, label, state, count);
+    if ("error" in loaded) return { ok: false, error: loaded.error };
     let result: unknown;
     let failure: unknown;
     let failed = false;
     try {
-      const fn = vm.runInThisContext(compiled.script, { filename: CELL_FILE_PREFIX + token }) as (...a: unknown[]) => unknown;
-      state.phase = "sync";
-      Atomics.store(this.control, CONTROL.REGION, CONTROL.SAFE);
-      try {
-        result = this.router.cellContext.run(id, () => fn(runtime, ...boxes));
-      } finally {
-        this.leaveSafeRegion();
-        state.phase = "async";
-      }
-      if (compiled.isAsync) result = await Promise.race([result, state.cancelled]);
+      result = loaded.call();
+      if (loaded.prepared.compiled.isAsync) result = await Promise.race([result, state.cancelled]);
     } catch (e) {
       failed = true;
       failure = e;
     }
-    // Types always exist once the cell ran; values only if their declaration was reached.
-    const values = new Set(compiled.bindings.filter((b) => b.kind !== undefined).map((b) => b.name));
-    const reached = [...prepared.declared.keys()].filter((n) => !values.has(n) || runtime.defined(n));
-    this.session.declareNames(count, prepared.declared, reached);
-    if (prepared.checked) this.checker.commit(token, prepared.checked.cell, prepared.checked.declarations, reached);
-    else this.checker.commitUntyped(token, prepared.declared, reached);
-    return failed ? { ok: false, error: runtimeError(failure, this.cells) } : { ok: true, value: result, prepared, token };
+    loaded.finish();
+    return failed ? { ok: false, error: runtimeError(failure, this.cells) } : { ok: true, value: result, prepared: loaded.prepared, token: loaded.token };
+  }
+
+  /** What magics that run code (%time, %timeit) may do within the cell that invoked them. */
+  private executionFor(id: number, state: CellState, count: number): CodeExecution {
+    const label = `Cell In[${count}]`;
+    return {
+      run: async (code) => {
+        const wall = performance.now();
+        const cpu = process.cpuUsage();
+        const outcome = await this.run(id, code, label, state, count);
+        const timing = { wallMs: performance.now() - wall, cpu: process.cpuUsage(cpu) };
+        if (!outcome.ok) throw new CellFailure(outcome.error);
+        return { value: outcome.value, ...timing };
+      },
+      repeatable: (code) => {
+        const loaded = this.load(id, code, label, state, count);
+        if ("error" in loaded) throw new CellFailure(loaded.error);
+        const isAsync = loaded.prepared.compiled.isAsync;
+        return {
+          time: async (loops) => {
+            try {
+              const start = performance.now();
+              if (isAsync) {
+                for (let i = 0; i < loops; i++) await Promise.race([loaded.call(), state.cancelled]);
+              } else {
+                this.interruptible(id, state, () => {
+                  for (let i = 0; i < loops; i++) loaded.invoke();
+                });
+              }
+              return performance.now() - start;
+            } catch (e) {
+              throw new CellFailure(runtimeError(e, this.cells));
+            }
+          },
+          finish: () => loaded.finish(),
+        };
+      },
+    };
   }
 }
