@@ -9,7 +9,8 @@ import { CellRegistry, runtimeError } from "./traceback.js";
 import { CellRunner, CellState, Interrupted } from "./runner.js";
 import { complete, inspectAt, isComplete } from "./introspect.js";
 import { installDisplay } from "./display.js";
-import { sessionRequire, setNotebookDir } from "./imports.js";
+import { notebookDirectory, provideKernelModule, sessionRequire, setNotebookDir } from "./imports.js";
+import { useErrorText } from "./format.js";
 import { StreamRing } from "../stream-ring.js";
 import { CellChecker } from "../../language/cell-checker.js";
 import { KERNEL_GLOBALS_DTS } from "../../language/kernel-globals.js";
@@ -26,11 +27,13 @@ const router = new OutputRouter(
   (urgent) => post({ type: "drain", urgent }),
 );
 router.install();
-installDisplay(router);
+provideKernelModule("tskernel", installDisplay(router, notebookDirectory));
 Object.assign(globalThis, { require: sessionRequire(shared.notebookDir) });
 
 const session = new Session();
 const cells = new CellRegistry();
+// An error shown as a value: its message and frames, without the excerpt a traceback adds.
+useErrorText((e) => runtimeError(e, cells).traceback.filter((part) => !part.startsWith("\n")).join("\n"));
 setNotebookDir(shared.notebookDir);
 const runner = new CellRunner(session, router, cells, control, new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS));
 let current: CellState | undefined;

@@ -47,6 +47,8 @@ export class OutputRouter {
 
   /** Any other output (display, result) follows the streams written before it: the main thread drains first. */
   emit(cell: number, event: OutputEvent): void {
+    // A result that renders as an empty bundle (a display handle) has nothing to show.
+    if (event.kind === "result" && Object.keys(event.data).length === 0) return;
     this.post(cell, event);
   }
 
