@@ -29,8 +29,8 @@ export class OutputRouter {
     return this.cellContext.getStore() || this.latestCell;
   }
 
-  write(name: "stdout" | "stderr", text: string): void {
-    const cell = this.currentCell();
+  /** Writes to the stream of the cell whose async context writes, or of `cell` when the caller knows better. */
+  write(name: "stdout" | "stderr", text: string, cell = this.currentCell()): void {
     for (let at = 0; at < text.length; at += this.ring.maxChunk) {
       const chunk = text.slice(at, at + this.ring.maxChunk);
       while (!this.ring.tryWrite(cell, name, chunk)) {
