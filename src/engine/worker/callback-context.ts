@@ -48,10 +48,25 @@ export class CallbackContext {
       } as never;
     proto.on = proto.addListener = remembering(on);
     proto.prependListener = remembering(prependListener);
-    proto.emit = function (this: EventEmitter, ...args: Parameters<typeof emit>) {
-      const cell = context.cell() === undefined ? context.subscriber.get(this) : undefined;
-      return cell === undefined ? emit.apply(this, args) : context.runIn(cell, () => emit.apply(this, args));
-    };
+    // Emitting is hot (every stream chunk): the usual case is a map lookup, a context read and a
+    // fixed-arity call (spreading arguments would double the cost of an emit).
+    proto.emit = function (this: EventEmitter, type: string | symbol, a?: unknown, b?: unknown) {
+      const cell = context.subscriber.get(this);
+      if (cell === undefined || context.cell() !== undefined) {
+        switch (arguments.length) {
+          case 1:
+            return emit.call(this, type);
+          case 2:
+            return emit.call(this, type, a);
+          case 3:
+            return emit.call(this, type, a, b);
+          default:
+            return Reflect.apply(emit, this, arguments);
+        }
+      }
+      const args = arguments;
+      return context.runIn(cell, () => Reflect.apply(emit, this, args));
+    } as typeof emit;
     const queue = globalThis.queueMicrotask;
     globalThis.queueMicrotask = (callback: () => void): void => {
       const cell = context.cell();
