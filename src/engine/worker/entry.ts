@@ -9,7 +9,9 @@ import { CellRegistry, runtimeError } from "./traceback.js";
 import { CellRunner, CellState, Interrupted } from "./runner.js";
 import { complete, inspectAt, isComplete } from "./introspect.js";
 import { installDisplay } from "./display.js";
-import { sessionRequire, setNotebookDir } from "./imports.js";
+import { notebookDirectory, provideKernelModule, sessionRequire, setNotebookDir } from "./imports.js";
+import { CallbackContext } from "./callback-context.js";
+import { useErrorText } from "./format.js";
 import { StreamRing } from "../stream-ring.js";
 import { CellChecker } from "../../language/cell-checker.js";
 import { KERNEL_GLOBALS_DTS } from "../../language/kernel-globals.js";
@@ -26,11 +28,15 @@ const router = new OutputRouter(
   (urgent) => post({ type: "drain", urgent }),
 );
 router.install();
-installDisplay(router);
+const callbacks = new CallbackContext(router);
+callbacks.install();
+provideKernelModule("tskernel", installDisplay(router, notebookDirectory));
 Object.assign(globalThis, { require: sessionRequire(shared.notebookDir) });
 
 const session = new Session();
 const cells = new CellRegistry();
+// An error shown as a value: its message and frames, without the excerpt a traceback adds.
+useErrorText((e) => runtimeError(e, cells).traceback.filter((part) => !part.startsWith("\n")).join("\n"));
 setNotebookDir(shared.notebookDir);
 const runner = new CellRunner(session, router, cells, control, new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS));
 let current: CellState | undefined;
@@ -46,10 +52,10 @@ function failed(error: unknown): ExecuteOutcome {
   return { status: "error", payload: [], userExpressions: {}, ...runtimeError(error, cells) };
 }
 
-/** An error from a callback that outlived its cell goes to that cell's stderr; the session goes on. */
+/** An error from a callback that outlived its cell goes to the stderr of the cell that started it; the session goes on. */
 function reportStray(kind: string, error: unknown): void {
   const info = runtimeError(error, cells);
-  router.write("stderr", `${kind}: ${info.traceback.join("\n")}\n`);
+  router.write("stderr", `${kind}: ${info.traceback.join("\n")}\n`, callbacks.originOf(error));
 }
 process.on("uncaughtException", (e) => reportStray("Uncaught exception in a callback", e));
 process.on("unhandledRejection", (e) => reportStray("Unhandled promise rejection", e));

@@ -11,11 +11,24 @@ export function setNotebookDir(dir: string): void {
   notebookDir = dir;
 }
 
+export function notebookDirectory(): string {
+  return notebookDir;
+}
+
+/** Modules the kernel itself provides to cells ("tskernel": the display API), by specifier. */
+const kernelModules = new Map<string, Readonly<Record<string, unknown>>>();
+
+export function provideKernelModule(specifier: string, exports: Record<string, unknown>): void {
+  kernelModules.set(specifier, Object.freeze({ ...exports }));
+}
+
 export function sessionRequire(dir = notebookDir): NodeJS.Require {
   return createRequire(join(dir, "[notebook]"));
 }
 
 export async function importFromSession(specifier: string): Promise<unknown> {
+  const provided = kernelModules.get(specifier);
+  if (provided) return provided;
   if (isBuiltin(specifier)) return import(specifier);
   const require = sessionRequire();
   let resolved: string;
