@@ -11,7 +11,7 @@ import type {
   IsCompleteResult,
   OutputSink,
 } from "./engine.js";
-import { CONTROL, type FromWorker, type OutputEvent, type ToWorker } from "./worker-protocol.js";
+import { CONTROL, type FromWorker, type OutputEvent, type ToWorker, type WorkerAnswers, type WorkerRequest } from "./worker-protocol.js";
 import { StreamRing } from "./stream-ring.js";
 import type { Logger } from "../server/log.js";
 
@@ -128,8 +128,31 @@ export class WorkerEngine implements Engine {
       case "log":
         this.log.info(m.text);
         break;
+      case "ask":
+        void this.answer(m.id, m.request);
+        break;
       case "ready":
         break;
+    }
+  }
+
+  /** Answers a request from user code; a failure goes back as its message. */
+  private async answer(id: number, request: WorkerRequest): Promise<void> {
+    let reply: ToWorker;
+    try {
+      reply = { type: "answer", id, ok: true, value: await this.perform(request) };
+    } catch (e) {
+      reply = { type: "answer", id, ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+    this.worker?.postMessage(reply);
+  }
+
+  private async perform(request: WorkerRequest): Promise<WorkerAnswers[WorkerRequest["kind"]]> {
+    switch (request.kind) {
+      case "chdir":
+        // Workers cannot change the process's directory; the worker sees the change in process.cwd().
+        process.chdir(request.dir);
+        return process.cwd();
     }
   }
 

@@ -7,7 +7,18 @@ export type ToWorker =
   | { type: "inspect"; id: number; code: string; cursor: number; detail: number }
   | { type: "isComplete"; id: number; code: string }
   /** Sent after every interrupt attempt: ends the running cell, whether it was terminated or awaiting. */
-  | { type: "interrupt" };
+  | { type: "interrupt" }
+  | { type: "answer"; id: number; ok: true; value: unknown }
+  | { type: "answer"; id: number; ok: false; error: string };
+
+/** What user code in the worker asks of the main thread (which owns the process and the sockets). */
+export type WorkerRequest = { kind: "chdir"; dir: string };
+
+/** The main thread's answer to each request kind. */
+export interface WorkerAnswers {
+  /** The new working directory. */
+  chdir: string;
+}
 
 export type OutputEvent =
   | { kind: "stream"; name: "stdout" | "stderr"; text: string }
@@ -21,7 +32,9 @@ export type FromWorker =
   | { type: "drain"; urgent: boolean }
   | { type: "output"; cell: number; event: OutputEvent }
   | { type: "reply"; id: number; value: unknown }
-  | { type: "log"; text: string };
+  | { type: "log"; text: string }
+  /** A request from the cell `cell` is running; answered with `answer` of the same id. */
+  | { type: "ask"; id: number; cell: number; request: WorkerRequest };
 
 export type { ErrorInfo, ExecuteOutcome };
 

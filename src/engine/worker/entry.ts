@@ -13,6 +13,7 @@ import { notebookDirectory, provideKernelModule, sessionRequire, setNotebookDir 
 import { CallbackContext } from "./callback-context.js";
 import { useErrorText } from "./format.js";
 import { StreamRing } from "../stream-ring.js";
+import { MainThread } from "./main-thread.js";
 import { CellChecker } from "../../language/cell-checker.js";
 import { KERNEL_GLOBALS_DTS } from "../../language/kernel-globals.js";
 
@@ -38,7 +39,8 @@ const cells = new CellRegistry();
 // An error shown as a value: its message and frames, without the excerpt a traceback adds.
 useErrorText((e) => runtimeError(e, cells).traceback.filter((part) => !part.startsWith("\n")).join("\n"));
 setNotebookDir(shared.notebookDir);
-const runner = new CellRunner(session, router, cells, control, new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS));
+const mainThread = new MainThread(post);
+const runner = new CellRunner(session, router, cells, control, new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS), mainThread);
 let current: CellState | undefined;
 
 function finish(state: CellState, outcome: ExecuteOutcome): void {
@@ -88,6 +90,9 @@ port.on("message", (m: ToWorker) => {
       break;
     case "inspect":
       post({ type: "reply", id: m.id, value: inspectAt(m.code, m.cursor, m.detail, session) });
+      break;
+    case "answer":
+      mainThread.answered(m);
       break;
     case "isComplete":
       post({ type: "reply", id: m.id, value: isComplete(m.code) });

@@ -17,6 +17,10 @@ import { typecheckMagic, type TypecheckTarget } from "../../magics/typecheck.js"
 import { lsmagicMagic, type MagicList } from "../../magics/lsmagic.js";
 import { namespaceMagics, type Namespace, type NamespaceTarget } from "../../magics/namespace.js";
 import { CellFailure, timingMagics, type CodeExecution, type ExecutionTarget } from "../../magics/timing.js";
+import { environmentMagics, type EnvironmentTarget } from "../../magics/environment.js";
+import { outputCellMagics } from "../../magics/output-cells.js";
+import { shellMagics, type ShellTarget } from "../../magics/shell.js";
+import type { MainThread } from "./main-thread.js";
 import { declaredInSource, type Declared } from "../../language/declarations.js";
 import { SessionNamespace } from "./namespace.js";
 
@@ -138,10 +142,18 @@ interface Prepared {
 }
 
 /** What a magic may use: the runner's settings, the namespace, the registry, and the cell that invoked it. */
-type MagicContext = TypecheckTarget & NamespaceTarget & MagicList & ExecutionTarget;
+type MagicContext = TypecheckTarget & NamespaceTarget & MagicList & ExecutionTarget & ShellTarget & EnvironmentTarget;
 
 export class CellRunner {
-  readonly magics = new MagicRegistry<MagicContext>().register(lsmagicMagic, typecheckMagic, ...namespaceMagics, ...timingMagics);
+  readonly magics = new MagicRegistry<MagicContext>().register(
+    lsmagicMagic,
+    typecheckMagic,
+    ...namespaceMagics,
+    ...timingMagics,
+    ...environmentMagics,
+    ...outputCellMagics,
+    ...shellMagics,
+  );
   readonly namespace: Namespace;
   private readonly cache = new Map<string, CacheEntry>();
   private tokens = 0;
@@ -153,6 +165,7 @@ export class CellRunner {
     private readonly cells: CellRegistry,
     private readonly control: Int32Array,
     private readonly checker: CellChecker,
+    private readonly mainThread: MainThread,
   ) {
     this.namespace = new SessionNamespace(session, checker);
   }
@@ -223,16 +236,20 @@ export class CellRunner {
     const magics = parseMagicCell(input.code);
     if (magics) {
       let result: MagicResult | undefined;
-      const context = this.magicContext(this.executionFor(id, state, input.executionCount));
+      const context = this.magicContext(id, state, this.executionFor(id, state, input.executionCount));
+      const payload: Payload[] = [];
       try {
-        for (const invocation of magics) result = await this.runMagic(invocation, context);
+        for (const invocation of magics) {
+          result = await this.router.cellContext.run(id, () => this.runMagic(invocation, context));
+          payload.push(...(result?.payload ?? []));
+        }
       } catch (e) {
         if (e instanceof CellFailure) return { status: "error", payload: [], userExpressions: {}, ...e.info };
         if (!(e instanceof UsageError)) throw e;
         return { status: "error", payload: [], userExpressions: {}, ename: e.name, evalue: e.message, traceback: [`${e.name}: ${e.message}`] };
       }
       if (result && "value" in result) this.showResult(id, input, result.value, undefined, []);
-      return { status: "ok", payload: [], userExpressions: {} };
+      return { status: "ok", payload, userExpressions: {} };
     }
     const outcome = await this.run(id, input.code, label, state, input.executionCount);
     if (!outcome.ok) return { status: "error", payload: [], userExpressions: {}, ...outcome.error };
@@ -247,9 +264,15 @@ export class CellRunner {
     return { status: "ok", payload: [] as Payload[], userExpressions };
   }
 
-  private magicContext(execution: CodeExecution): MagicContext {
+  private magicContext(id: number, state: CellState, execution: CodeExecution): MagicContext {
     const runner = this;
     return {
+      output: {
+        write: (name, text) => this.router.write(name, text, id),
+        display: (data) => this.router.emit(id, { kind: "display", data, metadata: {}, update: false }),
+      },
+      cancelled: state.cancelled,
+      chdir: (dir) => this.mainThread.ask(id, { kind: "chdir", dir }),
       get typecheck() {
         return runner.typecheck;
       },
