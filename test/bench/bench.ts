@@ -1,5 +1,6 @@
 // `npm run bench`: the kernel's speed, measured over real zeromq sockets from a separate client,
 // reported as medians. Figures from here, never from timed unit tests.
+import "../support/private-history.js";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
