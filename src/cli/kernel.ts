@@ -8,6 +8,8 @@ import { kernelInfoContent } from "../server/kernel-info.js";
 import { stderrLogger } from "../server/log.js";
 import { killDescendants } from "../server/children.js";
 import { WorkerEngine } from "../engine/worker-engine.js";
+import { DurableHistory } from "../server/durable-history.js";
+import { historyFilePath } from "./jupyter-paths.js";
 
 /** The process must be gone within a second of a shutdown request, whatever user code left running. */
 const EXIT_DEADLINE_MS = 800;
@@ -70,6 +72,7 @@ export async function kernelCommand(argv: string[]): Promise<number> {
     engine,
     kernelInfo: kernelInfoContent(),
     log,
+    history: new DurableHistory(historyFilePath(), log),
     onShutdown: () => void exit(),
   });
   try {
