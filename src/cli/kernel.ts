@@ -59,7 +59,8 @@ export async function kernelCommand(argv: string[]): Promise<number> {
   if (!codec.signing) log.warn("the connection file has an empty key: messages are not signed (unsigned mode)");
 
   const transport = new ZmqTransport(info);
-  const engine = new WorkerEngine(log);
+  const history = new DurableHistory(historyFilePath(), log);
+  const engine = new WorkerEngine(log, process.cwd(), { history });
   const exit = async () => {
     setTimeout(() => process.exit(0), EXIT_DEADLINE_MS).unref();
     killDescendants();
@@ -72,7 +73,7 @@ export async function kernelCommand(argv: string[]): Promise<number> {
     engine,
     kernelInfo: kernelInfoContent(),
     log,
-    history: new DurableHistory(historyFilePath(), log),
+    history,
     onShutdown: () => void exit(),
   });
   try {

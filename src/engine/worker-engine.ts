@@ -14,6 +14,7 @@ import type {
 import { CONTROL, type FromWorker, type OutputEvent, type ToWorker, type WorkerAnswers, type WorkerRequest } from "./worker-protocol.js";
 import { StreamRing } from "./stream-ring.js";
 import type { Logger } from "../server/log.js";
+import type { HistorySource } from "../server/history.js";
 
 const WORKER_URL = new URL("./worker/entry.js", import.meta.url);
 /** How long an interrupted cell may take to stop before the session is restarted instead. */
@@ -52,6 +53,8 @@ export class WorkerEngine implements Engine {
   constructor(
     private readonly log: Logger,
     private readonly notebookDir = process.cwd(),
+    /** What user code may read through the main thread (%history). */
+    private readonly services: { history?: HistorySource } = {},
   ) {
     this.inspector.connect();
     this.inspector.on("NodeWorker.attachedToWorker", (m: { params: { sessionId: string } }) => {
@@ -153,6 +156,9 @@ export class WorkerEngine implements Engine {
         // Workers cannot change the process's directory; the worker sees the change in process.cwd().
         process.chdir(request.dir);
         return process.cwd();
+      case "history":
+        if (!this.services.history) throw new Error("this kernel keeps no history");
+        return this.services.history.query(request.request);
     }
   }
 

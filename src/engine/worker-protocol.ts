@@ -1,5 +1,6 @@
 // Messages between the main thread (sockets) and the engine worker (compiler and user code).
 import type { ErrorInfo, ExecuteInput, ExecuteOutcome, MimeBundle } from "./engine.js";
+import type { HistoryRequest, HistoryRow } from "../server/history.js";
 
 export type ToWorker =
   | { type: "execute"; id: number; input: ExecuteInput }
@@ -12,12 +13,13 @@ export type ToWorker =
   | { type: "answer"; id: number; ok: false; error: string };
 
 /** What user code in the worker asks of the main thread (which owns the process and the sockets). */
-export type WorkerRequest = { kind: "chdir"; dir: string };
+export type WorkerRequest = { kind: "chdir"; dir: string } | { kind: "history"; request: HistoryRequest };
 
 /** The main thread's answer to each request kind. */
 export interface WorkerAnswers {
   /** The new working directory. */
   chdir: string;
+  history: HistoryRow[];
 }
 
 export type OutputEvent =

@@ -4,7 +4,9 @@ import assert from "node:assert/strict";
 import { mkdtempSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MemoryKernel, resultText, streamText } from "../support/memory-kernel.js";
+import { MemoryKernel, resultText, silentLogger, streamText } from "../support/memory-kernel.js";
+import { WorkerEngine } from "../../src/engine/worker-engine.js";
+import { SessionHistory } from "../../src/server/history.js";
 
 describe("environment, shell and output magics (in-memory transport, real engine)", () => {
   const k = new MemoryKernel();
@@ -75,5 +77,30 @@ describe("environment, shell and output magics (in-memory transport, real engine
     const ex = await k.execute(`%load ${file}`);
     assert.deepEqual(ex.reply.content.payload, [{ source: "set_next_input", text: `// %load ${file}\nconst loaded = 1;\n`, replace: true }]);
     assert.match((await k.execute("%load /no/such/file.ts")).reply.content.evalue as string, /cannot read \/no\/such\/file\.ts: no such file/);
+  });
+});
+
+describe("%history (in-memory transport, real engine)", () => {
+  const history = new SessionHistory();
+  const k = new MemoryKernel(new WorkerEngine(silentLogger(), mkdtempSync(join(tmpdir(), "tsk-notebook-")), { history }), "key", history);
+  before(() => k.start());
+  after(() => k.close());
+
+  test("shows this session's inputs, numbered, with outputs, a range, the last N, or a search", async () => {
+    await k.execute("const first = 1");
+    await k.execute("first + 1");
+    await k.execute("function twoLines() {\n  return first\n}");
+    assert.equal(streamText(await k.execute("%history")), "const first = 1\nfirst + 1\nfunction twoLines() {\n  return first\n}\n%history\n");
+    assert.equal(streamText(await k.execute("%history -n 1-2")), "  1: const first = 1\n  2: first + 1\n");
+    assert.equal(streamText(await k.execute("%history -n 3")), "  3: function twoLines() {\n       return first\n     }\n");
+    assert.equal(streamText(await k.execute("%history -o 2")), "first + 1\n-> 2\n");
+    assert.equal(streamText(await k.execute("%history -l 2")), "%history -o 2\n%history -l 2\n");
+    assert.equal(streamText(await k.execute("%history -g first")), "1/1: const first = 1\n1/2: first + 1\n1/3: function twoLines() {\n       return first\n     }\n1/9: %history -g first\n");
+  });
+
+  test("bad ranges and options are usage errors", async () => {
+    assert.match((await k.execute("%history 5-2")).reply.content.evalue as string, /ends before it starts/);
+    assert.match((await k.execute("%history abc")).reply.content.evalue as string, /"abc" is not a range/);
+    assert.match((await k.execute("%history -l 0")).reply.content.evalue as string, /-l takes a whole number/);
   });
 });

@@ -20,6 +20,7 @@ import { CellFailure, timingMagics, type CodeExecution, type ExecutionTarget } f
 import { environmentMagics, type EnvironmentTarget } from "../../magics/environment.js";
 import { outputCellMagics } from "../../magics/output-cells.js";
 import { shellMagics, type ShellTarget } from "../../magics/shell.js";
+import { historyMagic, type HistoryTarget } from "../../magics/history.js";
 import type { MainThread } from "./main-thread.js";
 import { declaredInSource, type Declared } from "../../language/declarations.js";
 import { SessionNamespace } from "./namespace.js";
@@ -142,7 +143,7 @@ interface Prepared {
 }
 
 /** What a magic may use: the runner's settings, the namespace, the registry, and the cell that invoked it. */
-type MagicContext = TypecheckTarget & NamespaceTarget & MagicList & ExecutionTarget & ShellTarget & EnvironmentTarget;
+type MagicContext = TypecheckTarget & NamespaceTarget & MagicList & ExecutionTarget & ShellTarget & EnvironmentTarget & HistoryTarget;
 
 export class CellRunner {
   readonly magics = new MagicRegistry<MagicContext>().register(
@@ -153,6 +154,7 @@ export class CellRunner {
     ...environmentMagics,
     ...outputCellMagics,
     ...shellMagics,
+    historyMagic,
   );
   readonly namespace: Namespace;
   private readonly cache = new Map<string, CacheEntry>();
@@ -273,6 +275,7 @@ export class CellRunner {
       },
       cancelled: state.cancelled,
       chdir: (dir) => this.mainThread.ask(id, { kind: "chdir", dir }),
+      history: (request) => this.mainThread.ask(id, { kind: "history", request }),
       get typecheck() {
         return runner.typecheck;
       },
