@@ -77,12 +77,16 @@ port.on("message", (m: ToWorker) => {
     }
     case "interrupt": {
       Atomics.store(control, CONTROL.REGION, CONTROL.IDLE);
+      Atomics.store(control, CONTROL.SYNC, CONTROL.SYNC_OFF);
       // A terminated synchronous part leaves its async context behind: reset it.
       router.cellContext.enterWith(0);
       const state = current;
       if (!state) break;
       // Still "sync" while we handle a message means the synchronous part was terminated.
-      if (state.phase === "sync") finish(state, failed(new Interrupted()));
+      if (state.phase === "sync") {
+        state.onTerminated?.();
+        finish(state, failed(new Interrupted()));
+      }
       else state.cancel(new Interrupted());
       break;
     }

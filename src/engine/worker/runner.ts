@@ -35,6 +35,8 @@ export class Interrupted extends Error {
 /** A running cell, as the interrupt handler sees it. */
 export class CellState {
   phase: "compile" | "sync" | "async" | "done" = "compile";
+  /** What must still happen if the synchronous part is terminated: its reached declarations join the session. */
+  onTerminated: (() => void) | undefined;
   readonly cancelled: Promise<never>;
   cancel: (reason: Error) => void = () => undefined;
   constructor(readonly id: number) {
@@ -46,13 +48,21 @@ export class CellState {
 /** What a compiled cell's code calls back into (the `__tsk` parameter; see rewrite.ts). */
 class CellRuntime {
   private readonly live: boolean[];
+  /** The interrupt's sync request, as the cell's loops read it (a view of CONTROL.SYNC). */
+  readonly f: Int32Array;
   constructor(
     private readonly boxes: Box[],
     private readonly bindings: Binding[],
     private readonly session: Session,
     private readonly cell: number,
+    private readonly control: Int32Array,
   ) {
     this.live = bindings.map((b) => b.kind === undefined || b.kind === "var" || b.kind === "function");
+    this.f = new Int32Array(control.buffer, control.byteOffset + CONTROL.SYNC * 4, 1);
+  }
+  /** The loop copied the mirrors: the interrupt may terminate now. */
+  y(): void {
+    Atomics.store(this.control, CONTROL.SYNC, CONTROL.SYNC_SYNCED);
   }
   d(i: number, value: unknown): void {
     const b = this.bindings[i];
@@ -125,6 +135,8 @@ interface LoadedCell {
   token: number;
   /** Calls the cell function; only inside `interruptible`. */
   invoke(): unknown;
+  /** CONTROL.SYNC while it runs: whether its loops answer sync requests. */
+  armed: number;
   /** Calls the cell function where an interrupt may stop it. */
   call(): unknown;
   /** After the last call: the declarations it reached join the session. */
@@ -322,14 +334,16 @@ export class CellRunner {
     const token = ++this.tokens;
     this.cells.add(token, label, code, compiled.sourceMap);
     const boxes = compiled.bindings.map((b) => this.session.box(b.name));
-    const runtime = new CellRuntime(boxes, compiled.bindings, this.session, count);
+    const runtime = new CellRuntime(boxes, compiled.bindings, this.session, count, this.control);
     const fn = vm.runInThisContext(compiled.script, { filename: CELL_FILE_PREFIX + token }) as (...a: unknown[]) => unknown;
     const invoke = () => fn(runtime, ...boxes);
+    const armed = compiled.syncsAtLoops ? CONTROL.SYNC_ARMED : CONTROL.SYNC_OFF;
     return {
       prepared,
       token,
       invoke,
-      call: () => this.interruptible(id, state, invoke),
+      armed,
+      call: () => this.interruptible(id, state, invoke, armed),
       finish: () => {
         // Types always exist once the cell ran; values only if their declaration was reached.
         const values = new Set(compiled.bindings.filter((b) => b.kind !== undefined).map((b) => b.name));
@@ -342,13 +356,15 @@ export class CellRunner {
   }
 
   /** Runs synchronous user code where an interrupt may terminate it, with its output attributed to the cell. */
-  private interruptible<T>(id: number, state: CellState, fn: () => T): T {
+  private interruptible<T>(id: number, state: CellState, fn: () => T, sync: number = CONTROL.SYNC_OFF): T {
     state.phase = "sync";
+    Atomics.store(this.control, CONTROL.SYNC, sync);
     Atomics.store(this.control, CONTROL.REGION, CONTROL.SAFE);
     try {
       return this.router.cellContext.run(id, fn);
     } finally {
       this.leaveSafeRegion();
+      Atomics.store(this.control, CONTROL.SYNC, CONTROL.SYNC_OFF);
       state.phase = "async";
     }
   }
@@ -365,6 +381,7 @@ export class CellRunner {
     let result: unknown;
     let failure: unknown;
     let failed = false;
+    state.onTerminated = loaded.finish;
     try {
       result = loaded.call();
       if (loaded.prepared.compiled.isAsync) result = await Promise.race([result, state.cancelled]);
@@ -372,6 +389,7 @@ export class CellRunner {
       failed = true;
       failure = e;
     }
+    state.onTerminated = undefined;
     loaded.finish();
     return failed ? { ok: false, error: runtimeError(failure, this.cells) } : { ok: true, value: result, prepared: loaded.prepared, token: loaded.token };
   }
@@ -391,6 +409,7 @@ export class CellRunner {
       repeatable: (code) => {
         const loaded = this.load(id, code, label, state, count);
         if ("error" in loaded) throw new CellFailure(loaded.error);
+        state.onTerminated = loaded.finish;
         const isAsync = loaded.prepared.compiled.isAsync;
         return {
           time: async (loops) => {
@@ -401,14 +420,17 @@ export class CellRunner {
               } else {
                 this.interruptible(id, state, () => {
                   for (let i = 0; i < loops; i++) loaded.invoke();
-                });
+                }, loaded.armed);
               }
               return performance.now() - start;
             } catch (e) {
               throw new CellFailure(runtimeError(e, this.cells));
             }
           },
-          finish: () => loaded.finish(),
+          finish: () => {
+            state.onTerminated = undefined;
+            loaded.finish();
+          },
         };
       },
     };
