@@ -112,10 +112,12 @@ function notebookOptions(dir: string): ts.CompilerOptions {
 
 export class CellChecker {
   private readonly dir: string;
-  private readonly options: ts.CompilerOptions;
+  /** The checking options (the notebook's tsconfig.json over the kernel's); local modules are checked with them too. */
+  readonly options: ts.CompilerOptions;
   /** For cells that declare names: declaration emit gives later cells their types (it costs ~1.5 ms). */
   private readonly declaring: ts.CompilerOptions;
-  private readonly files: CachingHost;
+  /** Parsed files, shared with the compiler of local modules so libraries are parsed once. */
+  readonly files: CachingHost;
   private readonly kernelGlobals: string;
   /** The cell whose declaration file currently provides each session name, and how to bring it in. */
   private readonly declaredIn = new Map<string, { cell: number; as: CheckBinding }>();
