@@ -226,7 +226,7 @@ export class CellRunner {
     const page = pageFor(input.code, this.session);
     if (page !== undefined) return { status: "ok", payload: [page], userExpressions: {} };
     if (input.storeHistory) this.session.recordInput(input.executionCount, input.code);
-    await this.autoreload();
+    if (this.modules.autoreload !== "off") await this.autoreload();
     const magics = parseMagicCell(input.code);
     if (magics) {
       let result: MagicResult | undefined;

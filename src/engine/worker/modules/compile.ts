@@ -196,7 +196,7 @@ export class ModuleCompiler {
 
   /** Compiles the file as it is on disk now; `scope` exposes its top-level names (for `%run`). */
   compile(path: string, { scope = false } = {}): CompiledModule {
-    return /\.[mc]?tsx?$/.test(path) ? this.compileTs(path, scope) : this.transpileJs(path, readFileSync(path, "utf8"), scope);
+    return /\.[mc]?tsx?$/.test(path) ? this.compileTs(path, scope) : this.transpile(path, readFileSync(path, "utf8"), scope, ts.ScriptKind.JS);
   }
 
   private compileTs(path: string, scope: boolean): CompiledModule {
@@ -212,6 +212,8 @@ export class ModuleCompiler {
     if (types.length > 0) throw new ModuleCompileError(path, sf.text, types, types.some((d) => d.code < 2000) ? "SyntaxError" : "TypeCheckError");
     let js = "";
     let map = "";
+    // TypeScript keeps an .mts file an ES module whatever the options: it is transpiled under a neutral name.
+    if (path.endsWith(".mts")) return this.transpile(path, sf.text, scope, ts.ScriptKind.TS);
     const top = scope ? topLevel(sf) : undefined;
     const after = top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [];
     program.emit(sf, (name, out) => (name.endsWith(".map") ? (map = out) : (js = out)), undefined, false, { before: [moduleHooks()], after });
@@ -220,11 +222,13 @@ export class ModuleCompiler {
     return { script: wrap(js, isAsync), sourceMap: map, isAsync, isEsm: ts.isExternalModule(sf), imports: staticImports(sf), fingerprint, ...(top ? { scope: top } : {}) };
   }
 
-  private transpileJs(path: string, text: string, scope: boolean): CompiledModule {
-    const sf = ts.createSourceFile(path, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
+  private transpile(path: string, text: string, scope: boolean, kind: ts.ScriptKind): CompiledModule {
+    const sf = ts.createSourceFile(path, text, ts.ScriptTarget.ES2022, true, kind);
     const top = scope ? topLevel(sf) : undefined;
     const after = top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [];
-    const out = ts.transpileModule(text, { compilerOptions: this.transpileOptions, fileName: path, reportDiagnostics: true, transformers: { before: [moduleHooks()], after } });
+    // .mjs and .mts names would keep ES module syntax in the output.
+    const fileName = path.replace(/\.m([jt]s)$/, ".$1");
+    const out = ts.transpileModule(text, { compilerOptions: this.transpileOptions, fileName, reportDiagnostics: true, transformers: { before: [moduleHooks()], after } });
     const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error && !NOT_FOR_USER.has(d.code)).map(toDiagnostic);
     if (errors.length > 0) throw new ModuleCompileError(path, text, errors, "SyntaxError");
     const isAsync = hasTopLevelAwait(sf);
