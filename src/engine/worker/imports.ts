@@ -64,7 +64,7 @@ export class SessionModules implements ModuleAccess {
     checker: CellChecker,
   ) {
     this.registry = new ModuleRegistry(new ModuleCompiler(checker.files, checker.options, join(notebookDir, ".tskernel")));
-    this.registry.onReload((m) => this.rebind(m));
+    this.registry.onReload(() => this.rebind());
     active = this;
   }
 
@@ -120,19 +120,24 @@ export class SessionModules implements ModuleAccess {
     return runtimeError(cause, this.noCells);
   }
 
-  /** Session names imported from a reloaded module take its new values (`import * as m` needs nothing: it is live). */
-  private rebind(m: LocalModule): void {
+  /**
+   * After a reload, session names imported from local modules take their current values: from the
+   * reloaded module, and through modules that re-export it (`import * as m` needs nothing: it is live).
+   */
+  private rebind(): void {
     for (const u of this.session.userDeclared()) {
       if (u.kind !== "import" || u.module === undefined || u.typeOnly || u.imported === "*") continue;
-      let path: string;
+      let m: LocalModule | undefined;
       try {
-        path = resolveModule(u.module, notebookDir).path;
+        m = this.registry.local(resolveModule(u.module, notebookDir).path);
       } catch {
         continue;
       }
-      if (path !== m.path) continue;
+      if (!m || m.state !== "loaded") continue;
       const value = u.imported === "=" ? (m.compiled.isEsm ? m.facade : m.current.module.exports) : m.facade[u.imported ?? "default"];
-      this.session.box(u.name).v = value;
+      const box = this.session.box(u.name);
+      if (box.v === value) continue;
+      box.v = value;
       this.lastRebound.push(u.name);
     }
   }
