@@ -11,13 +11,16 @@ import type {
   IsCompleteResult,
   OutputSink,
 } from "./engine.js";
-import { CONTROL, type FromWorker, type OutputEvent, type ToWorker } from "./worker-protocol.js";
+import { CONTROL, type FromWorker, type OutputEvent, type ToWorker, type WorkerAnswers, type WorkerRequest } from "./worker-protocol.js";
 import { StreamRing } from "./stream-ring.js";
 import type { Logger } from "../server/log.js";
+import type { HistorySource } from "../server/history.js";
 
 const WORKER_URL = new URL("./worker/entry.js", import.meta.url);
 /** How long an interrupted cell may take to stop before the session is restarted instead. */
 const INTERRUPT_GRACE_MS = 2000;
+/** How long an interrupt waits for a busy cell's loop to copy its mirrors back before terminating it. */
+const SYNC_WAIT_MS = 50;
 const KEPT_SINKS = 5000;
 /** How long stream output may gather before it is published: fewer, larger messages. */
 const STREAM_COALESCE_MS = 10;
@@ -52,6 +55,8 @@ export class WorkerEngine implements Engine {
   constructor(
     private readonly log: Logger,
     private readonly notebookDir = process.cwd(),
+    /** What user code may read through the main thread (%history). */
+    private readonly services: { history?: HistorySource } = {},
   ) {
     this.inspector.connect();
     this.inspector.on("NodeWorker.attachedToWorker", (m: { params: { sessionId: string } }) => {
@@ -128,8 +133,34 @@ export class WorkerEngine implements Engine {
       case "log":
         this.log.info(m.text);
         break;
+      case "ask":
+        void this.answer(m.id, m.request);
+        break;
       case "ready":
         break;
+    }
+  }
+
+  /** Answers a request from user code; a failure goes back as its message. */
+  private async answer(id: number, request: WorkerRequest): Promise<void> {
+    let reply: ToWorker;
+    try {
+      reply = { type: "answer", id, ok: true, value: await this.perform(request) };
+    } catch (e) {
+      reply = { type: "answer", id, ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+    this.worker?.postMessage(reply);
+  }
+
+  private async perform(request: WorkerRequest): Promise<WorkerAnswers[WorkerRequest["kind"]]> {
+    switch (request.kind) {
+      case "chdir":
+        // Workers cannot change the process's directory; the worker sees the change in process.cwd().
+        process.chdir(request.dir);
+        return process.cwd();
+      case "history":
+        if (!this.services.history) throw new Error("this kernel keeps no history");
+        return this.services.history.query(request.request);
     }
   }
 
@@ -195,8 +226,15 @@ export class WorkerEngine implements Engine {
     if (this.runningCell === undefined || this.interrupting || !this.worker) return;
     this.worker.postMessage({ type: "interrupt" } satisfies ToWorker);
     const started = Date.now();
+    // A cell whose loops can copy their local mirrors to the session is asked to, before it is stopped.
+    Atomics.compareExchange(this.control, CONTROL.SYNC, CONTROL.SYNC_ARMED, CONTROL.SYNC_REQUESTED);
     const attempt = () => {
       if (this.runningCell === undefined) return this.stopInterrupting();
+      const waitingForSync = Atomics.load(this.control, CONTROL.SYNC) === CONTROL.SYNC_REQUESTED && Date.now() - started < SYNC_WAIT_MS;
+      if (waitingForSync) {
+        this.interrupting = setTimeout(attempt, 1);
+        return;
+      }
       if (Atomics.compareExchange(this.control, CONTROL.REGION, CONTROL.SAFE, CONTROL.TERMINATING) === CONTROL.SAFE) {
         this.terminateWorkerScript();
       } else if (Date.now() - started > INTERRUPT_GRACE_MS) {

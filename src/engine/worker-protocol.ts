@@ -1,5 +1,6 @@
 // Messages between the main thread (sockets) and the engine worker (compiler and user code).
 import type { ErrorInfo, ExecuteInput, ExecuteOutcome, MimeBundle } from "./engine.js";
+import type { HistoryRequest, HistoryRow } from "../server/history.js";
 
 export type ToWorker =
   | { type: "execute"; id: number; input: ExecuteInput }
@@ -7,7 +8,19 @@ export type ToWorker =
   | { type: "inspect"; id: number; code: string; cursor: number; detail: number }
   | { type: "isComplete"; id: number; code: string }
   /** Sent after every interrupt attempt: ends the running cell, whether it was terminated or awaiting. */
-  | { type: "interrupt" };
+  | { type: "interrupt" }
+  | { type: "answer"; id: number; ok: true; value: unknown }
+  | { type: "answer"; id: number; ok: false; error: string };
+
+/** What user code in the worker asks of the main thread (which owns the process and the sockets). */
+export type WorkerRequest = { kind: "chdir"; dir: string } | { kind: "history"; request: HistoryRequest };
+
+/** The main thread's answer to each request kind. */
+export interface WorkerAnswers {
+  /** The new working directory. */
+  chdir: string;
+  history: HistoryRow[];
+}
 
 export type OutputEvent =
   | { kind: "stream"; name: "stdout" | "stderr"; text: string }
@@ -21,7 +34,9 @@ export type FromWorker =
   | { type: "drain"; urgent: boolean }
   | { type: "output"; cell: number; event: OutputEvent }
   | { type: "reply"; id: number; value: unknown }
-  | { type: "log"; text: string };
+  | { type: "log"; text: string }
+  /** A request from the cell `cell` is running; answered with `answer` of the same id. */
+  | { type: "ask"; id: number; cell: number; request: WorkerRequest };
 
 export type { ErrorInfo, ExecuteOutcome };
 
@@ -33,5 +48,15 @@ export const CONTROL = {
   /** Running a cell's synchronous part, entered from our own message handler: terminating is safe. */
   SAFE: 1,
   TERMINATING: 2,
-  SIZE: 1,
+  /**
+   * Slot: mirrors (cell locals that stand for session names) only reach their boxes when the cell ends.
+   * A cell whose loops can copy them back arms this slot; an interrupt raises it to REQUESTED and
+   * waits briefly for SYNCED before terminating, so a stopped loop keeps its progress.
+   */
+  SYNC: 1,
+  SYNC_OFF: 0,
+  SYNC_REQUESTED: 1,
+  SYNC_SYNCED: 2,
+  SYNC_ARMED: 3,
+  SIZE: 2,
 } as const;

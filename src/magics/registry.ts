@@ -34,6 +34,8 @@ export interface MagicResult {
   output?: string;
   /** A value to show and store as the cell's result, as IPython does for `%who_ls`. */
   value?: unknown;
+  /** Payloads for the execute_reply (`set_next_input` for %load). */
+  payload?: { source: string; [key: string]: unknown }[];
 }
 
 export interface Magic<C> {
@@ -51,6 +53,8 @@ export interface Magic<C> {
 }
 
 const LINE_MAGIC = /^\s*%([A-Za-z_][\w-]*)(?:[ \t]+(.*?))?\s*$/;
+/** `!cmd`: IPython's shorthand for %system. */
+const SHELL_LINE = /^(\s*!)(.*)$/;
 const CELL_MAGIC = /^\s*%%([A-Za-z_][\w-]*)(?:[ \t]+(.*?))?[ \t]*(?:\r?\n|$)/;
 
 /** What a cell asks of the registry: magics to run in order, or nothing (ordinary code). */
@@ -74,6 +78,11 @@ export function parseMagicCell(code: string): MagicInvocation[] | undefined {
   const lines = code.split(/\r?\n/);
   for (const [index, text] of lines.entries()) {
     if (text.trim() === "") continue;
+    const shell = SHELL_LINE.exec(text);
+    if (shell) {
+      calls.push({ name: "system", kind: "line", line: shell[2], body: "", at: { line: index, column: shell[1].length } });
+      continue;
+    }
     const m = LINE_MAGIC.exec(text);
     if (!m || text.trimStart().startsWith("%%")) return undefined;
     const line = m[2] ?? "";

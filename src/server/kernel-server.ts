@@ -6,7 +6,7 @@ import { codePointToUtf16, utf16ToCodePoint } from "../protocol/codepoints.js";
 import type { InboundChannel, Transport } from "../transport/transport.js";
 import type { Engine, ExecuteOutcome } from "../engine/engine.js";
 import { IopubChannel, RequestPublisher, silentSink } from "./publisher.js";
-import { SessionHistory, type HistoryQuery } from "./history.js";
+import type { History, HistoryRequest } from "./history.js";
 import type { Logger } from "./log.js";
 
 type Reply = Record<string, unknown>;
@@ -19,6 +19,8 @@ export interface ServerOptions {
   engine: Engine;
   kernelInfo: Reply;
   log: Logger;
+  /** Where inputs and outputs are recorded and history_request is answered from. */
+  history: History;
   /** Called once the shutdown reply and the final idle status are on their way. */
   onShutdown(restart: boolean): void;
 }
@@ -32,9 +34,29 @@ function field<T>(content: Record<string, unknown>, name: string, type: string, 
   return v as T;
 }
 
+/** history_request's content as a question for the history; the protocol's defaults fill what is missing. */
+function historyRequest(c: Record<string, unknown>): HistoryRequest {
+  const kind = field(c, "hist_access_type", "string", "tail");
+  const output = field(c, "output", "boolean", false);
+  const n = field<number | null>(c, "n", "number", null);
+  if (kind === "tail") return { kind, n: n ?? 10, output };
+  if (kind === "range") {
+    return {
+      kind,
+      session: field(c, "session", "number", 0),
+      start: field(c, "start", "number", 0),
+      stop: field<number | null>(c, "stop", "number", null),
+      output,
+    };
+  }
+  if (kind === "search") {
+    return { kind, pattern: field(c, "pattern", "string", "*"), n, unique: field(c, "unique", "boolean", false), output };
+  }
+  throw new RequestError(`content.hist_access_type must be "tail", "range" or "search", not ${JSON.stringify(kind)}`);
+}
+
 export class KernelServer {
   private readonly iopub: IopubChannel;
-  private readonly history = new SessionHistory();
   private readonly shellQueue: Message[] = [];
   /** msg_ids of queued execute requests to answer without running, after a failure with stop_on_error. */
   private readonly aborted = new Set<string>();
@@ -55,7 +77,7 @@ export class KernelServer {
       complete_request: (m) => this.complete(m),
       inspect_request: (m) => this.inspect(m),
       is_complete_request: (m) => this.isComplete(m),
-      history_request: async (m) => ({ status: "ok", history: this.history.query(m.content as HistoryQuery) }),
+      history_request: async (m) => ({ status: "ok", history: await o.history.query(historyRequest(m.content)) }),
       comm_info_request: async () => ({ status: "ok", comms: {} }),
       comm_open: (m) => this.commOpen(m),
       comm_msg: async () => undefined,
@@ -177,7 +199,7 @@ export class KernelServer {
     const count = this.executionCount;
     pub.executionCount = count;
     if (!silent) pub.executeInput(code, count);
-    if (storeHistory && !empty) this.history.record(count, code);
+    if (storeHistory && !empty) this.o.history.record(count, code);
 
     let outcome: ExecuteOutcome;
     if (empty) {
@@ -188,6 +210,7 @@ export class KernelServer {
         silent ? silentSink : pub,
       );
     }
+    if (storeHistory && !empty && pub.resultText !== undefined) this.o.history.recordOutput(count, pub.resultText);
     const common = { execution_count: count, user_expressions: outcome.userExpressions, payload: outcome.payload };
     if (outcome.status === "ok") return { status: "ok", ...common };
     if (!silent) pub.error(outcome);

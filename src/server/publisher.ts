@@ -33,6 +33,9 @@ export class RequestPublisher implements OutputSink {
   /** The count an `execute_result` of this request carries, set once the request has one. */
   executionCount = 0;
 
+  /** The text/plain of this request's execute_result, once it has one: the cell's output in history. */
+  resultText: string | undefined;
+
   status(state: "busy" | "idle"): void {
     this.iopub.publish(this.parent, "status", { execution_state: state });
   }
@@ -55,6 +58,7 @@ export class RequestPublisher implements OutputSink {
   }
 
   executeResult(data: MimeBundle, metadata: Record<string, unknown>): void {
+    if (typeof data["text/plain"] === "string") this.resultText = data["text/plain"];
     this.iopub.publish(this.parent, "execute_result", { execution_count: this.executionCount, data, metadata });
   }
 

@@ -1,10 +1,12 @@
 // `npm run bench`: the kernel's speed, measured over real zeromq sockets from a separate client,
 // reported as medians. Figures from here, never from timed unit tests.
+import "../support/private-history.js";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launchKernel, type LaunchedKernel } from "../../src/client/launch.js";
+import { HistoryFile } from "../../src/server/history-file.js";
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -129,6 +131,35 @@ async function main(): Promise<void> {
     report("new 1+i cell after 1000 declaration cells / before", `${ms(after)} / ${ms(before)} = ${(after / before).toFixed(2)}x`, "target ≤ 1.2x");
 
     report("kernel RSS after the runs", `${rssMb(kernel.child.pid!).toFixed(0)} MB`);
+  } finally {
+    await kernel.shutdown();
+  }
+  await historyBench();
+}
+
+/** A kernel whose history file already holds 100k cells from 100 sessions: start, tail and search. */
+async function historyBench(): Promise<void> {
+  for (let session = 0; session < 100; session++) {
+    const file = new HistoryFile(process.env.TSKERNEL_HISTORY_FILE!);
+    file.start();
+    for (let line = 1; line <= 1000; line++) {
+      file.appendInput(line, `const value${line} = compute(${line}, "session ${session}")`);
+      file.appendOutput(line, `${line * session}`);
+    }
+  }
+  const [start, kernel] = await timed(() => launchKernel());
+  report("spawn to kernel_info_reply, 100k-cell history", ms(start), "target ≤ 300 ms");
+  try {
+    const history = async (label: string, content: Record<string, unknown>) => {
+      const [t, reply] = await timed(() => kernel.client.request("shell", "history_request", { output: false, raw: true, ...content }));
+      assertOk(label, reply.content.status);
+      report(`history_request ${label} (100k cells)`, `${ms(t)}, ${(reply.content.history as unknown[]).length} rows`);
+    };
+    await history("first tail n=1000", { hist_access_type: "tail", n: 1000 });
+    await history("tail n=1000", { hist_access_type: "tail", n: 1000, output: true });
+    await history("range session -1", { hist_access_type: "range", session: -1 });
+    await history('search "*value5*"', { hist_access_type: "search", pattern: "*value5*" });
+    await history('search "*" unique n=100, outputs', { hist_access_type: "search", pattern: "*", unique: true, n: 100, output: true });
   } finally {
     await kernel.shutdown();
   }

@@ -10,6 +10,7 @@ import { kernelInfoContent } from "../../src/server/kernel-info.js";
 import type { Logger } from "../../src/server/log.js";
 import type { Engine } from "../../src/engine/engine.js";
 import { WorkerEngine } from "../../src/engine/worker-engine.js";
+import { SessionHistory, type History } from "../../src/server/history.js";
 
 export interface Exchange {
   reply: Message;
@@ -30,6 +31,8 @@ export class MemoryKernel {
     // A fresh notebook directory: the repository's own tsconfig.json must not apply to test cells.
     readonly engine: Engine = new WorkerEngine(silentLogger(), mkdtempSync(join(tmpdir(), "tsk-notebook-"))),
     key = "secret-key",
+    // In memory unless a test asks for more: server tests must not write to the user's history file.
+    history: History = new SessionHistory(),
   ) {
     this.clientCodec = new WireCodec(key);
     const log: Logger = {
@@ -43,6 +46,7 @@ export class MemoryKernel {
       engine,
       kernelInfo: kernelInfoContent(),
       log,
+      history,
       onShutdown: () => this.shutdowns++,
     });
     this.transport.onSend((channel, frames) => {

@@ -1,4 +1,5 @@
 // The example notebooks run through `tskernel run` (the real kernel over zeromq) and show what they teach.
+import "../support/private-history.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -120,4 +121,48 @@ test("examples/modules.ipynb writes a package, imports, reloads and runs it, and
   assert.equal(shown(cells, "geo.units.unit").result, "'m²'");
   assert.equal(shown(cells, "%run report.ts").stdout, "area of r=3: 28.27\n");
   assert.equal(shown(cells, "[radius, area]").result, "[ 3, 28.27 ]");
+});
+
+/** Each output of a code cell as `type:mimes` (sorted) or `stream:name`. */
+function outputKinds(cell: Cell): string[] {
+  return (cell.outputs ?? []).map((o) => (o.output_type === "stream" ? `stream:${o.name}` : `${o.output_type}:${Object.keys(o.data ?? {}).sort().join(",")}`));
+}
+
+test("examples/display.ipynb runs, and every output carries the MIME types it shows", () => {
+  const cells = runNotebook("display.ipynb");
+  const byStart = new Map(cells.filter((c) => c.cell_type === "code").map((c) => [join_(c.source).split("\n")[0], outputKinds(c)]));
+  const plain = "text/plain";
+  assert.deepEqual(Object.fromEntries(byStart), {
+    'display.markdown("**Markdown**, with a list:\\n\\n- rendered by the front end\\n- with `code` and *emphasis*");': [
+      `display_data:text/markdown,${plain}`,
+      `display_data:text/html,${plain}`,
+      `display_data:text/latex,${plain}`,
+    ],
+    "const values = [3, 7, 4, 9, 6];": [`display_data:image/svg+xml,${plain}`],
+    'import { deflateSync } from "node:zlib";': [`display_data:image/png,${plain}`],
+    'display.jpeg("assets/mosaic.jpg", { width: 256 });': [`display_data:image/jpeg,${plain}`],
+    'display.json({ kernel: "tskernel", formats: ["html", "markdown", "png"], nested: { depth: 2, ok: true } });': [`display_data:application/json,${plain}`],
+    "display.vegalite({": [`display_data:application/vnd.vegalite.v5+json,${plain}`],
+    "const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));": [`display_data:text/html,${plain}`, "display_data:"],
+    'progress.update("<b>finished</b> (updated from a later cell)");': [],
+    'for (const frame of ["◐", "◓", "◑", "◒", "●"]) {': [`display_data:text/markdown,${plain}`],
+    'import { display as show, type DisplayHandle } from "tskernel";': [`display_data:text/markdown,${plain}`, `execute_result:${plain}`],
+    "class Temperature {": [`execute_result:text/html,${plain}`],
+    "class Fraction {": [`execute_result:text/latex,${plain}`],
+    "[": [`execute_result:text/html,${plain}`],
+    'display(new Map([["alpha", 1], ["beta", 2]]));': [`display_data:${plain}`, `display_data:${plain}`, `display_data:${plain}`, `execute_result:${plain}`],
+    "const inventory = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`item${i}`, { index: i, square: i * i }]));": [`execute_result:${plain}`],
+    "let ticks = 0;": [`execute_result:${plain}`],
+    "await sleep(400);": [`execute_result:${plain}`],
+  });
+  const output = (start: string, index = 0) => cells.find((c) => join_(c.source).startsWith(start))?.outputs?.[index];
+  const png = Buffer.from(join_(output('import { deflateSync }')?.data?.["image/png"]), "base64");
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const jpeg = join_(output("display.jpeg")?.data?.["image/jpeg"]);
+  assert.equal(jpeg, readFileSync(join(EXAMPLES, "assets", "mosaic.jpg")).toString("base64"));
+  assert.equal(join_(output("const sleep")?.data?.["text/html"]), "<b>finished</b> (updated from a later cell)", "the later cell's update reached it");
+  assert.equal(join_(output("for (const frame")?.data?.["text/markdown"]), "frame ●", "clearOutput left the last frame");
+  assert.match(join_(output("[")?.data?.["text/html"]), /<td>&#60;b&#62;not bold&#60;\/b&#62;<\/td>/);
+  assert.match(join_(output("display(new Map", 3)?.data?.["text/plain"]), /^RangeError: an error value shows its name/);
+  assert.match(join_(output("const inventory")?.data?.["text/plain"]), /more characters elided/);
 });

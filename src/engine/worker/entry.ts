@@ -7,10 +7,14 @@ import { OutputRouter } from "./output.js";
 import { Session } from "./session.js";
 import { CellRegistry, runtimeError } from "./traceback.js";
 import { CellRunner, CellState, Interrupted } from "./runner.js";
-import { complete, inspectAt, isComplete } from "./introspect.js";
+import { complete, inspectAt } from "./introspect.js";
+import { isComplete } from "../../language/is-complete.js";
 import { installDisplay } from "./display.js";
-import { sessionRequire, setNotebookDir } from "./imports.js";
+import { notebookDirectory, provideKernelModule, sessionRequire, setNotebookDir } from "./imports.js";
+import { CallbackContext } from "./callback-context.js";
+import { useErrorText } from "./format.js";
 import { StreamRing } from "../stream-ring.js";
+import { MainThread } from "./main-thread.js";
 import { CellChecker } from "../../language/cell-checker.js";
 import { KERNEL_GLOBALS_DTS } from "../../language/kernel-globals.js";
 
@@ -26,13 +30,18 @@ const router = new OutputRouter(
   (urgent) => post({ type: "drain", urgent }),
 );
 router.install();
-installDisplay(router);
+const callbacks = new CallbackContext(router);
+callbacks.install();
+provideKernelModule("tskernel", installDisplay(router, notebookDirectory));
 Object.assign(globalThis, { require: sessionRequire(shared.notebookDir) });
 
 const session = new Session();
 const cells = new CellRegistry();
+// An error shown as a value: its message and frames, without the excerpt a traceback adds.
+useErrorText((e) => runtimeError(e, cells).traceback.filter((part) => !part.startsWith("\n")).join("\n"));
 setNotebookDir(shared.notebookDir);
-const runner = new CellRunner(session, router, cells, control, new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS));
+const mainThread = new MainThread(post);
+const runner = new CellRunner(session, router, cells, control, new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS), mainThread);
 let current: CellState | undefined;
 
 function finish(state: CellState, outcome: ExecuteOutcome): void {
@@ -46,10 +55,10 @@ function failed(error: unknown): ExecuteOutcome {
   return { status: "error", payload: [], userExpressions: {}, ...runtimeError(error, cells) };
 }
 
-/** An error from a callback that outlived its cell goes to that cell's stderr; the session goes on. */
+/** An error from a callback that outlived its cell goes to the stderr of the cell that started it; the session goes on. */
 function reportStray(kind: string, error: unknown): void {
   const info = runtimeError(error, cells);
-  router.write("stderr", `${kind}: ${info.traceback.join("\n")}\n`);
+  router.write("stderr", `${kind}: ${info.traceback.join("\n")}\n`, callbacks.originOf(error));
 }
 process.on("uncaughtException", (e) => reportStray("Uncaught exception in a callback", e));
 process.on("unhandledRejection", (e) => reportStray("Unhandled promise rejection", e));
@@ -68,12 +77,16 @@ port.on("message", (m: ToWorker) => {
     }
     case "interrupt": {
       Atomics.store(control, CONTROL.REGION, CONTROL.IDLE);
+      Atomics.store(control, CONTROL.SYNC, CONTROL.SYNC_OFF);
       // A terminated synchronous part leaves its async context behind: reset it.
       router.cellContext.enterWith(0);
       const state = current;
       if (!state) break;
       // Still "sync" while we handle a message means the synchronous part was terminated.
-      if (state.phase === "sync") finish(state, failed(new Interrupted()));
+      if (state.phase === "sync") {
+        state.onTerminated?.();
+        finish(state, failed(new Interrupted()));
+      }
       else state.cancel(new Interrupted());
       break;
     }
@@ -82,6 +95,9 @@ port.on("message", (m: ToWorker) => {
       break;
     case "inspect":
       post({ type: "reply", id: m.id, value: inspectAt(m.code, m.cursor, m.detail, session) });
+      break;
+    case "answer":
+      mainThread.answered(m);
       break;
     case "isComplete":
       post({ type: "reply", id: m.id, value: isComplete(m.code) });

@@ -24,6 +24,17 @@ export function setNotebookDir(dir: string): void {
   notebookDir = dir;
 }
 
+export function notebookDirectory(): string {
+  return notebookDir;
+}
+
+/** Modules the kernel itself provides to cells ("tskernel": the display API), by specifier. */
+const kernelModules = new Map<string, Readonly<Record<string, unknown>>>();
+
+export function provideKernelModule(specifier: string, exports: Record<string, unknown>): void {
+  kernelModules.set(specifier, Object.freeze({ ...exports }));
+}
+
 /** The `require` of cells: local modules come from the registry, everything else from Node. */
 export function sessionRequire(dir = notebookDir): NodeJS.Require {
   const node = createRequire(join(dir, "[notebook]"));
@@ -32,6 +43,8 @@ export function sessionRequire(dir = notebookDir): NodeJS.Require {
 }
 
 export async function importFromSession(specifier: string): Promise<unknown> {
+  const provided = kernelModules.get(specifier);
+  if (provided) return provided;
   if (isBuiltin(specifier)) return import(specifier);
   if (!active) throw new Error("modules are not ready yet: the session is still starting");
   return active.registry.import(specifier, notebookDir);

@@ -1,8 +1,7 @@
-// Completion, inspection and `name?` paging from the live session's values, and is_complete from the
-// TypeScript parser. The language-service versions build on these entry points.
-import ts from "typescript";
+// Completion, inspection and `name?` paging from the live session's values. The language-service
+// versions build on these entry points.
 import { inspect } from "node:util";
-import type { CompleteResult, InspectResult, IsCompleteResult, Payload } from "../engine.js";
+import type { CompleteResult, InspectResult, Payload } from "../engine.js";
 import type { Session } from "./session.js";
 
 const IDENT = "[A-Za-z_$][\\w$]*";
@@ -134,21 +133,4 @@ export function pageFor(code: string, session: Session): Payload | undefined {
   const target = valueAt(path, session);
   const text = target.found ? describe(path, target.value, session, marks.length - 1) : `Object \`${path}\` not found.`;
   return { source: "page", data: { "text/plain": text }, start: 0 };
-}
-
-const UNTERMINATED_TEMPLATE = 1160;
-const UNTERMINATED_COMMENT = 1010;
-
-export function isComplete(code: string): IsCompleteResult {
-  const sf = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
-  const diagnostics = (sf as unknown as { parseDiagnostics: readonly ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
-  if (diagnostics.length === 0) return { status: "complete" };
-  const end = code.trimEnd().length;
-  const unfinished = diagnostics.every(
-    (d) => d.start >= end || d.code === UNTERMINATED_TEMPLATE || d.code === UNTERMINATED_COMMENT,
-  );
-  if (!unfinished) return { status: "invalid" };
-  const lastLine = code.split("\n").at(-1) ?? "";
-  const indent = /^\s*/.exec(lastLine)?.[0] ?? "";
-  return { status: "incomplete", indent: /[{([]\s*$/.test(lastLine) ? `${indent}    ` : indent };
 }

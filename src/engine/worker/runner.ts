@@ -18,6 +18,11 @@ import { typecheckMagic, type TypecheckTarget } from "../../magics/typecheck.js"
 import { lsmagicMagic, type MagicList } from "../../magics/lsmagic.js";
 import { namespaceMagics, type Namespace, type NamespaceTarget } from "../../magics/namespace.js";
 import { CellFailure, timingMagics, type CodeExecution, type ExecutionTarget } from "../../magics/timing.js";
+import { environmentMagics, type EnvironmentTarget } from "../../magics/environment.js";
+import { outputCellMagics } from "../../magics/output-cells.js";
+import { shellMagics, type ShellTarget } from "../../magics/shell.js";
+import { historyMagic, type HistoryTarget } from "../../magics/history.js";
+import type { MainThread } from "./main-thread.js";
 import { declaredInSource, type Declared } from "../../language/declarations.js";
 import { SessionNamespace } from "./namespace.js";
 
@@ -31,6 +36,8 @@ export class Interrupted extends Error {
 /** A running cell, as the interrupt handler sees it. */
 export class CellState {
   phase: "compile" | "sync" | "async" | "done" = "compile";
+  /** What must still happen if the synchronous part is terminated: its reached declarations join the session. */
+  onTerminated: (() => void) | undefined;
   readonly cancelled: Promise<never>;
   cancel: (reason: Error) => void = () => undefined;
   constructor(readonly id: number) {
@@ -42,13 +49,21 @@ export class CellState {
 /** What a compiled cell's code calls back into (the `__tsk` parameter; see rewrite.ts). */
 class CellRuntime {
   private readonly live: boolean[];
+  /** The interrupt's sync request, as the cell's loops read it (a view of CONTROL.SYNC). */
+  readonly f: Int32Array;
   constructor(
     private readonly boxes: Box[],
     private readonly bindings: Binding[],
     private readonly session: Session,
     private readonly cell: number,
+    private readonly control: Int32Array,
   ) {
     this.live = bindings.map((b) => b.kind === undefined || b.kind === "var" || b.kind === "function");
+    this.f = new Int32Array(control.buffer, control.byteOffset + CONTROL.SYNC * 4, 1);
+  }
+  /** The loop copied the mirrors: the interrupt may terminate now. */
+  y(): void {
+    Atomics.store(this.control, CONTROL.SYNC, CONTROL.SYNC_SYNCED);
   }
   d(i: number, value: unknown): void {
     const b = this.bindings[i];
@@ -124,6 +139,8 @@ interface LoadedCell {
   token: number;
   /** Calls the cell function; only inside `interruptible`. */
   invoke(): unknown;
+  /** CONTROL.SYNC while it runs: whether its loops answer sync requests. */
+  armed: number;
   /** Calls the cell function where an interrupt may stop it. */
   call(): unknown;
   /** After the last call: the declarations it reached join the session. */
@@ -142,10 +159,20 @@ interface Prepared {
 }
 
 /** What a magic may use: the runner's settings, the namespace, the registry, and the cell that invoked it. */
-type MagicContext = TypecheckTarget & NamespaceTarget & MagicList & ExecutionTarget & ModulesTarget;
+type MagicContext = TypecheckTarget & NamespaceTarget & MagicList & ExecutionTarget & ShellTarget & EnvironmentTarget & HistoryTarget & ModulesTarget;
 
 export class CellRunner {
-  readonly magics = new MagicRegistry<MagicContext>().register(lsmagicMagic, typecheckMagic, ...namespaceMagics, ...timingMagics, ...moduleMagics);
+  readonly magics = new MagicRegistry<MagicContext>().register(
+    lsmagicMagic,
+    typecheckMagic,
+    ...namespaceMagics,
+    ...timingMagics,
+    ...environmentMagics,
+    ...outputCellMagics,
+    ...shellMagics,
+    historyMagic,
+    ...moduleMagics,
+  );
   readonly namespace: Namespace;
   readonly modules: SessionModules;
   private readonly cache = new Map<string, CacheEntry>();
@@ -158,6 +185,7 @@ export class CellRunner {
     private readonly cells: CellRegistry,
     private readonly control: Int32Array,
     private readonly checker: CellChecker,
+    private readonly mainThread: MainThread,
   ) {
     this.namespace = new SessionNamespace(session, checker);
     this.modules = new SessionModules(session, checker);
@@ -230,16 +258,20 @@ export class CellRunner {
     const magics = parseMagicCell(input.code);
     if (magics) {
       let result: MagicResult | undefined;
-      const context = this.magicContext(this.executionFor(id, state, input.executionCount));
+      const context = this.magicContext(id, state, this.executionFor(id, state, input.executionCount));
+      const payload: Payload[] = [];
       try {
-        for (const invocation of magics) result = await this.runMagic(invocation, context);
+        for (const invocation of magics) {
+          result = await this.router.cellContext.run(id, () => this.runMagic(invocation, context));
+          payload.push(...(result?.payload ?? []));
+        }
       } catch (e) {
         if (e instanceof CellFailure) return { status: "error", payload: [], userExpressions: {}, ...e.info };
         if (!(e instanceof UsageError)) throw e;
         return { status: "error", payload: [], userExpressions: {}, ename: e.name, evalue: e.message, traceback: [`${e.name}: ${e.message}`] };
       }
       if (result && "value" in result) this.showResult(id, input, result.value, undefined, []);
-      return { status: "ok", payload: [], userExpressions: {} };
+      return { status: "ok", payload, userExpressions: {} };
     }
     const outcome = await this.run(id, input.code, label, state, input.executionCount);
     if (!outcome.ok) return { status: "error", payload: [], userExpressions: {}, ...outcome.error };
@@ -261,9 +293,16 @@ export class CellRunner {
     if (report?.failed) this.router.write("stderr", `${report.failed}\n`);
   }
 
-  private magicContext(execution: CodeExecution): MagicContext {
+  private magicContext(id: number, state: CellState, execution: CodeExecution): MagicContext {
     const runner = this;
     return {
+      output: {
+        write: (name, text) => this.router.write(name, text, id),
+        display: (data) => this.router.emit(id, { kind: "display", data, metadata: {}, update: false }),
+      },
+      cancelled: state.cancelled,
+      chdir: (dir) => this.mainThread.ask(id, { kind: "chdir", dir }),
+      history: (request) => this.mainThread.ask(id, { kind: "history", request }),
       get typecheck() {
         return runner.typecheck;
       },
@@ -311,14 +350,16 @@ export class CellRunner {
     const token = ++this.tokens;
     this.cells.add(token, label, code, compiled.sourceMap);
     const boxes = compiled.bindings.map((b) => this.session.box(b.name));
-    const runtime = new CellRuntime(boxes, compiled.bindings, this.session, count);
+    const runtime = new CellRuntime(boxes, compiled.bindings, this.session, count, this.control);
     const fn = vm.runInThisContext(compiled.script, { filename: CELL_FILE_PREFIX + token }) as (...a: unknown[]) => unknown;
     const invoke = () => fn(runtime, ...boxes);
+    const armed = compiled.syncsAtLoops ? CONTROL.SYNC_ARMED : CONTROL.SYNC_OFF;
     return {
       prepared,
       token,
       invoke,
-      call: () => this.interruptible(id, state, invoke),
+      armed,
+      call: () => this.interruptible(id, state, invoke, armed),
       finish: () => {
         // Types always exist once the cell ran; values only if their declaration was reached.
         const values = new Set(compiled.bindings.filter((b) => b.kind !== undefined).map((b) => b.name));
@@ -331,13 +372,15 @@ export class CellRunner {
   }
 
   /** Runs synchronous user code where an interrupt may terminate it, with its output attributed to the cell. */
-  private interruptible<T>(id: number, state: CellState, fn: () => T): T {
+  private interruptible<T>(id: number, state: CellState, fn: () => T, sync: number = CONTROL.SYNC_OFF): T {
     state.phase = "sync";
+    Atomics.store(this.control, CONTROL.SYNC, sync);
     Atomics.store(this.control, CONTROL.REGION, CONTROL.SAFE);
     try {
       return this.router.cellContext.run(id, fn);
     } finally {
       this.leaveSafeRegion();
+      Atomics.store(this.control, CONTROL.SYNC, CONTROL.SYNC_OFF);
       state.phase = "async";
     }
   }
@@ -354,6 +397,7 @@ export class CellRunner {
     let result: unknown;
     let failure: unknown;
     let failed = false;
+    state.onTerminated = loaded.finish;
     try {
       result = loaded.call();
       if (loaded.prepared.compiled.isAsync) result = await Promise.race([result, state.cancelled]);
@@ -361,6 +405,7 @@ export class CellRunner {
       failed = true;
       failure = e;
     }
+    state.onTerminated = undefined;
     loaded.finish();
     return failed ? { ok: false, error: runtimeError(failure, this.cells) } : { ok: true, value: result, prepared: loaded.prepared, token: loaded.token };
   }
@@ -380,6 +425,7 @@ export class CellRunner {
       repeatable: (code) => {
         const loaded = this.load(id, code, label, state, count);
         if ("error" in loaded) throw new CellFailure(loaded.error);
+        state.onTerminated = loaded.finish;
         const isAsync = loaded.prepared.compiled.isAsync;
         return {
           time: async (loops) => {
@@ -390,14 +436,17 @@ export class CellRunner {
               } else {
                 this.interruptible(id, state, () => {
                   for (let i = 0; i < loops; i++) loaded.invoke();
-                });
+                }, loaded.armed);
               }
               return performance.now() - start;
             } catch (e) {
               throw new CellFailure(runtimeError(e, this.cells));
             }
           },
-          finish: () => loaded.finish(),
+          finish: () => {
+            state.onTerminated = undefined;
+            loaded.finish();
+          },
         };
       },
     };
