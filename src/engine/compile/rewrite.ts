@@ -259,6 +259,10 @@ export function rewriteCell(sf: ts.SourceFile, tc: ts.TransformationContext, rc:
     if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       return ts.setTextRange(kernelCall("i", node.arguments.map(visitExpr)), node);
     }
+    // A cell is a script: `import.meta` comes from the kernel (the notebook is the main program).
+    if (ts.isMetaProperty(node) && node.keywordToken === ts.SyntaxKind.ImportKeyword) {
+      return ts.setTextRange(kernelCall("meta", []), node);
+    }
     if (ts.isTypeOfExpression(node) && ts.isIdentifier(node.expression)) {
       const ref = resolution.sessionRefs.get(node.expression);
       if (ref && binding(ref.name).mode === "box") return f.createTypeOfExpression(boxRead(ref.name, "t"));

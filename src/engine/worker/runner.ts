@@ -10,7 +10,8 @@ import type { OutputRouter } from "./output.js";
 import type { Box, Session } from "./session.js";
 import { CELL_FILE_PREFIX, diagnosticLines, diagnosticsError, runtimeError, type CellRegistry } from "./traceback.js";
 import { mimeBundle } from "./format.js";
-import { importFromSession } from "./imports.js";
+import { cellImportMeta, importFromSession, SessionModules } from "./imports.js";
+import { moduleMagics, type ModulesTarget } from "../../magics/modules.js";
 import { pageFor } from "./introspect.js";
 import { MagicRegistry, parseMagicCell, UsageError, type MagicInvocation, type MagicResult } from "../../magics/registry.js";
 import { typecheckMagic, type TypecheckTarget } from "../../magics/typecheck.js";
@@ -93,6 +94,9 @@ class CellRuntime {
   i(specifier: string): Promise<unknown> {
     return importFromSession(specifier);
   }
+  meta(): ImportMeta {
+    return cellImportMeta();
+  }
 }
 
 type Lookup = [keyof CompilerSession, string, unknown];
@@ -155,7 +159,7 @@ interface Prepared {
 }
 
 /** What a magic may use: the runner's settings, the namespace, the registry, and the cell that invoked it. */
-type MagicContext = TypecheckTarget & NamespaceTarget & MagicList & ExecutionTarget & ShellTarget & EnvironmentTarget & HistoryTarget;
+type MagicContext = TypecheckTarget & NamespaceTarget & MagicList & ExecutionTarget & ShellTarget & EnvironmentTarget & HistoryTarget & ModulesTarget;
 
 export class CellRunner {
   readonly magics = new MagicRegistry<MagicContext>().register(
@@ -167,8 +171,10 @@ export class CellRunner {
     ...outputCellMagics,
     ...shellMagics,
     historyMagic,
+    ...moduleMagics,
   );
   readonly namespace: Namespace;
+  readonly modules: SessionModules;
   private readonly cache = new Map<string, CacheEntry>();
   private tokens = 0;
   typecheck: TypecheckMode = "on";
@@ -182,6 +188,7 @@ export class CellRunner {
     private readonly mainThread: MainThread,
   ) {
     this.namespace = new SessionNamespace(session, checker);
+    this.modules = new SessionModules(session, checker);
   }
 
   /** Loads and exercises the compiler and the type checker (about a second) before the first cell. */
@@ -247,6 +254,7 @@ export class CellRunner {
     const page = pageFor(input.code, this.session);
     if (page !== undefined) return { status: "ok", payload: [page], userExpressions: {} };
     if (input.storeHistory) this.session.recordInput(input.executionCount, input.code);
+    if (this.modules.autoreload !== "off") await this.autoreload();
     const magics = parseMagicCell(input.code);
     if (magics) {
       let result: MagicResult | undefined;
@@ -278,6 +286,13 @@ export class CellRunner {
     return { status: "ok", payload: [] as Payload[], userExpressions };
   }
 
+  /** `%autoreload`: changed local modules reload before the cell, and one line says which. */
+  private async autoreload(): Promise<void> {
+    const report = await this.modules.beforeCell();
+    if (report?.reloaded) this.router.write("stdout", `${report.reloaded}\n`);
+    if (report?.failed) this.router.write("stderr", `${report.failed}\n`);
+  }
+
   private magicContext(id: number, state: CellState, execution: CodeExecution): MagicContext {
     const runner = this;
     return {
@@ -297,6 +312,7 @@ export class CellRunner {
       namespace: this.namespace,
       magics: this.magics,
       execution,
+      modules: this.modules,
     };
   }
 
