@@ -41,7 +41,9 @@ const cells = new CellRegistry();
 useErrorText((e) => runtimeError(e, cells).traceback.filter((part) => !part.startsWith("\n")).join("\n"));
 setNotebookDir(shared.notebookDir);
 const mainThread = new MainThread(post);
-const runner = new CellRunner(session, router, cells, control, new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS), mainThread);
+/** True while `handle` runs: the only stack on which a cell's synchronous part may be terminated. */
+let inMessageTurn = false;
+const runner = new CellRunner(session, router, cells, control, new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS), mainThread, () => inMessageTurn);
 let current: CellState | undefined;
 
 function finish(state: CellState, outcome: ExecuteOutcome): void {
@@ -64,6 +66,15 @@ process.on("uncaughtException", (e) => reportStray("Uncaught exception in a call
 process.on("unhandledRejection", (e) => reportStray("Unhandled promise rejection", e));
 
 port.on("message", (m: ToWorker) => {
+  inMessageTurn = true;
+  try {
+    handle(m);
+  } finally {
+    inMessageTurn = false;
+  }
+});
+
+function handle(m: ToWorker): void {
   switch (m.type) {
     case "execute": {
       const state = new CellState(m.id);
@@ -103,7 +114,7 @@ port.on("message", (m: ToWorker) => {
       post({ type: "reply", id: m.id, value: isComplete(m.code) });
       break;
   }
-});
+}
 
 post({ type: "ready" });
 setImmediate(() => runner.warmUp());

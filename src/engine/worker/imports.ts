@@ -156,14 +156,17 @@ export class SessionModules implements ModuleAccess {
   }
 
   /**
-   * Before a cell, with `%autoreload` on: reloads the watched local modules whose code changed, and the
-   * local modules that import them. Says in one line what was reloaded, and in another what failed.
+   * Before a cell, with `%autoreload` on: reloads the `changed` local modules and the local modules that
+   * import them. Says in one line what was reloaded, and in another what failed.
    */
-  async beforeCell(): Promise<{ reloaded?: string; failed?: string } | undefined> {
-    if (this.autoreload === "off") return undefined;
+  /** The watched local modules whose code changed since they ran (none while `%autoreload` is off). */
+  changedForAutoreload(): string[] {
+    if (this.autoreload === "off") return [];
     const watched = this.registry.localModules().filter((m) => this.autoreload === "all" || this.aimported.has(m.path));
-    const changed = watched.filter((m) => this.registry.changed(m)).map((m) => m.path);
-    if (changed.length === 0) return undefined;
+    return watched.filter((m) => this.registry.changed(m)).map((m) => m.path);
+  }
+
+  async beforeCell(changed: string[]): Promise<{ reloaded?: string; failed?: string }> {
     const reloaded: string[] = [];
     const failed: string[] = [];
     for (const path of this.registry.withDependents(changed)) {

@@ -39,10 +39,16 @@ export class CellState {
   /** What must still happen if the synchronous part is terminated: its reached declarations join the session. */
   onTerminated: (() => void) | undefined;
   readonly cancelled: Promise<never>;
-  cancel: (reason: Error) => void = () => undefined;
+  /** Set by an interrupt: code that has not started yet (the next %timeit run) does not start. */
+  interrupted = false;
+  private reject: (reason: Error) => void = () => undefined;
   constructor(readonly id: number) {
-    this.cancelled = new Promise<never>((_, reject) => (this.cancel = reject));
+    this.cancelled = new Promise<never>((_, reject) => (this.reject = reject));
     this.cancelled.catch(() => undefined);
+  }
+  cancel(reason: Error): void {
+    this.interrupted = true;
+    this.reject(reason);
   }
 }
 
@@ -186,6 +192,8 @@ export class CellRunner {
     private readonly control: Int32Array,
     private readonly checker: CellChecker,
     private readonly mainThread: MainThread,
+    /** True while the worker's message handler itself is on the stack. */
+    private readonly inMessageTurn: () => boolean,
   ) {
     this.namespace = new SessionNamespace(session, checker);
     this.modules = new SessionModules(session, checker);
@@ -254,7 +262,9 @@ export class CellRunner {
     const page = pageFor(input.code, this.session);
     if (page !== undefined) return { status: "ok", payload: [page], userExpressions: {} };
     if (input.storeHistory) this.session.recordInput(input.executionCount, input.code);
-    if (this.modules.autoreload !== "off") await this.autoreload();
+    // Only when something changed: a cell that starts after an await cannot be terminated in place.
+    const changed = this.modules.changedForAutoreload();
+    if (changed.length > 0) await this.autoreload(changed);
     const magics = parseMagicCell(input.code);
     if (magics) {
       let result: MagicResult | undefined;
@@ -287,10 +297,10 @@ export class CellRunner {
   }
 
   /** `%autoreload`: changed local modules reload before the cell, and one line says which. */
-  private async autoreload(): Promise<void> {
-    const report = await this.modules.beforeCell();
-    if (report?.reloaded) this.router.write("stdout", `${report.reloaded}\n`);
-    if (report?.failed) this.router.write("stderr", `${report.failed}\n`);
+  private async autoreload(changed: string[]): Promise<void> {
+    const report = await this.modules.beforeCell(changed);
+    if (report.reloaded) this.router.write("stdout", `${report.reloaded}\n`);
+    if (report.failed) this.router.write("stderr", `${report.failed}\n`);
   }
 
   private magicContext(id: number, state: CellState, execution: CodeExecution): MagicContext {
@@ -373,13 +383,17 @@ export class CellRunner {
 
   /** Runs synchronous user code where an interrupt may terminate it, with its output attributed to the cell. */
   private interruptible<T>(id: number, state: CellState, fn: () => T, sync: number = CONTROL.SYNC_OFF): T {
+    if (state.interrupted) throw new Interrupted();
+    // Terminating is only safe on the message handler's own stack, not in a promise continuation
+    // (measured: it corrupts Node's async context stack); elsewhere an interrupt waits, then restarts.
+    const terminable = this.inMessageTurn();
     state.phase = "sync";
     Atomics.store(this.control, CONTROL.SYNC, sync);
-    Atomics.store(this.control, CONTROL.REGION, CONTROL.SAFE);
+    if (terminable) Atomics.store(this.control, CONTROL.REGION, CONTROL.SAFE);
     try {
       return this.router.cellContext.run(id, fn);
     } finally {
-      this.leaveSafeRegion();
+      if (terminable) this.leaveSafeRegion();
       Atomics.store(this.control, CONTROL.SYNC, CONTROL.SYNC_OFF);
       state.phase = "async";
     }
@@ -430,6 +444,8 @@ export class CellRunner {
         return {
           time: async (loops) => {
             try {
+              // Between runs, let an interrupt message in: runs after the first cannot be terminated in place.
+              if (!this.inMessageTurn()) await new Promise((resolve) => setImmediate(resolve));
               const start = performance.now();
               if (isAsync) {
                 for (let i = 0; i < loops; i++) await Promise.race([loaded.call(), state.cancelled]);
