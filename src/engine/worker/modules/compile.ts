@@ -6,7 +6,6 @@
 import ts from "typescript";
 import { readFileSync } from "node:fs";
 import type { CachingHost } from "../../../language/compiler-host.js";
-import { codeFingerprint } from "./significant.js";
 import { excerpt } from "../traceback.js";
 import { declaredNames } from "../../../language/declarations.js";
 
@@ -48,7 +47,8 @@ export interface CompiledModule {
   scope?: TopLevel;
   /** Specifiers of its static imports and re-exports, in order (loaded before it runs, as ES modules are). */
   imports: string[];
-  fingerprint: string;
+  /** The text it was compiled from: what a change on disk is compared with. */
+  source: string;
 }
 
 export const MODULE_PARAMS = ["exports", "require", "module", "__filename", "__dirname", "__tsk_import", "__tsk_meta"];
@@ -218,8 +218,7 @@ export class ModuleCompiler {
     const after = top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [];
     program.emit(sf, (name, out) => (name.endsWith(".map") ? (map = out) : (js = out)), undefined, false, { before: [moduleHooks()], after });
     const isAsync = hasTopLevelAwait(sf);
-    const fingerprint = codeFingerprint(sf.text, path.endsWith("x"));
-    return { script: wrap(js, isAsync), sourceMap: map, isAsync, isEsm: ts.isExternalModule(sf), imports: staticImports(sf), fingerprint, ...(top ? { scope: top } : {}) };
+    return { script: wrap(js, isAsync), sourceMap: map, isAsync, isEsm: ts.isExternalModule(sf), imports: staticImports(sf), source: sf.text, ...(top ? { scope: top } : {}) };
   }
 
   private transpile(path: string, text: string, scope: boolean, kind: ts.ScriptKind): CompiledModule {
@@ -232,7 +231,6 @@ export class ModuleCompiler {
     const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error && !NOT_FOR_USER.has(d.code)).map(toDiagnostic);
     if (errors.length > 0) throw new ModuleCompileError(path, text, errors, "SyntaxError");
     const isAsync = hasTopLevelAwait(sf);
-    const fingerprint = codeFingerprint(text, false);
-    return { script: wrap(out.outputText, isAsync), sourceMap: out.sourceMapText ?? "", isAsync, isEsm: ts.isExternalModule(sf), imports: staticImports(sf), fingerprint, ...(top ? { scope: top } : {}) };
+    return { script: wrap(out.outputText, isAsync), sourceMap: out.sourceMapText ?? "", isAsync, isEsm: ts.isExternalModule(sf), imports: staticImports(sf), source: text, ...(top ? { scope: top } : {}) };
   }
 }

@@ -77,18 +77,15 @@ export class ModuleRunError extends Error {
   }
 }
 
+/** Modification time and size: what a write changes. One stat, so checking 100 modules before each cell stays cheap. */
 function fileVersion(path: string): string {
-  try {
-    const s = statSync(path);
-    return `${s.mtimeMs}:${s.size}`;
-  } catch {
-    return "missing";
-  }
+  const s = statSync(path, { throwIfNoEntry: false });
+  return s ? `${s.mtimeMs}:${s.size}` : "missing";
 }
 
-function fingerprintOf(path: string): string | undefined {
+function readText(path: string): string | undefined {
   try {
-    return codeFingerprint(readFileSync(path, "utf8"), path.endsWith("x"));
+    return readFileSync(path, "utf8");
   } catch {
     return undefined;
   }
@@ -333,8 +330,11 @@ export class ModuleRegistry {
   changed(m: LocalModule): boolean {
     const now = fileVersion(m.path);
     if (now === m.version) return false;
-    const fingerprint = fingerprintOf(m.path);
-    if (fingerprint === m.compiled.fingerprint) {
+    // Only a file whose stat changed is read, and only a changed text is fingerprinted.
+    const text = readText(m.path);
+    if (text === undefined) return true;
+    const jsx = m.path.endsWith("x");
+    if (text === m.compiled.source || codeFingerprint(text, jsx) === codeFingerprint(m.compiled.source, jsx)) {
       m.version = now;
       return false;
     }
@@ -413,7 +413,7 @@ function jsonModule(path: string): CompiledModule {
   } catch (e) {
     throw new SyntaxError(`${path}: ${(e as Error).message}`);
   }
-  return { script: "", sourceMap: "", isAsync: false, isEsm: false, imports: [], fingerprint: codeFingerprint(text, false), json };
+  return { script: "", sourceMap: "", isAsync: false, isEsm: false, imports: [], source: text, json };
 }
 
 /** The namespace object of a local module: its properties read the module's current exports. */
