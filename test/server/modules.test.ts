@@ -66,6 +66,20 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.equal(resultText(await run("require('./shapes').sq(5)")), "25");
   });
 
+  test("a runtime error inside a local module names its TypeScript file, line and column", async () => {
+    write("thrower.ts", "export interface Options { strict: boolean }\n\nexport function check(n: number, options: Options): number {\n  if (options.strict && n < 0) throw new RangeError(`negative: ${n}`);\n  return n;\n}\n");
+    const ex = await k.execute("import { check } from './thrower';\ncheck(-1, { strict: true })");
+    assert.equal(ex.reply.content.ename, "RangeError");
+    const traceback = (ex.reply.content.traceback as string[]).join("\n");
+    assert.match(traceback, /at check \(.*thrower\.ts, line 4, column 38\)/);
+    assert.match(traceback, /at Cell In\[\d+\], line 2, column \d+/);
+    assert.match(traceback, /thrower\.ts, line 4:\n(.*\n)*---->\s+4 \|\s+if \(options\.strict/);
+    write("fails-on-load.ts", "const ready = true;\nexport const value: number = JSON.parse('{');\n");
+    const onLoad = await k.execute("import { value } from './fails-on-load'");
+    assert.equal(onLoad.reply.content.ename, "SyntaxError");
+    assert.match((onLoad.reply.content.traceback as string[]).join("\n"), /fails-on-load\.ts, line 2, column 35/);
+  });
+
   test("a missing module lists where the kernel looked; %modules lists the registry and the resolution path", async () => {
     const missing = await k.execute("require('./nowhere')");
     assert.equal(missing.reply.content.ename, "ModuleNotFoundError");

@@ -69,14 +69,13 @@ export class SessionModules implements ModuleAccess {
   /** Modules `%aimport` named, by resolved path: what `%autoreload explicit` watches. */
   readonly aimported = new Set<string>();
   private lastRebound: string[] = [];
-  /** Module errors name no cell. */
-  private readonly noCells = new CellRegistry(0);
-
+  /** `cells` maps error positions in cells and local modules back to their TypeScript. */
   constructor(
     private readonly session: Session,
     checker: CellChecker,
+    private readonly cells: CellRegistry,
   ) {
-    this.registry = new ModuleRegistry(new ModuleCompiler(checker.files, checker.options, join(notebookDir, ".tskernel")));
+    this.registry = new ModuleRegistry(new ModuleCompiler(checker.files, checker.options, join(notebookDir, ".tskernel")), cells);
     this.registry.onReload(() => this.rebind());
     active = this;
   }
@@ -130,7 +129,7 @@ export class SessionModules implements ModuleAccess {
 
   errorInfo(error: unknown): ErrorInfo {
     const cause = error instanceof ModuleRunError ? error.cause : error;
-    return runtimeError(cause, this.noCells);
+    return runtimeError(cause, this.cells);
   }
 
   /**

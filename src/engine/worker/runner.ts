@@ -196,7 +196,7 @@ export class CellRunner {
     private readonly inMessageTurn: () => boolean,
   ) {
     this.namespace = new SessionNamespace(session, checker);
-    this.modules = new SessionModules(session, checker);
+    this.modules = new SessionModules(session, checker, cells);
   }
 
   /** Loads and exercises the compiler and the type checker (about a second) before the first cell. */

@@ -35,8 +35,10 @@ export class ModuleCompileError extends Error {
 export interface CompiledModule {
   /** A script whose value is the module function (see MODULE_PARAMS). */
   script: string;
-  /** The source map of the script, for positions in errors. */
+  /** The source map of the emitted code, for positions in errors. */
   sourceMap: string;
+  /** Characters of the wrapper function before the emitted code on the script's first line. */
+  firstLineShift: number;
   /** Uses top-level await: it can only be imported, not required. */
   isAsync: boolean;
   /** Written as an ES module (imports or exports), so a namespace; otherwise CommonJS (or JSON). */
@@ -153,10 +155,11 @@ function toDiagnostic(d: ts.Diagnostic): ModuleDiagnostic {
   return { message: ts.flattenDiagnosticMessageText(d.messageText, "\n"), line: at.line + 1, column: at.character + 1, code: d.code };
 }
 
-function wrap(js: string, isAsync: boolean): string {
+function wrap(js: string, isAsync: boolean): Pick<CompiledModule, "script" | "firstLineShift"> {
   // On the first line, so that line numbers in the script are those of the emitted code.
   const body = js.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
-  return `(${isAsync ? "async " : ""}function (${MODULE_PARAMS.join(", ")}) {${body}\n})`;
+  const head = `(${isAsync ? "async " : ""}function (${MODULE_PARAMS.join(", ")}) {`;
+  return { script: `${head}${body}\n})`, firstLineShift: head.length };
 }
 
 /** Declarations every module program sees: what the kernel adds to `import.meta`. */
@@ -218,7 +221,7 @@ export class ModuleCompiler {
     const after = top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [];
     program.emit(sf, (name, out) => (name.endsWith(".map") ? (map = out) : (js = out)), undefined, false, { before: [moduleHooks()], after });
     const isAsync = hasTopLevelAwait(sf);
-    return { script: wrap(js, isAsync), sourceMap: map, isAsync, isEsm: ts.isExternalModule(sf), imports: staticImports(sf), source: sf.text, ...(top ? { scope: top } : {}) };
+    return { ...wrap(js, isAsync), sourceMap: map, isAsync, isEsm: ts.isExternalModule(sf), imports: staticImports(sf), source: sf.text, ...(top ? { scope: top } : {}) };
   }
 
   private transpile(path: string, text: string, scope: boolean, kind: ts.ScriptKind): CompiledModule {
@@ -231,6 +234,6 @@ export class ModuleCompiler {
     const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error && !NOT_FOR_USER.has(d.code)).map(toDiagnostic);
     if (errors.length > 0) throw new ModuleCompileError(path, text, errors, "SyntaxError");
     const isAsync = hasTopLevelAwait(sf);
-    return { script: wrap(out.outputText, isAsync), sourceMap: out.sourceMapText ?? "", isAsync, isEsm: ts.isExternalModule(sf), imports: staticImports(sf), source: text, ...(top ? { scope: top } : {}) };
+    return { ...wrap(out.outputText, isAsync), sourceMap: out.sourceMapText ?? "", isAsync, isEsm: ts.isExternalModule(sf), imports: staticImports(sf), source: text, ...(top ? { scope: top } : {}) };
   }
 }

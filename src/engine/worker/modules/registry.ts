@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import { codeFingerprint } from "./significant.js";
 import type { CompiledModule, ModuleCompiler, TopLevel } from "./compile.js";
 import { resolveModule, type ModuleKind, type Resolved } from "./resolve.js";
+import type { CellRegistry } from "../traceback.js";
 
 interface NodeModuleObject {
   exports: unknown;
@@ -101,7 +102,11 @@ export class ModuleRegistry {
   private readonly specifiers = new Map<string, Set<string>>();
   private readonly reloadListeners: ((m: LocalModule) => void)[] = [];
 
-  constructor(private readonly compiler: ModuleCompiler) {}
+  /** `traces` learns each module's source map as it runs, so errors point into its TypeScript. */
+  constructor(
+    private readonly compiler: ModuleCompiler,
+    private readonly traces: CellRegistry,
+  ) {}
 
   /** Called after each successful reload (the session rebinds names imported from the module). */
   onReload(listener: (m: LocalModule) => void): void {
@@ -275,6 +280,7 @@ export class ModuleRegistry {
     };
     const dynamicImport = (specifier: unknown) => this.import(String(specifier), dir);
     const fn = vm.runInThisContext(compiled.script, { filename: path }) as (...args: unknown[]) => unknown;
+    this.traces.addModule(path, compiled.source, compiled.sourceMap, compiled.firstLineShift);
     try {
       const result = fn.call(module.exports, module.exports, require, module, path, dir, dynamicImport, meta);
       if (compiled.isAsync) {
@@ -413,7 +419,7 @@ function jsonModule(path: string): CompiledModule {
   } catch (e) {
     throw new SyntaxError(`${path}: ${(e as Error).message}`);
   }
-  return { script: "", sourceMap: "", isAsync: false, isEsm: false, imports: [], source: text, json };
+  return { script: "", sourceMap: "", firstLineShift: 0, isAsync: false, isEsm: false, imports: [], source: text, json };
 }
 
 /** The namespace object of a local module: its properties read the module's current exports. */
