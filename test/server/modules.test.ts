@@ -145,6 +145,10 @@ describe("the import system (in-memory transport, real engine)", () => {
     write("ping.ts", "import { pong } from './pong';\nexport function ping(n: number): string { return n <= 0 ? 'done' : pong(n - 1); }\n");
     write("pong.ts", "import { ping } from './ping';\nexport function pong(n: number): string { return ping(n); }\n");
     assert.equal(resultText(await run("import { ping } from './ping'; ping(3)")), "'done'");
+    // b's top-level code calls a's function while a is still loading: ES modules hoist it, so it works.
+    write("hoist-a.ts", "import { table } from './hoist-b';\nexport function double(n: number): number { return n * 2; }\nexport const fromB = table;\n");
+    write("hoist-b.ts", "import { double } from './hoist-a';\nexport const table = [1, 2, 3].map(double);\n");
+    assert.equal(resultText(await run("import { fromB } from './hoist-a'; fromB")), "[ 2, 4, 6 ]");
     write("early-a.ts", "import { b } from './early-b';\nexport const a = 'a';\nexport const both = a + b;\n");
     write("early-b.ts", "import { a } from './early-a';\nexport const b = a + 'b';\n");
     const ex = await k.execute("import { both } from './early-a'");

@@ -33,7 +33,7 @@ export class ModuleCompileError extends Error {
 }
 
 export interface CompiledModule {
-  /** A script whose value is the module function (see MODULE_PARAMS). */
+  /** A script whose value is the module function (see MODULE_PARAMS), a generator paused after the export prologue. */
   script: string;
   /** The source map of the emitted code, for positions in errors. */
   sourceMap: string;
@@ -47,6 +47,12 @@ export interface CompiledModule {
   json?: unknown;
   /** With `scope`: the file's top-level names. */
   scope?: TopLevel;
+  /**
+   * Exported function declarations: exported before the module's imports load (the script is a
+   * generator that pauses after them), so a module importing this one in a cycle can call them, as ES
+   * modules hoist them.
+   */
+  hoisted: string[];
   /** Specifiers of its static imports and re-exports, in order (loaded before it runs, as ES modules are). */
   imports: string[];
   /** The text it was compiled from: what a change on disk is compared with. */
@@ -76,6 +82,40 @@ function moduleHooks(): ts.TransformerFactory<ts.SourceFile> {
       return ts.visitEachChild(node, visit, tc);
     };
     return ts.visitEachChild(sf, visit, tc);
+  };
+}
+
+/** `exports.a = exports.b = void 0` or `exports.f = f`: the CommonJS emit's export prologue. */
+function exportAssignment(e: ts.Expression, hoisted: string[]): boolean {
+  if (!ts.isBinaryExpression(e) || e.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return false;
+  if (!ts.isPropertyAccessExpression(e.left) || !ts.isIdentifier(e.left.expression) || e.left.expression.text !== "exports") return false;
+  if (ts.isIdentifier(e.right)) {
+    hoisted.push(e.left.name.text);
+    return true;
+  }
+  return ts.isVoidExpression(e.right) || exportAssignment(e.right, hoisted);
+}
+
+/** Statements the emit puts before the module's own code: directives, helpers, the export prologue. */
+function isPrologue(s: ts.Statement, hoisted: string[]): boolean {
+  if (ts.isVariableStatement(s)) return s.declarationList.declarations.every((d) => ts.isIdentifier(d.name) && d.name.text.startsWith("__"));
+  if (!ts.isExpressionStatement(s)) return false;
+  const e = s.expression;
+  if (ts.isStringLiteral(e)) return true;
+  const definesEsModule = ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === "defineProperty";
+  return definesEsModule || exportAssignment(e, hoisted);
+}
+
+/**
+ * After the module transform: a `yield` right after the export prologue, so the registry can run
+ * the prologue (which exports hoisted functions), load the imports, then run the rest.
+ */
+function pauseAfterPrologue(hoisted: string[]): ts.TransformerFactory<ts.SourceFile> {
+  return (tc) => (sf) => {
+    let at = 0;
+    while (at < sf.statements.length && isPrologue(sf.statements[at], hoisted)) at++;
+    const pause = tc.factory.createExpressionStatement(tc.factory.createYieldExpression(undefined, undefined));
+    return tc.factory.updateSourceFile(sf, [...sf.statements.slice(0, at), pause, ...sf.statements.slice(at)]);
   };
 }
 
@@ -158,7 +198,7 @@ function toDiagnostic(d: ts.Diagnostic): ModuleDiagnostic {
 function wrap(js: string, isAsync: boolean): Pick<CompiledModule, "script" | "firstLineShift"> {
   // On the first line, so that line numbers in the script are those of the emitted code.
   const body = js.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
-  const head = `(${isAsync ? "async " : ""}function (${MODULE_PARAMS.join(", ")}) {`;
+  const head = `(${isAsync ? "async " : ""}function* (${MODULE_PARAMS.join(", ")}) {`;
   return { script: `${head}${body}\n})`, firstLineShift: head.length };
 }
 
@@ -218,22 +258,24 @@ export class ModuleCompiler {
     // TypeScript keeps an .mts file an ES module whatever the options: it is transpiled under a neutral name.
     if (path.endsWith(".mts")) return this.transpile(path, sf.text, scope, ts.ScriptKind.TS);
     const top = scope ? topLevel(sf) : undefined;
-    const after = top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [];
+    const hoisted: string[] = [];
+    const after = [pauseAfterPrologue(hoisted), ...(top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [])];
     program.emit(sf, (name, out) => (name.endsWith(".map") ? (map = out) : (js = out)), undefined, false, { before: [moduleHooks()], after });
     const isAsync = hasTopLevelAwait(sf);
-    return { ...wrap(js, isAsync), sourceMap: map, isAsync, isEsm: ts.isExternalModule(sf), imports: staticImports(sf), source: sf.text, ...(top ? { scope: top } : {}) };
+    return { ...wrap(js, isAsync), sourceMap: map, isAsync, isEsm: ts.isExternalModule(sf), hoisted, imports: staticImports(sf), source: sf.text, ...(top ? { scope: top } : {}) };
   }
 
   private transpile(path: string, text: string, scope: boolean, kind: ts.ScriptKind): CompiledModule {
     const sf = ts.createSourceFile(path, text, ts.ScriptTarget.ES2022, true, kind);
     const top = scope ? topLevel(sf) : undefined;
-    const after = top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [];
+    const hoisted: string[] = [];
+    const after = [pauseAfterPrologue(hoisted), ...(top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [])];
     // .mjs and .mts names would keep ES module syntax in the output.
     const fileName = path.replace(/\.m([jt]s)$/, ".$1");
     const out = ts.transpileModule(text, { compilerOptions: this.transpileOptions, fileName, reportDiagnostics: true, transformers: { before: [moduleHooks()], after } });
     const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error && !NOT_FOR_USER.has(d.code)).map(toDiagnostic);
     if (errors.length > 0) throw new ModuleCompileError(path, text, errors, "SyntaxError");
     const isAsync = hasTopLevelAwait(sf);
-    return { ...wrap(out.outputText, isAsync), sourceMap: out.sourceMapText ?? "", isAsync, isEsm: ts.isExternalModule(sf), imports: staticImports(sf), source: text, ...(top ? { scope: top } : {}) };
+    return { ...wrap(out.outputText, isAsync), sourceMap: out.sourceMapText ?? "", isAsync, isEsm: ts.isExternalModule(sf), hoisted, imports: staticImports(sf), source: text, ...(top ? { scope: top } : {}) };
   }
 }

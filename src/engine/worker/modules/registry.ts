@@ -199,8 +199,9 @@ export class ModuleRegistry {
     this.locals.set(path, m);
     const ready = (async () => {
       try {
+        const rest = this.start(m, m.current, m.compiled, false);
         await this.preload(m, m.compiled, new Set([...ancestors, path]));
-        await this.execute(m, m.current, m.compiled, false);
+        await rest();
         this.finish(m, m.current, m.compiled);
       } catch (e) {
         this.locals.delete(path);
@@ -235,8 +236,9 @@ export class ModuleRegistry {
     if (m.compiled.isAsync) throw new Error(`${path} uses top-level await, so require() cannot load it: import it instead (import ... from, or await import())`);
     this.locals.set(path, m);
     try {
+      const rest = this.start(m, m.current, m.compiled, false);
       for (const specifier of m.compiled.imports) this.require(specifier, dirname(path));
-      this.execute(m, m.current, m.compiled, false);
+      rest();
       this.finish(m, m.current, m.compiled);
     } catch (e) {
       this.locals.delete(path);
@@ -250,14 +252,18 @@ export class ModuleRegistry {
     return { module };
   }
 
-  /** Runs a compiled module's code into `execution`; a promise when it uses top-level await. */
-  private execute(m: LocalModule, execution: Execution, compiled: CompiledModule, isMain: boolean): Promise<void> | void {
+  /**
+   * Starts a compiled module's code in `execution`: its export prologue runs now, so its hoisted
+   * functions are exported before its imports load (a module importing it in a cycle can call them,
+   * as with ES modules). The function returned runs the rest: a promise when it uses top-level await.
+   */
+  private start(m: LocalModule, execution: Execution, compiled: CompiledModule, isMain: boolean): () => Promise<void> | void {
     const { path } = m;
     const dir = dirname(path);
     const module = execution.module;
     if (compiled.json !== undefined) {
       module.exports = compiled.json;
-      return;
+      return () => undefined;
     }
     const require = ((specifier: string) => {
       const value = this.require(specifier, dir);
@@ -279,22 +285,29 @@ export class ModuleRegistry {
       resolve: (specifier: string) => pathToFileURL(resolveModule(specifier, dir).path).href,
     };
     const dynamicImport = (specifier: unknown) => this.import(String(specifier), dir);
-    const fn = vm.runInThisContext(compiled.script, { filename: path }) as (...args: unknown[]) => unknown;
+    const fn = vm.runInThisContext(compiled.script, { filename: path }) as (...args: unknown[]) => Generator | AsyncGenerator;
     this.traces.addModule(path, compiled.source, compiled.sourceMap, compiled.firstLineShift);
+    const fail = (e: unknown): never => {
+      throw new ModuleRunError(path, e);
+    };
+    let steps: Generator | AsyncGenerator;
     try {
-      const result = fn.call(module.exports, module.exports, require, module, path, dir, dynamicImport, meta);
-      if (compiled.isAsync) {
-        return (result as Promise<void>).then(
-          () => void (module.loaded = true),
-          (e: unknown) => {
-            throw new ModuleRunError(path, e);
-          },
-        );
+      steps = fn.call(module.exports, module.exports, require, module, path, dir, dynamicImport, meta);
+      // An async generator also runs up to its first pause at once; the rest comes with the next step.
+      const prologue = steps.next();
+      if (prologue instanceof Promise) prologue.catch(() => undefined);
+    } catch (e) {
+      return fail(e);
+    }
+    return () => {
+      if (compiled.isAsync) return (steps.next() as Promise<unknown>).then(() => void (module.loaded = true), fail);
+      try {
+        steps.next();
+      } catch (e) {
+        fail(e);
       }
       module.loaded = true;
-    } catch (e) {
-      throw new ModuleRunError(path, e);
-    }
+    };
   }
 
   private finish(m: LocalModule, execution: Execution, compiled: CompiledModule): void {
@@ -318,9 +331,9 @@ export class ModuleRegistry {
     const execution = this.newExecution(path);
     // The new run's imports are collected apart, so a failed reload leaves the old ones.
     const probe: LocalModule = { ...m, deps: new Set() };
+    const rest = this.start(probe, execution, compiled, false);
     await this.preload(probe, compiled, new Set([path]));
-    const run = this.execute(probe, execution, compiled, false);
-    if (run) await run;
+    await rest();
     m.current = execution;
     m.compiled = compiled;
     m.version = version;
@@ -391,9 +404,9 @@ export class ModuleRegistry {
    */
   async runMain(path: string): Promise<{ values: Record<string, unknown>; scope: TopLevel }> {
     const m = this.begin(path, this.compiler.compile(path, { scope: true }));
+    const rest = this.start(m, m.current, m.compiled, true);
     await this.preload(m, m.compiled, new Set([path]));
-    const run = this.execute(m, m.current, m.compiled, true);
-    if (run) await run;
+    await rest();
     return { values: m.current.module.__tskScope ?? {}, scope: m.compiled.scope ?? { kinds: new Map(), exported: new Set() } };
   }
 
@@ -419,7 +432,7 @@ function jsonModule(path: string): CompiledModule {
   } catch (e) {
     throw new SyntaxError(`${path}: ${(e as Error).message}`);
   }
-  return { script: "", sourceMap: "", firstLineShift: 0, isAsync: false, isEsm: false, imports: [], source: text, json };
+  return { script: "", sourceMap: "", firstLineShift: 0, isAsync: false, isEsm: false, hoisted: [], imports: [], source: text, json };
 }
 
 /** The namespace object of a local module: its properties read the module's current exports. */
@@ -457,11 +470,15 @@ function syncFacade(m: LocalModule): void {
   }
 }
 
-/** A module imported while it is still loading (a circular import): reading a binding before it exists is an error, as in ES modules. */
+/**
+ * A module imported while it is still loading (a circular import): its hoisted functions are there,
+ * reading any other binding before it exists is an error, as in ES modules.
+ */
 function pendingFacade(m: LocalModule): Facade {
   return new Proxy(m.facade, {
     get(target, key) {
       if (m.state === "loaded" || typeof key === "symbol" || key === "__esModule" || key === "then") return Reflect.get(target, key);
+      if (m.compiled.hoisted.includes(key)) return (m.current.module.exports as Record<string, unknown>)[key];
       throw new ReferenceError(`Cannot access '${key}' of ${m.path} before that module finished loading (a circular import reads it too early)`);
     },
   });
