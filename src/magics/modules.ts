@@ -6,6 +6,7 @@ import type { ErrorInfo } from "../engine/engine.js";
 import type { ModuleListing } from "../engine/worker/modules/registry.js";
 import { UsageError, type Magic } from "./registry.js";
 import { splitArgs } from "./split-args.js";
+import { rebaseImports } from "./rebase-imports.js";
 import { CellFailure, type ExecutionTarget } from "./timing.js";
 
 export type AutoreloadMode = "off" | "explicit" | "all";
@@ -180,7 +181,8 @@ export const runMagic: Magic<ModulesTarget & ExecutionTarget> = {
   usage:
     "%run [-i] FILE [ARGS ...]\n" +
     "FILE runs with import.meta.main === true (require.main === module in CommonJS) and process.argv = [node, FILE, ...ARGS].\n" +
-    "  -i  run it inside the session namespace (it sees and sets the notebook's names), as a cell",
+    "  -i  run it inside the session namespace (it sees and sets the notebook's names), as a cell;\n" +
+    "      its relative imports still resolve from FILE's folder",
   options: { interactive: { type: "boolean", short: "i" } },
   takesCode: true,
   async run({ options, lineCode }, { modules, execution }) {
@@ -198,7 +200,7 @@ export const runMagic: Magic<ModulesTarget & ExecutionTarget> = {
     process.argv = [argv[0], path, ...args];
     try {
       if (options.interactive === true) {
-        await execution.run(readFileSync(path, "utf8"));
+        await execution.run(rebaseImports(readFileSync(path, "utf8"), dirname(path), modules.notebookDir));
         return {};
       }
       let ran: Awaited<ReturnType<ModuleAccess["runMain"]>>;

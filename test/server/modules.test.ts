@@ -139,6 +139,10 @@ describe("the import system (in-memory transport, real engine)", () => {
     write("inside.ts", "const fromInside = total * 10;\n");
     await run("%run -i inside.ts");
     assert.equal(resultText(await run("fromInside")), "30");
+    write("scripts/helper.ts", "export const helped = 'from beside the script';\n");
+    write("scripts/interactive.ts", "import { helped } from './helper';\nconst viaImport = (await import('./helper.ts')).helped;\nconst beside = [helped, viaImport, total];\n");
+    await run("%run -i scripts/interactive.ts");
+    assert.equal(resultText(await run("beside")), "[ 'from beside the script', 'from beside the script', 3 ]");
   });
 
   test("circular imports end with a result or a clear error, never a hang", async () => {
