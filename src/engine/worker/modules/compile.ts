@@ -85,6 +85,11 @@ function moduleHooks(): ts.TransformerFactory<ts.SourceFile> {
   };
 }
 
+/** The hooks visit every node: only a module that may use `import.meta` or `import()` needs them. */
+function hooksFor(text: string): ts.TransformerFactory<ts.SourceFile>[] {
+  return /\bimport\s*[.(]/.test(text) ? [moduleHooks()] : [];
+}
+
 /** `exports.a = exports.b = void 0` or `exports.f = f`: the CommonJS emit's export prologue. */
 function exportAssignment(e: ts.Expression, hoisted: string[]): boolean {
   if (!ts.isBinaryExpression(e) || e.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return false;
@@ -260,7 +265,7 @@ export class ModuleCompiler {
     const top = scope ? topLevel(sf) : undefined;
     const hoisted: string[] = [];
     const after = [pauseAfterPrologue(hoisted), ...(top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [])];
-    program.emit(sf, (name, out) => (name.endsWith(".map") ? (map = out) : (js = out)), undefined, false, { before: [moduleHooks()], after });
+    program.emit(sf, (name, out) => (name.endsWith(".map") ? (map = out) : (js = out)), undefined, false, { before: hooksFor(sf.text), after });
     const isAsync = hasTopLevelAwait(sf);
     return { ...wrap(js, isAsync), sourceMap: map, isAsync, isEsm: ts.isExternalModule(sf), hoisted, imports: staticImports(sf), source: sf.text, ...(top ? { scope: top } : {}) };
   }
@@ -272,7 +277,7 @@ export class ModuleCompiler {
     const after = [pauseAfterPrologue(hoisted), ...(top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [])];
     // .mjs and .mts names would keep ES module syntax in the output.
     const fileName = path.replace(/\.m([jt]s)$/, ".$1");
-    const out = ts.transpileModule(text, { compilerOptions: this.transpileOptions, fileName, reportDiagnostics: true, transformers: { before: [moduleHooks()], after } });
+    const out = ts.transpileModule(text, { compilerOptions: this.transpileOptions, fileName, reportDiagnostics: true, transformers: { before: hooksFor(text), after } });
     const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error && !NOT_FOR_USER.has(d.code)).map(toDiagnostic);
     if (errors.length > 0) throw new ModuleCompileError(path, text, errors, "SyntaxError");
     const isAsync = hasTopLevelAwait(sf);
