@@ -128,6 +128,19 @@ describe("the import system (in-memory transport, real engine)", () => {
     await run("%autoreload off");
   });
 
+  test("an unchanged dependent is checked again against the new version of what it imports", async () => {
+    write("unit.ts", "export const size = 2;\n");
+    write("area.ts", "import { size } from './unit';\nexport const area = size * size;\n");
+    await run("import { area } from './area';");
+    await run("%autoreload all");
+    write("unit.ts", "export const size = 'two';\n");
+    const ex = await run("area");
+    assert.equal(resultText(ex), "4", "the old versions stay in effect");
+    assert.match(streamText(ex), /^\[autoreload\] reloaded .*\.\/unit\.ts/);
+    assert.match(streamText(ex, "stderr"), /^\[autoreload\] failed to reload .*\.\/area\.ts \(TypeCheckError: .*area\.ts, line 2, column 21, TS2362\); the old version stays\)\n$/);
+    await run("%autoreload off");
+  });
+
   test("%run: import.meta.main, argv, its declarations join the session; -i runs in the session", async () => {
     write("script.ts", "import { meta } from './esm.mjs';\nconst hidden = 'top-level';\nexport let total = 3;\nif (import.meta.main) console.log('main', process.argv.slice(2), meta);\n");
     assert.equal(streamText(await run("%run script.ts --flag x")), "main [ '--flag', 'x' ] false\n");

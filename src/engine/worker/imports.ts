@@ -173,7 +173,9 @@ export class SessionModules implements ModuleAccess {
         await this.registry.reload(path);
         reloaded.push(this.registry.relative(path, notebookDir));
       } catch (e) {
-        failed.push(`${this.registry.relative(path, notebookDir)} (${(e as Error).name}: ${(e as Error).message}; the old version stays)`);
+        // The message's first line names the file, line and column: the report stays one line.
+        const message = (e as Error).message.split("\n")[0];
+        failed.push(`${this.registry.relative(path, notebookDir)} (${(e as Error).name}: ${message}; the old version stays)`);
       }
     }
     return {

@@ -219,6 +219,8 @@ export class ModuleCompiler {
   private readonly transpileOptions: ts.CompilerOptions;
   private readonly globalsPath: string;
   private previous: ts.Program | undefined;
+  /** The last emit of each file: a file whose text did not change is checked again (its imports may have), not emitted again. */
+  private readonly emitted = new Map<string, CompiledModule>();
 
   /** `files` is shared with the cell checker, so libraries parsed for cells are not parsed again. */
   constructor(
@@ -258,16 +260,20 @@ export class ModuleCompiler {
     if (syntax.length > 0) throw new ModuleCompileError(path, sf.text, syntax, "SyntaxError");
     const types = errors(program.getSemanticDiagnostics(sf));
     if (types.length > 0) throw new ModuleCompileError(path, sf.text, types, types.some((d) => d.code < 2000) ? "SyntaxError" : "TypeCheckError");
-    let js = "";
-    let map = "";
     // TypeScript keeps an .mts file an ES module whatever the options: it is transpiled under a neutral name.
     if (path.endsWith(".mts")) return this.transpile(path, sf.text, scope, ts.ScriptKind.TS);
+    const unchanged = this.emitted.get(path);
+    if (!scope && unchanged?.source === sf.text) return unchanged;
+    let js = "";
+    let map = "";
     const top = scope ? topLevel(sf) : undefined;
     const hoisted: string[] = [];
     const after = [pauseAfterPrologue(hoisted), ...(top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [])];
     program.emit(sf, (name, out) => (name.endsWith(".map") ? (map = out) : (js = out)), undefined, false, { before: hooksFor(sf.text), after });
     const isAsync = hasTopLevelAwait(sf);
-    return { ...wrap(js, isAsync), sourceMap: map, isAsync, isEsm: ts.isExternalModule(sf), hoisted, imports: staticImports(sf), source: sf.text, ...(top ? { scope: top } : {}) };
+    const compiled: CompiledModule = { ...wrap(js, isAsync), sourceMap: map, isAsync, isEsm: ts.isExternalModule(sf), hoisted, imports: staticImports(sf), source: sf.text, ...(top ? { scope: top } : {}) };
+    if (!scope) this.emitted.set(path, compiled);
+    return compiled;
   }
 
   private transpile(path: string, text: string, scope: boolean, kind: ts.ScriptKind): CompiledModule {
