@@ -74,6 +74,13 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.match(traceback, /at check \(.*thrower\.ts, line 4, column 38\)/);
     assert.match(traceback, /at Cell In\[\d+\], line 2, column \d+/);
     assert.match(traceback, /thrower\.ts, line 4:\n(.*\n)*---->\s+4 \|\s+if \(options\.strict/);
+    await run("const oldCheck = check;");
+    write("thrower.ts", "// moved down\n// two lines\n" + "export interface Options { strict: boolean }\n\nexport function check(n: number, options: Options): number {\n  if (options.strict && n < 0) throw new RangeError(`negative: ${n}`);\n  return n;\n}\n");
+    await run("%reload ./thrower");
+    const rebound = (await k.execute("check(-1, { strict: true })")).reply.content.traceback as string[];
+    assert.match(rebound.join("\n"), /at check \(.*thrower\.ts, line 6, column 38\)/);
+    const old = (await k.execute("oldCheck(-1, { strict: true })")).reply.content.traceback as string[];
+    assert.match(old.join("\n"), /at check \(.*thrower\.ts, line 4, column 38\)/, "the old version's frames keep their own positions");
     write("fails-on-load.ts", "const ready = true;\nexport const value: number = JSON.parse('{');\n");
     const onLoad = await k.execute("import { value } from './fails-on-load'");
     assert.equal(onLoad.reply.content.ename, "SyntaxError");

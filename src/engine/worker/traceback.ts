@@ -18,6 +18,9 @@ interface CellRecord {
   firstLineShift: number;
 }
 
+/** Module runs whose maps are kept: a module's text can be large, and reloads add runs. */
+const MODULE_RUNS_KEPT = 200;
+
 type Location = { cell: CellRecord; line: number; column: number };
 
 function mapped(cell: CellRecord, line: number, column: number): Location {
@@ -29,8 +32,8 @@ function mapped(cell: CellRecord, line: number, column: number): Location {
 }
 
 /**
- * Source and source map of recent cells, and of the session's local modules (by file, their current
- * version), so a frame in any of them can be shown in TypeScript terms.
+ * Source and source map of recent cells, and of recent runs of the session's local modules (a reload
+ * is a new run), so a frame in any of them can be shown in TypeScript terms.
  */
 export class CellRegistry {
   private readonly cells = new Map<number, CellRecord>();
@@ -42,9 +45,10 @@ export class CellRegistry {
     if (this.cells.size > this.capacity) this.cells.delete(this.cells.keys().next().value as number);
   }
 
-  /** A local module's code as it runs from `file`: its frames are shown at positions in `source`. */
-  addModule(file: string, source: string, mapText: string, firstLineShift: number): void {
-    this.modules.set(file, { label: file, source, map: undefined, mapText, firstLineShift });
+  /** A local module's code as it runs under the name `file`: its frames are shown as `label` at positions in `source`. */
+  addModule(file: string, label: string, source: string, mapText: string, firstLineShift: number): void {
+    this.modules.set(file, { label, source, map: undefined, mapText, firstLineShift });
+    if (this.modules.size > MODULE_RUNS_KEPT) this.modules.delete(this.modules.keys().next().value as string);
   }
 
   /** 1-based line and column in the cell for a 1-based position in its emitted script. */
@@ -114,7 +118,7 @@ export function runtimeError(error: unknown, cells: CellRegistry): ErrorInfo {
       const at = cells.locateInModule(file, Number(line), Number(column));
       if (at) {
         innermost ??= at;
-        const where = `${file}, line ${at.line}, column ${at.column}`;
+        const where = `${at.cell.label}, line ${at.line}, column ${at.column}`;
         frames.push(fn && !fn.startsWith("Object.") ? `    at ${fn} (${where})` : `    at ${where}`);
       } else {
         frames.push(raw.replace(/^\s*/, "    "));

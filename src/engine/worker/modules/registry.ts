@@ -101,6 +101,8 @@ export class ModuleRegistry {
   private readonly esmPackages = new Map<string, Facade>();
   private readonly specifiers = new Map<string, Set<string>>();
   private readonly reloadListeners: ((m: LocalModule) => void)[] = [];
+  /** How many times each file's code was started (import, reload, %run). */
+  private readonly runs = new Map<string, number>();
 
   /** `traces` learns each module's source map as it runs, so errors point into its TypeScript. */
   constructor(
@@ -285,22 +287,30 @@ export class ModuleRegistry {
       resolve: (specifier: string) => pathToFileURL(resolveModule(specifier, dir).path).href,
     };
     const dynamicImport = (specifier: unknown) => this.import(String(specifier), dir);
-    const fn = vm.runInThisContext(compiled.script, { filename: path }) as (...args: unknown[]) => Generator | AsyncGenerator;
-    this.traces.addModule(path, compiled.source, compiled.sourceMap, compiled.firstLineShift);
+    // Each run of a file has a name of its own, so frames of an older version keep their own source map.
+    const run = (this.runs.get(path) ?? 0) + 1;
+    this.runs.set(path, run);
+    const filename = run === 1 ? path : `${path} (run ${run})`;
+    const fn = vm.runInThisContext(compiled.script, { filename }) as (...args: unknown[]) => Generator | AsyncGenerator;
+    this.traces.addModule(filename, path, compiled.source, compiled.sourceMap, compiled.firstLineShift);
     const fail = (e: unknown): never => {
       throw new ModuleRunError(path, e);
     };
     let steps: Generator | AsyncGenerator;
+    let prologue: unknown;
     try {
       steps = fn.call(module.exports, module.exports, require, module, path, dir, dynamicImport, meta);
       // An async generator also runs up to its first pause at once; the rest comes with the next step.
-      const prologue = steps.next();
-      if (prologue instanceof Promise) prologue.catch(() => undefined);
+      prologue = steps.next();
     } catch (e) {
       return fail(e);
     }
+    if (prologue instanceof Promise) {
+      // Settled when the rest runs; until then (the imports may fail first) a rejection is not unhandled.
+      prologue.catch(() => undefined);
+      return () => prologue.then(() => steps.next()).then(() => void (module.loaded = true), fail);
+    }
     return () => {
-      if (compiled.isAsync) return (steps.next() as Promise<unknown>).then(() => void (module.loaded = true), fail);
       try {
         steps.next();
       } catch (e) {
