@@ -2,7 +2,7 @@
 // reported as medians. Figures from here, never from timed unit tests.
 import "../support/private-history.js";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launchKernel, type LaunchedKernel } from "../../src/client/launch.js";
@@ -265,6 +265,7 @@ async function modulesBench(): Promise<void> {
     report("1+1 with 100 local modules: %autoreload all / off (100 cells each)", `${ms(median(all))} / ${ms(median(off))} = +${ms(median(all) - median(off))}`, "target ≤ +1 ms");
   } finally {
     await kernel.shutdown();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
