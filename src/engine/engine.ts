@@ -19,6 +19,8 @@ export interface OutputSink {
   displayData(data: MimeBundle, metadata: Record<string, unknown>, displayId?: string, update?: boolean): void;
   clearOutput(wait: boolean): void;
   executeResult(data: MimeBundle, metadata: Record<string, unknown>): void;
+  /** Asks the front end that sent the request for a line of input; rejects with the reason when it cannot. */
+  readInput(prompt: string, password: boolean): Promise<string>;
 }
 
 export interface ErrorInfo {

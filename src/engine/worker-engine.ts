@@ -134,7 +134,7 @@ export class WorkerEngine implements Engine {
         this.log.info(m.text);
         break;
       case "ask":
-        void this.answer(m.id, m.request);
+        void this.answer(m.id, m.cell, m.request);
         break;
       case "ready":
         break;
@@ -142,17 +142,19 @@ export class WorkerEngine implements Engine {
   }
 
   /** Answers a request from user code; a failure goes back as its message. */
-  private async answer(id: number, request: WorkerRequest): Promise<void> {
+  private async answer(id: number, cell: number, request: WorkerRequest): Promise<void> {
+    const asker = this.worker;
     let reply: ToWorker;
     try {
-      reply = { type: "answer", id, ok: true, value: await this.perform(request) };
+      reply = { type: "answer", id, ok: true, value: await this.perform(cell, request) };
     } catch (e) {
       reply = { type: "answer", id, ok: false, error: e instanceof Error ? e.message : String(e) };
     }
-    this.worker?.postMessage(reply);
+    // An answer that took long (input) may arrive after a restart: the new worker never asked it.
+    if (this.worker === asker) asker?.postMessage(reply);
   }
 
-  private async perform(request: WorkerRequest): Promise<WorkerAnswers[WorkerRequest["kind"]]> {
+  private async perform(cell: number, request: WorkerRequest): Promise<WorkerAnswers[WorkerRequest["kind"]]> {
     switch (request.kind) {
       case "chdir":
         // Workers cannot change the process's directory; the worker sees the change in process.cwd().
@@ -161,6 +163,11 @@ export class WorkerEngine implements Engine {
       case "history":
         if (!this.services.history) throw new Error("this kernel keeps no history");
         return this.services.history.query(request.request);
+      case "input": {
+        const sink = this.sinks.get(cell);
+        if (!sink) throw new Error("input() was called by a cell whose request is gone; call it while its cell runs");
+        return sink.readInput(request.prompt, request.password);
+      }
     }
   }
 

@@ -13,13 +13,18 @@ export type ToWorker =
   | { type: "answer"; id: number; ok: false; error: string };
 
 /** What user code in the worker asks of the main thread (which owns the process and the sockets). */
-export type WorkerRequest = { kind: "chdir"; dir: string } | { kind: "history"; request: HistoryRequest };
+export type WorkerRequest =
+  | { kind: "chdir"; dir: string }
+  | { kind: "history"; request: HistoryRequest }
+  | { kind: "input"; prompt: string; password: boolean };
 
 /** The main thread's answer to each request kind. */
 export interface WorkerAnswers {
   /** The new working directory. */
   chdir: string;
   history: HistoryRow[];
+  /** What the user typed. */
+  input: string;
 }
 
 export type OutputEvent =

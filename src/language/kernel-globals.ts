@@ -50,6 +50,12 @@ declare namespace TsKernel {
     /** Removes the renderer registered for \`type\`; says whether there was one. */
     unregister(type: abstract new (...args: any[]) => unknown): boolean;
   }
+  interface Input {
+    /** Asks the user of the front end that ran the cell for a line of text; needs a front end that accepts input. */
+    (prompt?: string): Promise<string>;
+    /** As input(), with the typing hidden. */
+    password(prompt?: string): Promise<string>;
+  }
   interface ClearOutputOptions {
     /** Keep the old output until new output arrives (no flicker when redrawing). */
     wait?: boolean;
@@ -58,9 +64,11 @@ declare namespace TsKernel {
 declare const display: TsKernel.Display;
 /** Clears the output of the cell that calls it. */
 declare function clearOutput(options?: TsKernel.ClearOutputOptions): void;
+declare const input: TsKernel.Input;
 declare module "tskernel" {
   export const display: TsKernel.Display;
   export function clearOutput(options?: TsKernel.ClearOutputOptions): void;
+  export const input: TsKernel.Input;
   export type MimeBundle = TsKernel.MimeBundle;
   export type DisplayHandle<T = unknown> = TsKernel.DisplayHandle<T>;
   export type DisplayOptions = TsKernel.DisplayOptions;

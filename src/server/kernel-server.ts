@@ -5,7 +5,8 @@ import type { WireCodec } from "../protocol/wire.js";
 import { codePointToUtf16, utf16ToCodePoint } from "../protocol/codepoints.js";
 import type { InboundChannel, Transport } from "../transport/transport.js";
 import type { Engine, ExecuteOutcome } from "../engine/engine.js";
-import { IopubChannel, RequestPublisher, silentSink } from "./publisher.js";
+import { IopubChannel, refuseInput, RequestPublisher, silenced } from "./publisher.js";
+import { StdinChannel } from "./stdin.js";
 import type { History, HistoryRequest } from "./history.js";
 import type { Logger } from "./log.js";
 
@@ -57,6 +58,7 @@ function historyRequest(c: Record<string, unknown>): HistoryRequest {
 
 export class KernelServer {
   private readonly iopub: IopubChannel;
+  private readonly stdin: StdinChannel;
   private readonly shellQueue: Message[] = [];
   /** msg_ids of queued execute requests to answer without running, after a failure with stop_on_error. */
   private readonly aborted = new Set<string>();
@@ -68,6 +70,7 @@ export class KernelServer {
 
   constructor(private readonly o: ServerOptions) {
     this.iopub = new IopubChannel(o.transport, o.codec, newSession("tskernel"));
+    this.stdin = new StdinChannel(o.transport, o.codec, this.iopub.who, o.log);
     const common: Record<string, Handler> = {
       kernel_info_request: async () => o.kernelInfo,
     };
@@ -114,7 +117,7 @@ export class KernelServer {
       this.shellQueue.push(msg);
       void this.pumpShell();
     } else {
-      this.o.log.limited("stdin messages", `ignored ${msg.header.msg_type} on stdin: no input is pending`);
+      this.stdin.receive(msg);
     }
   }
 
@@ -205,10 +208,23 @@ export class KernelServer {
     if (empty) {
       outcome = { status: "ok", payload: [], userExpressions: {} };
     } else {
-      outcome = await this.o.engine.execute(
-        { code, executionCount: count, storeHistory, silent, allowStdin, userExpressions },
-        silent ? silentSink : pub,
-      );
+      pub.input = allowStdin
+        ? (prompt, password) => this.stdin.ask(msg, prompt, password)
+        : refuseInput(
+            "input() needs a front end that answers input requests, but this cell was run with allow_stdin: false " +
+              "(tskernel run, nbclient and other non-interactive clients do that). Run the cell from JupyterLab, " +
+              "Notebook or jupyter console, or give the value in the code.",
+          );
+      try {
+        outcome = await this.o.engine.execute(
+          { code, executionCount: count, storeHistory, silent, allowStdin, userExpressions },
+          silent ? silenced(pub) : pub,
+        );
+      } finally {
+        const ended = "input() was still waiting when its cell ended; an answer now reaches nobody";
+        pub.input = refuseInput("input() can only be called while its cell runs; this cell has ended");
+        this.stdin.cancel(msg, ended);
+      }
     }
     if (storeHistory && !empty && pub.resultText !== undefined) this.o.history.recordOutput(count, pub.resultText);
     const common = { execution_count: count, user_expressions: outcome.userExpressions, payload: outcome.payload };

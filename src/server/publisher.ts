@@ -24,11 +24,26 @@ export class IopubChannel {
   }
 }
 
+/** How a request reads input from its front end; refuses by default (only a running cell may ask). */
+export type InputSource = (prompt: string, password: boolean) => Promise<string>;
+
+export const refuseInput =
+  (reason: string): InputSource =>
+  () =>
+    Promise.reject(new Error(reason));
+
 export class RequestPublisher implements OutputSink {
   constructor(
     private readonly iopub: IopubChannel,
     readonly parent: Message<unknown>,
   ) {}
+
+  /** Set by the handler of the request while it may read input. */
+  input: InputSource = refuseInput("input() can only be called while a cell runs, from that cell's code");
+
+  readInput(prompt: string, password: boolean): Promise<string> {
+    return this.input(prompt, password);
+  }
 
   /** The count an `execute_result` of this request carries, set once the request has one. */
   executionCount = 0;
@@ -67,10 +82,13 @@ export class RequestPublisher implements OutputSink {
   }
 }
 
-/** Swallows everything: a `silent` execution publishes no output. */
-export const silentSink: OutputSink = {
-  stream() {},
-  displayData() {},
-  clearOutput() {},
-  executeResult() {},
-};
+/** A `silent` execution publishes no output; it may still ask for input like any cell. */
+export function silenced(pub: RequestPublisher): OutputSink {
+  return {
+    stream() {},
+    displayData() {},
+    clearOutput() {},
+    executeResult() {},
+    readInput: (prompt, password) => pub.readInput(prompt, password),
+  };
+}

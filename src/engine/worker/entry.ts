@@ -10,6 +10,7 @@ import { CellRunner, CellState, Interrupted } from "./runner.js";
 import { complete, inspectAt } from "./introspect.js";
 import { isComplete } from "../../language/is-complete.js";
 import { installDisplay } from "./display.js";
+import { installInput } from "./input.js";
 import { notebookDirectory, provideKernelModule, sessionRequire, setNotebookDir } from "./imports.js";
 import { CallbackContext } from "./callback-context.js";
 import { useErrorText } from "./format.js";
@@ -32,7 +33,8 @@ const router = new OutputRouter(
 router.install();
 const callbacks = new CallbackContext(router);
 callbacks.install();
-provideKernelModule("tskernel", installDisplay(router, notebookDirectory));
+const mainThread = new MainThread(post);
+provideKernelModule("tskernel", { ...installDisplay(router, notebookDirectory), ...installInput(router, mainThread) });
 Object.assign(globalThis, { require: sessionRequire(shared.notebookDir) });
 
 const session = new Session();
@@ -40,7 +42,6 @@ const cells = new CellRegistry();
 // An error shown as a value: its message and frames, without the excerpt a traceback adds.
 useErrorText((e) => runtimeError(e, cells).traceback.filter((part) => !part.startsWith("\n")).join("\n"));
 setNotebookDir(shared.notebookDir);
-const mainThread = new MainThread(post);
 /** True while `handle` runs: the only stack on which a cell's synchronous part may be terminated. */
 let inMessageTurn = false;
 const runner = new CellRunner(session, router, cells, control, new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS), mainThread, () => inMessageTurn);
