@@ -3,6 +3,7 @@
 import { Worker } from "node:worker_threads";
 import inspector from "node:inspector";
 import type {
+  CommMessage,
   CompleteResult,
   Engine,
   ExecuteInput,
@@ -189,6 +190,8 @@ export class WorkerEngine implements Engine {
         return sink.clearOutput(event.wait);
       case "result":
         return sink.executeResult(event.data, event.metadata);
+      case "comm":
+        return sink.comm(event.type, event.content, event.metadata);
     }
   }
 
@@ -201,12 +204,26 @@ export class WorkerEngine implements Engine {
     });
   }
 
-  execute(input: ExecuteInput, sink: OutputSink): Promise<ExecuteOutcome> {
+  /** The next request runs user code that writes to `sink` (also later, from its callbacks) and may be interrupted. */
+  private runsUserCode(sink: OutputSink): void {
     const id = this.nextId;
     this.sinks.set(id, sink);
     if (this.sinks.size > KEPT_SINKS) this.sinks.delete(this.sinks.keys().next().value as number);
     this.runningCell = id;
+  }
+
+  execute(input: ExecuteInput, sink: OutputSink): Promise<ExecuteOutcome> {
+    this.runsUserCode(sink);
     return this.request((i) => ({ type: "execute", id: i, input }), lostOutcome);
+  }
+
+  commMessage(message: CommMessage, sink: OutputSink): Promise<void> {
+    this.runsUserCode(sink);
+    return this.request((id) => ({ type: "comm", id, message }), () => undefined);
+  }
+
+  commInfo(targetName: string | undefined): Promise<Record<string, { target_name: string }>> {
+    return this.request((id) => ({ type: "commInfo", id, targetName }), () => ({}));
   }
 
   complete(code: string, cursor: number): Promise<CompleteResult> {

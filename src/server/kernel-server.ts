@@ -4,7 +4,7 @@ import { childMessage, newSession, replyType, type Message } from "../protocol/m
 import type { WireCodec } from "../protocol/wire.js";
 import { codePointToUtf16, utf16ToCodePoint } from "../protocol/codepoints.js";
 import type { InboundChannel, Transport } from "../transport/transport.js";
-import type { Engine, ExecuteOutcome } from "../engine/engine.js";
+import type { CommMessageType, Engine, ExecuteOutcome } from "../engine/engine.js";
 import { IopubChannel, refuseInput, RequestPublisher, silenced } from "./publisher.js";
 import { StdinChannel } from "./stdin.js";
 import type { History, HistoryRequest } from "./history.js";
@@ -27,6 +27,10 @@ export interface ServerOptions {
 }
 
 class RequestError extends Error {}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
 
 function field<T>(content: Record<string, unknown>, name: string, type: string, fallback: T): T {
   const v = content[name];
@@ -81,10 +85,10 @@ export class KernelServer {
       inspect_request: (m) => this.inspect(m),
       is_complete_request: (m) => this.isComplete(m),
       history_request: async (m) => ({ status: "ok", history: await o.history.query(historyRequest(m.content)) }),
-      comm_info_request: async () => ({ status: "ok", comms: {} }),
-      comm_open: (m) => this.commOpen(m),
-      comm_msg: async () => undefined,
-      comm_close: async () => undefined,
+      comm_info_request: async (m) => ({ status: "ok", comms: await o.engine.commInfo(field<string | undefined>(m.content, "target_name", "string", undefined)) }),
+      comm_open: (m, p) => this.comm(m, p),
+      comm_msg: (m, p) => this.comm(m, p),
+      comm_close: (m, p) => this.comm(m, p),
     };
     this.controlHandlers = {
       ...common,
@@ -263,12 +267,18 @@ export class KernelServer {
     return { ...(await this.o.engine.isComplete(field(msg.content, "code", "string", ""))) };
   }
 
-  /** No comm targets exist yet: the protocol says an unknown target gets a comm_close back. */
-  private async commOpen(msg: Message): Promise<undefined> {
-    const commId = field(msg.content, "comm_id", "string", "");
-    const target = field(msg.content, "target_name", "string", "");
-    this.o.log.limited("comm", `no comm target "${target}": closing comm ${commId}`);
-    this.iopub.publish(msg, "comm_close", { comm_id: commId, data: {} });
+  /** A comm message from the front end goes to the session's handlers; comm messages get no reply. */
+  private async comm(msg: Message, pub: RequestPublisher): Promise<undefined> {
+    const type = msg.header.msg_type as CommMessageType;
+    const c = msg.content;
+    const commId = c.comm_id;
+    const targetName = type === "comm_open" ? c.target_name : "";
+    if (typeof commId !== "string" || commId === "" || typeof targetName !== "string") {
+      this.o.log.limited("comm", `ignored a ${type} without a comm_id${type === "comm_open" ? " and target_name" : ""} (strings)`);
+      return undefined;
+    }
+    const data = isRecord(c.data) ? c.data : {};
+    await this.o.engine.commMessage({ type, commId, targetName, data, metadata: msg.metadata }, pub);
     return undefined;
   }
 }

@@ -2,7 +2,7 @@
 import { childMessage, type Message, type SessionIdentity } from "../protocol/messages.js";
 import type { WireCodec } from "../protocol/wire.js";
 import type { Transport } from "../transport/transport.js";
-import type { ErrorInfo, MimeBundle, OutputSink } from "../engine/engine.js";
+import type { CommMessageType, ErrorInfo, MimeBundle, OutputSink } from "../engine/engine.js";
 
 export class IopubChannel {
   constructor(
@@ -11,8 +11,8 @@ export class IopubChannel {
     readonly who: SessionIdentity,
   ) {}
 
-  publish(parent: Message<unknown> | undefined, msgType: string, content: unknown): void {
-    const msg = childMessage(parent, msgType, content, this.who);
+  publish(parent: Message<unknown> | undefined, msgType: string, content: unknown, metadata: Record<string, unknown> = {}): void {
+    const msg = childMessage(parent, msgType, content, this.who, metadata);
     // iopub is not routed by identity: the first frame is a topic, as ipykernel sends it.
     msg.identities = [Buffer.from(`kernel.${this.who.session}.${msgType}`)];
     void this.transport.send("iopub", this.codec.encode(msg)).catch(() => undefined);
@@ -77,12 +77,16 @@ export class RequestPublisher implements OutputSink {
     this.iopub.publish(this.parent, "execute_result", { execution_count: this.executionCount, data, metadata });
   }
 
+  comm(type: CommMessageType, content: Record<string, unknown>, metadata: Record<string, unknown>): void {
+    this.iopub.publish(this.parent, type, content, metadata);
+  }
+
   error(info: ErrorInfo): void {
     this.iopub.publish(this.parent, "error", { ename: info.ename, evalue: info.evalue, traceback: info.traceback });
   }
 }
 
-/** A `silent` execution publishes no output; it may still ask for input like any cell. */
+/** A `silent` execution publishes no output; it may still ask for input and talk over comms like any cell. */
 export function silenced(pub: RequestPublisher): OutputSink {
   return {
     stream() {},
@@ -90,5 +94,6 @@ export function silenced(pub: RequestPublisher): OutputSink {
     clearOutput() {},
     executeResult() {},
     readInput: (prompt, password) => pub.readInput(prompt, password),
+    comm: (type, content, metadata) => pub.comm(type, content, metadata),
   };
 }

@@ -97,6 +97,27 @@ export class MemoryKernel {
     return this.settle(req);
   }
 
+  /** Sends a shell message that gets no reply (comm_open, comm_msg, comm_close). */
+  notice(msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}): Message {
+    const msg = childMessage(undefined, msgType, content, this.who, metadata);
+    msg.identities = [Buffer.from("client-1")];
+    this.transport.deliver("shell", this.clientCodec.encode(msg));
+    return msg;
+  }
+
+  /** The iopub messages of a notice once its idle status arrived; fails if it got a reply. */
+  async settleNotice(msg: Message): Promise<Message[]> {
+    await this.waitFor(() => this.outputsOf(msg).some((s) => s.msg.header.msg_type === "status" && s.msg.content.execution_state === "idle"));
+    const out = this.outputsOf(msg);
+    const reply = out.find((s) => s.channel !== "iopub");
+    if (reply) throw new Error(`${msg.header.msg_type} got a reply on ${reply.channel}`);
+    return out.map((s) => s.msg);
+  }
+
+  notify(msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}): Promise<Message[]> {
+    return this.settleNotice(this.notice(msgType, content, metadata));
+  }
+
   async settle(req: Message): Promise<Exchange> {
     const idle = () =>
       this.outputsOf(req).some((s) => s.msg.header.msg_type === "status" && s.msg.content.execution_state === "idle");

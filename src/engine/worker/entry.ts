@@ -11,6 +11,7 @@ import { complete, inspectAt } from "./introspect.js";
 import { isComplete } from "../../language/is-complete.js";
 import { installDisplay } from "./display.js";
 import { installInput } from "./input.js";
+import { CommHub } from "./comms.js";
 import { notebookDirectory, provideKernelModule, sessionRequire, setNotebookDir } from "./imports.js";
 import { CallbackContext } from "./callback-context.js";
 import { useErrorText } from "./format.js";
@@ -34,7 +35,9 @@ router.install();
 const callbacks = new CallbackContext(router);
 callbacks.install();
 const mainThread = new MainThread(post);
-provideKernelModule("tskernel", { ...installDisplay(router, notebookDirectory), ...installInput(router, mainThread) });
+const comms = new CommHub(router, (text) => post({ type: "log", text }));
+Object.assign(globalThis, { comms: comms.api });
+provideKernelModule("tskernel", { ...installDisplay(router, notebookDirectory), ...installInput(router, mainThread), comms: comms.api });
 Object.assign(globalThis, { require: sessionRequire(shared.notebookDir) });
 
 const session = new Session();
@@ -47,7 +50,8 @@ let inMessageTurn = false;
 const runner = new CellRunner(session, router, cells, control, new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS), mainThread, () => inMessageTurn);
 let current: CellState | undefined;
 
-function finish(state: CellState, outcome: ExecuteOutcome): void {
+/** Ends a run of user code (a cell, or a comm message's handlers) with what its request is answered. */
+function finish(state: CellState, outcome: ExecuteOutcome | undefined): void {
   if (state.phase === "done") return;
   state.phase = "done";
   post({ type: "reply", id: state.id, value: outcome });
@@ -102,6 +106,23 @@ function handle(m: ToWorker): void {
       else state.cancel(new Interrupted());
       break;
     }
+    case "comm": {
+      const state = new CellState(m.id);
+      state.phase = "async";
+      current = state;
+      const handled = router.cellContext.run(m.id, () => comms.receive(m.message));
+      Promise.race([handled, state.cancelled]).then(
+        () => finish(state, undefined),
+        (e: unknown) => {
+          router.write("stderr", `${(e as Error).name}: the ${m.message.type} handlers were stopped: ${(e as Error).message}\n`, m.id);
+          finish(state, undefined);
+        },
+      );
+      break;
+    }
+    case "commInfo":
+      post({ type: "reply", id: m.id, value: comms.info(m.targetName) });
+      break;
     case "complete":
       post({ type: "reply", id: m.id, value: complete(m.code, m.cursor, session) });
       break;
