@@ -114,6 +114,14 @@ describe("comms (in-memory server, real engine)", () => {
     assert.equal(resultText(await ok("1 + 1")), "2");
   });
 
+  test("a target handler that fails closes its comm and says so on stderr", async () => {
+    await ok('comms.registerTarget("broken", () => { throw new Error("cannot set up"); });');
+    const opened = await k.notify("comm_open", { comm_id: "b-1", target_name: "broken", data: {} });
+    assert.equal(stderrOf(opened), 'Error in the "broken" target\'s handler for comm b-1 (the comm was closed): Error: cannot set up\n');
+    assert.deepEqual(opened.filter((m) => m.header.msg_type === "comm_close").map((m) => m.content), [{ comm_id: "b-1", data: {} }]);
+    assert.deepEqual(await commInfo("broken"), {});
+  });
+
   test("an interrupt stops a handler that never settles; the comm message's status goes idle", async () => {
     await ok('comms.registerTarget("stuck", (comm) => comm.onMessage(() => new Promise(() => {})));');
     await k.notify("comm_open", { comm_id: "s-1", target_name: "stuck", data: {} });

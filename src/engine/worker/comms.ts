@@ -133,7 +133,7 @@ export class CommHub {
   }
 
   /** Runs the handlers a front-end message is for, in the caller's async context; settles when they have. */
-  receive(message: CommMessage): Promise<void> {
+  receive(message: CommMessage): Promise<unknown> {
     const received: Received = { data: message.data, metadata: message.metadata };
     const id = message.commId;
     switch (message.type) {
@@ -145,7 +145,10 @@ export class CommHub {
           return Promise.resolve();
         }
         const comm = this.add(id, message.targetName);
-        return this.run([handler], [comm, received], `the "${message.targetName}" target's handler for comm ${id}`);
+        // A comm whose set-up failed would half work: close it, so the front end knows (as ipykernel does).
+        return this.run([handler], [comm, received], `the "${message.targetName}" target's handler for comm ${id} (the comm was closed)`).then((failed) => {
+          if (failed) comm.close();
+        });
       }
       case "comm_msg": {
         const open = this.open.get(id);
@@ -170,10 +173,17 @@ export class CommHub {
     return comm;
   }
 
-  /** Calls each handler; one that throws or rejects is reported in one line on stderr and the others still run. */
-  private async run(handlers: ((...args: never[]) => unknown)[], args: unknown[], what: string): Promise<void> {
+  /**
+   * Calls each handler; one that throws or rejects is reported in one line on stderr and the others still
+   * run. Resolves once async handlers have settled, with whether any failed.
+   */
+  private async run(handlers: ((...args: never[]) => unknown)[], args: unknown[], what: string): Promise<boolean> {
     const cell = this.router.currentCell();
-    const report = (e: unknown) => this.router.write("stderr", `Error in ${what}: ${oneLine(e)}\n`, cell);
+    let failed = false;
+    const report = (e: unknown) => {
+      failed = true;
+      this.router.write("stderr", `Error in ${what}: ${oneLine(e)}\n`, cell);
+    };
     const pending: Promise<unknown>[] = [];
     for (const handler of [...handlers]) {
       try {
@@ -184,5 +194,6 @@ export class CommHub {
       }
     }
     await Promise.all(pending);
+    return failed;
   }
 }
