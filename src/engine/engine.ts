@@ -23,6 +23,8 @@ export interface CommMessage {
   targetName: string;
   data: Record<string, unknown>;
   metadata: Record<string, unknown>;
+  /** Binary frames sent with the message. */
+  buffers: Uint8Array[];
 }
 
 /** Where a running cell's outputs go; bound to that cell's request, also for output that comes late. */
@@ -34,7 +36,7 @@ export interface OutputSink {
   /** Asks the front end that sent the request for a line of input; rejects with the reason when it cannot. */
   readInput(prompt: string, password: boolean): Promise<string>;
   /** A comm message from the session to the front end (comm_open, comm_msg or comm_close content). */
-  comm(type: CommMessageType, content: Record<string, unknown>, metadata: Record<string, unknown>): void;
+  comm(type: CommMessageType, content: Record<string, unknown>, metadata: Record<string, unknown>, buffers: Uint8Array[]): void;
 }
 
 export interface ErrorInfo {

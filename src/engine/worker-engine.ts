@@ -191,7 +191,7 @@ export class WorkerEngine implements Engine {
       case "result":
         return sink.executeResult(event.data, event.metadata);
       case "comm":
-        return sink.comm(event.type, event.content, event.metadata);
+        return sink.comm(event.type, event.content, event.metadata, event.buffers);
     }
   }
 

@@ -35,7 +35,7 @@ export type OutputEvent =
   | { kind: "display"; data: MimeBundle; metadata: Record<string, unknown>; displayId?: string; update: boolean }
   | { kind: "clear"; wait: boolean }
   | { kind: "result"; data: MimeBundle; metadata: Record<string, unknown> }
-  | { kind: "comm"; type: CommMessageType; content: Record<string, unknown>; metadata: Record<string, unknown> };
+  | { kind: "comm"; type: CommMessageType; content: Record<string, unknown>; metadata: Record<string, unknown>; buffers: Uint8Array[] };
 
 export type FromWorker =
   | { type: "ready" }

@@ -61,14 +61,18 @@ declare namespace TsKernel {
   interface CommMessage {
     data: CommData;
     metadata: CommData;
+    /** Binary frames sent with the message. */
+    buffers: Uint8Array[];
   }
+  /** Binary frames to send with a message. */
+  type CommBuffers = (ArrayBufferView | ArrayBuffer)[];
   /** A channel to a front-end extension: messages both ways until either side closes it. */
   interface Comm {
     readonly id: string;
     readonly targetName: string;
     /** True once either side closed the comm. */
     readonly closed: boolean;
-    send(data?: CommData, metadata?: CommData): void;
+    send(data?: CommData, metadata?: CommData, buffers?: CommBuffers): void;
     /** Closes the comm and tells the front end; this side's onClose handlers do not run. */
     close(data?: CommData, metadata?: CommData): void;
     /** Runs \`handler\` for every comm_msg from the front end; it may be async. */
@@ -82,7 +86,7 @@ declare namespace TsKernel {
     /** Stops accepting new comms for the target; says whether it was registered. */
     unregisterTarget(name: string): boolean;
     /** Opens a comm to a target the front end registered. */
-    open(targetName: string, data?: CommData, metadata?: CommData): Comm;
+    open(targetName: string, data?: CommData, metadata?: CommData, buffers?: CommBuffers): Comm;
   }
   interface ClearOutputOptions {
     /** Keep the old output until new output arrives (no flicker when redrawing). */

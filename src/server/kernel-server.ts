@@ -278,7 +278,7 @@ export class KernelServer {
       return undefined;
     }
     const data = isRecord(c.data) ? c.data : {};
-    await this.o.engine.commMessage({ type, commId, targetName, data, metadata: msg.metadata }, pub);
+    await this.o.engine.commMessage({ type, commId, targetName, data, metadata: msg.metadata, buffers: msg.buffers }, pub);
     return undefined;
   }
 }

@@ -11,8 +11,9 @@ export class IopubChannel {
     readonly who: SessionIdentity,
   ) {}
 
-  publish(parent: Message<unknown> | undefined, msgType: string, content: unknown, metadata: Record<string, unknown> = {}): void {
+  publish(parent: Message<unknown> | undefined, msgType: string, content: unknown, metadata: Record<string, unknown> = {}, buffers: Uint8Array[] = []): void {
     const msg = childMessage(parent, msgType, content, this.who, metadata);
+    msg.buffers = buffers.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
     // iopub is not routed by identity: the first frame is a topic, as ipykernel sends it.
     msg.identities = [Buffer.from(`kernel.${this.who.session}.${msgType}`)];
     void this.transport.send("iopub", this.codec.encode(msg)).catch(() => undefined);
@@ -77,8 +78,8 @@ export class RequestPublisher implements OutputSink {
     this.iopub.publish(this.parent, "execute_result", { execution_count: this.executionCount, data, metadata });
   }
 
-  comm(type: CommMessageType, content: Record<string, unknown>, metadata: Record<string, unknown>): void {
-    this.iopub.publish(this.parent, type, content, metadata);
+  comm(type: CommMessageType, content: Record<string, unknown>, metadata: Record<string, unknown>, buffers: Uint8Array[]): void {
+    this.iopub.publish(this.parent, type, content, metadata, buffers);
   }
 
   error(info: ErrorInfo): void {
@@ -94,6 +95,6 @@ export function silenced(pub: RequestPublisher): OutputSink {
     clearOutput() {},
     executeResult() {},
     readInput: (prompt, password) => pub.readInput(prompt, password),
-    comm: (type, content, metadata) => pub.comm(type, content, metadata),
+    comm: (type, content, metadata, buffers) => pub.comm(type, content, metadata, buffers),
   };
 }

@@ -89,6 +89,19 @@ describe("comms (in-memory server, real engine)", () => {
     assert.match(String(late.reply.content.evalue), /comm .* \(target "chart-view"\) is closed; open a new one with comms\.open\("chart-view"\)/);
   });
 
+  test("binary buffers reach handlers and go out with the messages a comm sends", async () => {
+    await ok('comms.registerTarget("bytes", (comm) => comm.onMessage((data, message) => comm.send({ count: message.buffers.length }, {}, [Buffer.from(message.buffers[0]).reverse()])));');
+    await k.notify("comm_open", { comm_id: "bin-1", target_name: "bytes", data: {} });
+    const out = await k.notify("comm_msg", { comm_id: "bin-1", data: {} }, {}, [Buffer.from([1, 2, 3]), Buffer.from("x")]);
+    const reply = out.find((m) => m.header.msg_type === "comm_msg");
+    assert.deepEqual(reply?.content, { comm_id: "bin-1", data: { count: 2 } });
+    assert.deepEqual(reply?.buffers.map((b) => [...b]), [[3, 2, 1]]);
+    const opened = await ok('comms.open("viewer", {}, {}, [new Uint8Array([9, 8]).buffer]);');
+    assert.deepEqual(opened.iopub.find((m) => m.header.msg_type === "comm_open")?.buffers.map((b) => [...b]), [[9, 8]]);
+    const bad = await k.execute('comms.open("viewer", {}, {}, ["text"] as any)');
+    assert.match(String(bad.reply.content.evalue), /comms\.open expects buffers as an array of Uint8Array, Buffer or ArrayBuffer/);
+  });
+
   test("an unknown target gets a comm_close back; a message to a comm that is not open is ignored", async () => {
     const opened = await k.notify("comm_open", { comm_id: "c-unknown", target_name: "nobody", data: {} });
     assert.deepEqual(types(opened), ["status", "comm_close", "status"]);
@@ -128,7 +141,7 @@ describe("comms (in-memory server, real engine)", () => {
     const stuck = k.notice("comm_msg", { comm_id: "s-1", data: {} });
     await k.waitFor(() => k.outputsOf(stuck).some((s) => s.msg.content.execution_state === "busy"));
     await k.call("control", "interrupt_request", {});
-    assert.match(stderrOf(await k.settleNotice(stuck)), /KeyboardInterrupt: the comm_msg handlers were stopped/);
+    assert.match(stderrOf(await k.settleNotice(stuck)), /KeyboardInterrupt: stopped waiting for the comm_msg handlers/);
     assert.equal(resultText(await ok('"alive"')), "'alive'");
   });
 

@@ -98,8 +98,9 @@ export class MemoryKernel {
   }
 
   /** Sends a shell message that gets no reply (comm_open, comm_msg, comm_close). */
-  notice(msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}): Message {
+  notice(msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}, buffers: Buffer[] = []): Message {
     const msg = childMessage(undefined, msgType, content, this.who, metadata);
+    msg.buffers = buffers;
     msg.identities = [Buffer.from("client-1")];
     this.transport.deliver("shell", this.clientCodec.encode(msg));
     return msg;
@@ -114,8 +115,8 @@ export class MemoryKernel {
     return out.map((s) => s.msg);
   }
 
-  notify(msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}): Promise<Message[]> {
-    return this.settleNotice(this.notice(msgType, content, metadata));
+  notify(msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}, buffers: Buffer[] = []): Promise<Message[]> {
+    return this.settleNotice(this.notice(msgType, content, metadata, buffers));
   }
 
   async settle(req: Message): Promise<Exchange> {

@@ -8,10 +8,11 @@ import type { OutputRouter } from "./output.js";
 
 type Json = Record<string, unknown>;
 
-/** What a handler receives besides the data: the whole message's data and metadata. */
+/** What a handler receives besides the data: the whole message. */
 interface Received {
   data: Json;
   metadata: Json;
+  buffers: Uint8Array[];
 }
 
 type Listener = (data: Json, message: Received) => unknown;
@@ -27,6 +28,16 @@ function checkJson(value: unknown, who: string, what: string): Json {
   if (value === undefined) return {};
   if (!isPlainObject(value)) throw new TypeError(`${who} expects ${what} as a plain object of JSON values, such as { value: 1 }; got ${describeType(value)}`);
   return toJson(value, `${who}: the ${what}`) as Json;
+}
+
+function checkBuffers(value: unknown, who: string): Uint8Array[] {
+  if (value === undefined) return [];
+  const views = Array.isArray(value) ? value : [];
+  if (!Array.isArray(value) || !views.every((b) => ArrayBuffer.isView(b) || b instanceof ArrayBuffer)) {
+    throw new TypeError(`${who} expects buffers as an array of Uint8Array, Buffer or ArrayBuffer; got ${describeType(value)}`);
+  }
+  // Copies: the bytes as they are now, and only those (a Buffer may view a larger shared pool).
+  return views.map((b: ArrayBufferView | ArrayBuffer) => (b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength)).slice());
 }
 
 function checkFunction(value: unknown, who: string): void {
@@ -54,9 +65,10 @@ class Comm {
     return !this.#hub.isOpen(this.id);
   }
 
-  send(data?: unknown, metadata?: unknown): void {
+  send(data?: unknown, metadata?: unknown, buffers?: unknown): void {
     if (this.closed) throw new Error(`comm ${this.id} (target "${this.targetName}") is closed; open a new one with comms.open("${this.targetName}")`);
-    this.#hub.publish("comm_msg", { comm_id: this.id, data: checkJson(data, "comm.send", "data") }, checkJson(metadata, "comm.send", "metadata"));
+    const content = { comm_id: this.id, data: checkJson(data, "comm.send", "data") };
+    this.#hub.publish("comm_msg", content, checkJson(metadata, "comm.send", "metadata"), checkBuffers(buffers, "comm.send"));
   }
 
   /** Closes the comm on both sides; the front end is told, and this comm's onClose handlers are not called. */
@@ -93,11 +105,13 @@ export class CommHub {
       this.targets.set(name, handler as TargetHandler);
     },
     unregisterTarget: (name: string): boolean => this.targets.delete(name),
-    open: (targetName: unknown, data?: unknown, metadata?: unknown): Comm => {
+    open: (targetName: unknown, data?: unknown, metadata?: unknown, buffers?: unknown): Comm => {
       if (typeof targetName !== "string" || targetName === "") throw new TypeError(`comms.open expects the front end's target name (a non-empty string); got ${describeType(targetName)}`);
       const content = { comm_id: randomUUID(), target_name: targetName, data: checkJson(data, "comms.open", "data") };
+      const meta = checkJson(metadata, "comms.open", "metadata");
+      const binary = checkBuffers(buffers, "comms.open");
       const comm = this.add(content.comm_id, targetName);
-      this.publish("comm_open", content, checkJson(metadata, "comms.open", "metadata"));
+      this.publish("comm_open", content, meta, binary);
       return comm;
     },
   };
@@ -119,8 +133,8 @@ export class CommHub {
     this.open.delete(id);
   }
 
-  publish(type: CommMessageType, content: Json, metadata: Json): void {
-    this.router.emit(this.router.currentCell(), { kind: "comm", type, content, metadata });
+  publish(type: CommMessageType, content: Json, metadata: Json, buffers: Uint8Array[] = []): void {
+    this.router.emit(this.router.currentCell(), { kind: "comm", type, content, metadata, buffers });
   }
 
   /** The open comms by id, of one target when `targetName` is given (comm_info_request). */
@@ -134,7 +148,7 @@ export class CommHub {
 
   /** Runs the handlers a front-end message is for, in the caller's async context; settles when they have. */
   receive(message: CommMessage): Promise<unknown> {
-    const received: Received = { data: message.data, metadata: message.metadata };
+    const received: Received = { data: message.data, metadata: message.metadata, buffers: message.buffers };
     const id = message.commId;
     switch (message.type) {
       case "comm_open": {

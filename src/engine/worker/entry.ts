@@ -113,8 +113,10 @@ function handle(m: ToWorker): void {
       const handled = router.cellContext.run(m.id, () => comms.receive(m.message));
       Promise.race([handled, state.cancelled]).then(
         () => finish(state, undefined),
-        (e: unknown) => {
-          router.write("stderr", `${(e as Error).name}: the ${m.message.type} handlers were stopped: ${(e as Error).message}\n`, m.id);
+        // Only an interrupt rejects here (handler errors are reported by the hub); async work cannot be
+        // cancelled, so the kernel stops waiting for it.
+        () => {
+          router.write("stderr", `KeyboardInterrupt: stopped waiting for the ${m.message.type} handlers; work they started may still finish later\n`, m.id);
           finish(state, undefined);
         },
       );
