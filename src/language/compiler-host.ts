@@ -44,6 +44,16 @@ export class CachingHost {
     this.parsed.set(name, { text: file.text, file });
   }
 
+  /** The SourceFile the compiler would get for a file (the cached one while its text is unchanged). */
+  sourceFile(name: string, languageVersion: Parameters<ts.CompilerHost["getSourceFile"]>[1]): ts.SourceFile | undefined {
+    return this.host.getSourceFile(name, languageVersion);
+  }
+
+  /** A file's text as the compiler sees it, without reading a file already parsed again. */
+  text(name: string): string | undefined {
+    return this.virtual.get(name) ?? this.parsed.get(name)?.text ?? this.host.readFile(name);
+  }
+
   parseOptions(name: string): Parameters<ts.CompilerHost["getSourceFile"]>[1] | undefined {
     return this.options.get(name);
   }

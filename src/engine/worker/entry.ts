@@ -7,7 +7,6 @@ import { OutputRouter } from "./output.js";
 import { Session } from "./session.js";
 import { CellRegistry, runtimeError } from "./traceback.js";
 import { CellRunner, CellState, Interrupted } from "./runner.js";
-import { complete, inspectAt } from "./introspect.js";
 import { isComplete } from "../../language/is-complete.js";
 import { installDisplay } from "./display.js";
 import { notebookDirectory, provideKernelModule, sessionRequire, setNotebookDir } from "./imports.js";
@@ -41,7 +40,8 @@ const cells = new CellRegistry();
 useErrorText((e) => runtimeError(e, cells).traceback.filter((part) => !part.startsWith("\n")).join("\n"));
 setNotebookDir(shared.notebookDir);
 const mainThread = new MainThread(post);
-const runner = new CellRunner(session, router, cells, control, new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS), mainThread);
+const checker = new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS);
+const runner = new CellRunner(session, router, cells, control, checker, mainThread, (problem) => post({ type: "log", text: problem }));
 let current: CellState | undefined;
 
 function finish(state: CellState, outcome: ExecuteOutcome): void {
@@ -87,10 +87,10 @@ port.on("message", (m: ToWorker) => {
       break;
     }
     case "complete":
-      post({ type: "reply", id: m.id, value: complete(m.code, m.cursor, session) });
+      post({ type: "reply", id: m.id, value: runner.introspection.complete(m.code, m.cursor) });
       break;
     case "inspect":
-      post({ type: "reply", id: m.id, value: inspectAt(m.code, m.cursor, m.detail, session) });
+      post({ type: "reply", id: m.id, value: runner.introspection.inspect(m.code, m.cursor, m.detail) });
       break;
     case "answer":
       mainThread.answered(m);

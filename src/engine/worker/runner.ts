@@ -11,7 +11,7 @@ import type { Box, Session } from "./session.js";
 import { CELL_FILE_PREFIX, diagnosticLines, diagnosticsError, runtimeError, type CellRegistry } from "./traceback.js";
 import { mimeBundle } from "./format.js";
 import { importFromSession } from "./imports.js";
-import { pageFor } from "./introspect.js";
+import { Introspection } from "./introspect.js";
 import { MagicRegistry, parseMagicCell, UsageError, type MagicInvocation, type MagicResult } from "../../magics/registry.js";
 import { typecheckMagic, type TypecheckTarget } from "../../magics/typecheck.js";
 import { lsmagicMagic, type MagicList } from "../../magics/lsmagic.js";
@@ -157,6 +157,7 @@ export class CellRunner {
     historyMagic,
   );
   readonly namespace: Namespace;
+  readonly introspection: Introspection;
   private readonly cache = new Map<string, CacheEntry>();
   private tokens = 0;
   typecheck: TypecheckMode = "on";
@@ -168,8 +169,10 @@ export class CellRunner {
     private readonly control: Int32Array,
     private readonly checker: CellChecker,
     private readonly mainThread: MainThread,
+    report: (problem: string) => void,
   ) {
     this.namespace = new SessionNamespace(session, checker);
+    this.introspection = new Introspection(session, checker, this.magics, report);
   }
 
   /** Loads and exercises the compiler and the type checker (about a second) before the first cell. */
@@ -180,6 +183,8 @@ export class CellRunner {
     compileCell(code, "warmup.ts", new RecordingSession(this.session));
     // Cells that declare nothing are checked with their own options: warm those too.
     this.checker.check("__warm + 1");
+    this.introspection.complete("Math.m", 6);
+    this.introspection.inspect("Math.max", 6, 0);
   }
 
   private cached(code: string, imports: string | undefined): CacheEntry | undefined {
@@ -231,8 +236,16 @@ export class CellRunner {
   }
 
   async execute(id: number, input: ExecuteInput, state: CellState): Promise<ExecuteOutcome> {
+    try {
+      return await this.executeCell(id, input, state);
+    } finally {
+      this.introspection.sessionChanged();
+    }
+  }
+
+  private async executeCell(id: number, input: ExecuteInput, state: CellState): Promise<ExecuteOutcome> {
     const label = `Cell In[${input.executionCount}]`;
-    const page = pageFor(input.code, this.session);
+    const page = this.introspection.page(input.code);
     if (page !== undefined) return { status: "ok", payload: [page], userExpressions: {} };
     if (input.storeHistory) this.session.recordInput(input.executionCount, input.code);
     const magics = parseMagicCell(input.code);
