@@ -168,13 +168,15 @@ export class CellLanguage {
     // A cursor just after a name inspects that name.
     if (cursor > 0 && !/[\p{ID_Continue}$]/u.test(code[cursor] ?? "") && /[\p{ID_Continue}$]/u.test(code[cursor - 1])) at--;
     const info = this.service.getQuickInfoAtPosition(this.path, at);
-    if (!info || info.textSpan.start < offset) return undefined;
+    // An unknown name has quick info too: `any`, of no kind.
+    if (!info || info.textSpan.start < offset || info.kind === ts.ScriptElementKind.unknown) return undefined;
     const target = this.sessionDeclaration(program, file, at, offset);
     const shown = (target && this.service.getQuickInfoAtPosition(target.fileName, target.position)) || info;
     return {
       start: info.textSpan.start - offset,
       end: info.textSpan.start + info.textSpan.length - offset,
-      signature: ts.displayPartsToString(shown.displayParts).replace(/^\(alias\) /, "").replace(/\nimport .*$/s, ""),
+      // Without the lines that say how a declaration file exports or imports it.
+      signature: ts.displayPartsToString(shown.displayParts).replace(/^\(alias\) /, "").replace(/\n(import|export) .*$/s, ""),
       documentation: documentationText(shown),
     };
   }

@@ -90,9 +90,10 @@ export function completeMagicName(
   firstLine: boolean,
   magics: readonly { name: string; kind: "line" | "cell"; usage: string }[],
 ): { text: string; usage: string }[] {
+  const cellOnly = written.startsWith("%%");
+  const name = written.replace(/^%%?/, "");
   return magics
-    .filter((m) => m.kind === "line" || firstLine)
+    .filter((m) => (m.kind === "line" ? !cellOnly : firstLine) && m.name.startsWith(name))
     .map((m) => ({ text: `${m.kind === "line" ? "%" : "%%"}${m.name}`, usage: m.usage }))
-    .filter((m) => m.text.startsWith(written))
     .sort((a, b) => a.text.localeCompare(b.text));
 }

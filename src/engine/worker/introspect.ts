@@ -16,6 +16,8 @@ const MEMBER_BEFORE_CURSOR = new RegExp(`${PATH.source}\\s*\\.\\s*([\\w$]*)$`);
 const PAGE = new RegExp(`^\\s*(?:(\\?\\??)\\s*${PATH.source}|${PATH.source}\\s*(\\?\\??))\\s*$`);
 /** Magics whose arguments are files or directories. */
 const PATH_MAGICS = new Set(["load", "cd", "run", "writefile"]);
+/** Magics that take shell code, not TypeScript: their words complete as paths. */
+const SHELL_MAGICS = new Set(["system", "sh", "bash"]);
 
 type MagicList = { list(): readonly Magic<never>[] };
 
@@ -79,6 +81,18 @@ function runtimeMembers(before: string, cursor: number, session: Session): Compl
   return { start: cursor - member[2].length, end: cursor, matches };
 }
 
+/**
+ * Where the name to inspect ends: the end of the name the cursor is in or just after, or for a cursor
+ * just inside a call's parenthesis (`greet(|`), the end of the function's name.
+ */
+function nameEnd(code: string, cursor: number): number {
+  let end = cursor;
+  while (end < code.length && /[\w$]/.test(code[end])) end++;
+  if (end > 0 && /[\w$]/.test(code[end - 1])) return end;
+  const call = /[\w$]\s*\(\s*$/.exec(code.slice(0, cursor));
+  return call ? call.index + 1 : cursor;
+}
+
 /** The dotted name around the cursor. */
 function pathAt(code: string, cursor: number): string | undefined {
   let end = cursor;
@@ -133,7 +147,7 @@ export class Introspection {
    * body of `%%time`): the magic's own text blanked, so positions stay. Undefined where there is no code.
    */
   private codeOf(code: string, spot: Exclude<MagicSpot, { kind: "name" }>): string | undefined {
-    if (!this.magicAt(spot)?.takesCode) return undefined;
+    if (!this.magicAt(spot)?.takesCode || SHELL_MAGICS.has(spot.name)) return undefined;
     if (spot.kind === "body") return blank(code, 0, spot.bodyStart);
     const name = code.indexOf(spot.name, spot.line.start) + spot.name.length;
     return blank(blank(blank(code, spot.line.start, name), 0, spot.line.start), spot.line.end, code.length);
@@ -213,6 +227,7 @@ export class Introspection {
       if (magicCode === undefined) return undefined;
       code = magicCode;
     }
+    cursor = nameEnd(code, cursor);
     const path = pathAt(code, cursor);
     const info = this.quickInfo(code, cursor);
     const live = path ? valueAt(path, this.session) : { found: false, value: undefined };
