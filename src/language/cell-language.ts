@@ -38,12 +38,12 @@ export interface QuickInfo {
 }
 
 /** Kinds and signatures are worked out for this many matches at most: enough for any menu a front end shows. */
-const DESCRIBED = 100;
+const DESCRIBED = 30;
 /**
  * A completion brings at most this many matching session names into the service's program, newest
  * first: each costs the program a file, and with 1,000 names completion took 60-150 ms instead of ~10.
  */
-const TYPED_SESSION_NAMES = 50;
+const TYPED_SESSION_NAMES = 30;
 const KERNEL_NAME = /^(__tsk|__b\$)/;
 const IDENTIFIER_BEFORE = /[\p{ID_Continue}$\u200c\u200d]*$/u;
 
@@ -116,8 +116,11 @@ export class CellLanguage {
   /** Serves the cell with a preamble; returns how far the preamble moves positions. */
   private load(code: string, wanted: (name: string) => boolean): number {
     const preamble = this.checker.preamble(code, wanted);
-    this.context.files.set(this.path, preamble + code);
-    this.version++;
+    // The same text keeps the same program, and the types it already worked out.
+    if (this.context.files.text(this.path) !== preamble + code) {
+      this.context.files.set(this.path, preamble + code);
+      this.version++;
+    }
     return preamble.length;
   }
 
@@ -144,11 +147,7 @@ export class CellLanguage {
     let chosen = entries.filter((e) => e.name.startsWith(written));
     if (chosen.length === 0) chosen = entries.filter((e) => e.name.toLowerCase().startsWith(written.toLowerCase()));
     chosen.sort((a, b) => (a.sortText === b.sortText ? a.name.localeCompare(b.name) : a.sortText < b.sortText ? -1 : 1));
-    const matches = chosen.map((e, i) => ({
-      text: e.name,
-      kind: i < DESCRIBED ? kindOf(e, checker) : (KINDS[e.kind] ?? e.kind),
-      signature: i < DESCRIBED && e.symbol ? signatureOf(e.symbol, checker, file) : "",
-    }));
+    const matches = chosen.map((e, i) => ({ text: e.name, ...(i < DESCRIBED ? describe(e, checker, file) : { kind: KINDS[e.kind] ?? e.kind, signature: "" }) }));
     const offered = new Set(matches.map((m) => m.text));
     return {
       start,
@@ -230,30 +229,61 @@ const KINDS: Record<string, string> = {
   [ts.ScriptElementKind.moduleElement]: "module",
 };
 
-/** The kind a user would name: a session variable that holds a function is a function; an import is what it imports. */
-function kindOf(entry: ts.CompletionEntry, checker: ts.TypeChecker): string {
-  let symbol = entry.symbol;
-  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
-  if (symbol && entry.kind !== ts.ScriptElementKind.keyword) {
-    const f = symbol.flags;
-    if (f & ts.SymbolFlags.Class) return "class";
-    if (f & ts.SymbolFlags.Enum) return "enum";
-    if (f & ts.SymbolFlags.Function) return "function";
-    if (f & ts.SymbolFlags.Method) return "method";
-    if (f & ts.SymbolFlags.Interface) return "interface";
-    if (f & ts.SymbolFlags.TypeAlias) return "type";
-    if (f & (ts.SymbolFlags.ValueModule | ts.SymbolFlags.NamespaceModule)) return "module";
-    if (f & ts.SymbolFlags.Variable && checker.getTypeOfSymbol(symbol).getCallSignatures().length > 0) return "function";
+/**
+ * The declaration that says what a completion entry is: past an import or a session name's preamble
+ * line (`declare let x: typeof import("./.tskernel/decl-3.js").x`), the declaration file's own.
+ */
+function declarationOf(symbol: ts.Symbol, checker: ts.TypeChecker): ts.Declaration | undefined {
+  const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+  const declaration = target.declarations?.[0];
+  if (declaration && ts.isVariableDeclaration(declaration) && declaration.type && ts.isImportTypeNode(declaration.type) && declaration.type.qualifier) {
+    const imported = checker.getSymbolAtLocation(declaration.type.qualifier);
+    return imported && declarationOf(imported, checker);
   }
-  return KINDS[entry.kind] ?? entry.kind;
+  return declaration;
 }
 
-/** `(a: number, b?: string) => number` for something callable, the type for a value, nothing for a type. */
-function signatureOf(symbol: ts.Symbol, checker: ts.TypeChecker, file: ts.SourceFile): string {
-  const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
-  if (!(target.flags & ts.SymbolFlags.Value) || target.flags & ts.SymbolFlags.Class) return "";
-  const type = checker.getTypeOfSymbol(target);
+/** A declaration's source from `from` to `to`, on one line. */
+function sourceText(node: ts.Node, from: number, to: number): string {
+  return node.getSourceFile().text.slice(from, to).replace(/\s+/g, " ").trim();
+}
+
+/** `<T>(a: T, b?: string): T`, as written in a function's declaration or a function type. */
+function signatureText(d: ts.SignatureDeclaration): string {
+  const start = d.typeParameters ? d.typeParameters.pos - 1 : d.parameters.pos - 1;
+  const params = sourceText(d, start, d.parameters.end + 1);
+  return d.type ? `${params}: ${sourceText(d.type, d.type.getStart(), d.type.end)}` : params;
+}
+
+/**
+ * The kind a user would name (a variable holding a function is a function; an import is what it
+ * imports) and a signature: `(a: number): number` for something callable, the type of a value. Read from
+ * the declaration's own text where it has one (declaration files always do), which costs nothing; the
+ * checker works out the rest.
+ */
+function describe(entry: ts.CompletionEntry, checker: ts.TypeChecker, file: ts.SourceFile): { kind: string; signature: string } {
+  const fallback = KINDS[entry.kind] ?? entry.kind;
+  const symbol = entry.symbol;
+  if (!symbol || entry.kind === ts.ScriptElementKind.keyword) return { kind: fallback, signature: "" };
+  const d = declarationOf(symbol, checker);
+  if (!d) return { kind: fallback, signature: "" };
+  if (ts.isClassLike(d)) return { kind: "class", signature: "" };
+  if (ts.isEnumDeclaration(d)) return { kind: "enum", signature: "" };
+  if (ts.isInterfaceDeclaration(d)) return { kind: "interface", signature: "" };
+  if (ts.isTypeAliasDeclaration(d)) return { kind: "type", signature: "" };
+  if (ts.isModuleDeclaration(d) || ts.isSourceFile(d)) return { kind: "module", signature: "" };
+  const method = ts.isMethodDeclaration(d) || ts.isMethodSignature(d);
+  const valueKind = ts.isVariableDeclaration(d) ? "variable" : ts.isParameter(d) ? "parameter" : "property";
+  // Declaration files (the libraries', the session's) spell every type out.
+  if (d.getSourceFile().isDeclarationFile) {
+    if (ts.isFunctionLike(d)) return { kind: method ? "method" : "function", signature: signatureText(d) };
+    const declaredType = (ts.isVariableDeclaration(d) || ts.isPropertySignature(d) || ts.isPropertyDeclaration(d)) && d.type;
+    if (declaredType && ts.isFunctionTypeNode(declaredType)) return { kind: "function", signature: signatureText(declaredType) };
+    if (declaredType && !ts.isTypeQueryNode(declaredType)) return { kind: valueKind, signature: sourceText(declaredType, declaredType.getStart(), declaredType.end) };
+  }
+  // An inferred type (a name the edited cell declares, a JavaScript module's): the checker's.
+  const type = checker.getTypeOfSymbol(symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol);
   const calls = type.getCallSignatures();
-  if (calls.length > 0) return checker.signatureToString(calls[0], file);
-  return checker.typeToString(type, file);
+  if (calls.length > 0 && type.getProperties().length === 0) return { kind: method ? "method" : "function", signature: checker.signatureToString(calls[0], file) };
+  return { kind: valueKind, signature: checker.typeToString(type, file) };
 }
