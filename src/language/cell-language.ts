@@ -4,7 +4,7 @@
 // request only parses the edited cell. The cell is served with a preamble that declares the session names
 // it mentions and those a completion may offer; positions are shifted past the preamble.
 import ts from "typescript";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { CellChecker } from "./cell-checker.js";
 import type { CachingHost } from "./compiler-host.js";
 
@@ -40,8 +40,9 @@ export interface QuickInfo {
 /** Kinds and signatures are worked out for this many matches at most: enough for any menu a front end shows. */
 const DESCRIBED = 30;
 /**
- * A completion brings at most this many matching session names into the service's program, newest
- * first: each costs the program a file, and with 1,000 names completion took 60-150 ms instead of ~10.
+ * A completion brings at most this many matching session names into the service's program (the first
+ * in a menu's order); the others are offered untyped. Each costs the program a declaration file: with
+ * all of 1,000 names in, completion took 60-150 ms instead of ~10.
  */
 const TYPED_SESSION_NAMES = 30;
 const KERNEL_NAME = /^(__tsk|__b\$)/;
@@ -84,6 +85,9 @@ export class CellLanguage {
     // getModuleResolutionCache is read by the service though its public type omits it.
     const host: ts.LanguageServiceHost & { getModuleResolutionCache(): ts.ModuleResolutionCache } = {
       getCompilationSettings: () => options,
+      // The program changes only with the edited text or the session: otherwise every call would build a
+      // new program and checker (the registry's shared SourceFiles carry no versions to compare).
+      getProjectVersion: () => String(this.version),
       getScriptFileNames: () => [...roots, this.path],
       getScriptVersion: (name) => (name === this.path ? String(this.version) : "0"),
       getScriptSnapshot: (name) => {
@@ -111,6 +115,7 @@ export class CellLanguage {
   /** A cell ran: modules it installed or wrote may now resolve. */
   sessionChanged(): void {
     this.resolutions.clear();
+    this.version++;
   }
 
   /** Serves the cell with a preamble; returns how far the preamble moves positions. */
@@ -129,7 +134,8 @@ export class CellLanguage {
     // After `.` only members can match: no session name needs to come in.
     const member = /\.\s*$/.test(code.slice(0, cursor - prefix.length));
     const matching = member ? [] : this.checker.sessionNames().filter((n) => n.startsWith(prefix) && !KERNEL_NAME.test(n));
-    const typed = new Set(matching.slice(-TYPED_SESSION_NAMES));
+    // Typed: those a menu shows first.
+    const typed = new Set([...matching].sort((a, b) => a.localeCompare(b)).slice(0, TYPED_SESSION_NAMES));
     const offset = this.load(code, (name) => typed.has(name));
     const at = offset + cursor;
     const list = this.service.getCompletionsAtPosition(this.path, at, {
@@ -138,7 +144,6 @@ export class CellLanguage {
       includeSymbol: true,
     });
     const program = this.service.getProgram()!;
-    const checker = program.getTypeChecker();
     const file = program.getSourceFile(this.path)!;
     const span = list?.optionalReplacementSpan ?? list?.entries.find((e) => e.replacementSpan)?.replacementSpan;
     const start = span && span.start <= at && span.start >= offset ? span.start - offset : cursor - prefix.length;
@@ -147,7 +152,7 @@ export class CellLanguage {
     let chosen = entries.filter((e) => e.name.startsWith(written));
     if (chosen.length === 0) chosen = entries.filter((e) => e.name.toLowerCase().startsWith(written.toLowerCase()));
     chosen.sort((a, b) => (a.sortText === b.sortText ? a.name.localeCompare(b.name) : a.sortText < b.sortText ? -1 : 1));
-    const matches = chosen.map((e, i) => ({ text: e.name, ...(i < DESCRIBED ? describe(e, checker, file) : { kind: KINDS[e.kind] ?? e.kind, signature: "" }) }));
+    const matches = chosen.map((e, i) => ({ text: e.name, ...(i < DESCRIBED ? describe(e, program, file) : { kind: KINDS[e.kind] ?? e.kind, signature: "" }) }));
     const offered = new Set(matches.map((m) => m.text));
     return {
       start,
@@ -186,17 +191,12 @@ export class CellLanguage {
     const token = findToken(file, at);
     if (!token || !ts.isIdentifier(token)) return undefined;
     const symbol = checker.getSymbolAtLocation(token);
-    const local = symbol?.declarations?.find((d) => d.getSourceFile() === file && d.pos < offset);
-    if (!symbol || !local) return undefined;
-    let target: ts.Symbol | undefined;
-    if (symbol.flags & ts.SymbolFlags.Alias) target = checker.getAliasedSymbol(symbol);
-    else if (ts.isVariableDeclaration(local) && local.type && ts.isImportTypeNode(local.type) && local.type.qualifier) {
-      target = checker.getSymbolAtLocation(local.type.qualifier);
-    }
-    const declaration = target?.declarations?.[0];
+    if (!symbol?.declarations?.some((d) => d.getSourceFile() === file && d.pos < offset)) return undefined;
+    const declaration = declarationOf(symbol, checker, program);
     const name = declaration && ts.getNameOfDeclaration(declaration);
     return name ? { fileName: name.getSourceFile().fileName, position: name.getStart() } : undefined;
   }
+
 }
 
 function findToken(node: ts.Node, at: number): ts.Node | undefined {
@@ -233,14 +233,33 @@ const KINDS: Record<string, string> = {
  * The declaration that says what a completion entry is: past an import or a session name's preamble
  * line (`declare let x: typeof import("./.tskernel/decl-3.js").x`), the declaration file's own.
  */
-function declarationOf(symbol: ts.Symbol, checker: ts.TypeChecker): ts.Declaration | undefined {
+function declarationOf(symbol: ts.Symbol, checker: ts.TypeChecker, program: ts.Program): ts.Declaration | undefined {
   const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
   const declaration = target.declarations?.[0];
-  if (declaration && ts.isVariableDeclaration(declaration) && declaration.type && ts.isImportTypeNode(declaration.type) && declaration.type.qualifier) {
-    const imported = checker.getSymbolAtLocation(declaration.type.qualifier);
-    return imported && declarationOf(imported, checker);
+  if (declaration && ts.isVariableDeclaration(declaration) && declaration.type && ts.isImportTypeNode(declaration.type)) {
+    return importedDeclaration(declaration.type, program);
   }
   return declaration;
+}
+
+/**
+ * What `typeof import("./.tskernel/decl-3.js").x` names, found in the declaration file by its text: the
+ * checker would work out the whole type to get there.
+ */
+function importedDeclaration(node: ts.ImportTypeNode, program: ts.Program): ts.Declaration | undefined {
+  const argument = node.argument;
+  if (!node.qualifier || !ts.isIdentifier(node.qualifier) || !ts.isLiteralTypeNode(argument) || !ts.isStringLiteral(argument.literal)) return undefined;
+  const path = join(dirname(node.getSourceFile().fileName), argument.literal.text.replace(/\.js$/, ".d.ts"));
+  const name = node.qualifier.text;
+  for (const statement of program.getSourceFile(path)?.statements ?? []) {
+    if (ts.isVariableStatement(statement)) {
+      const found = statement.declarationList.declarations.find((d) => ts.isIdentifier(d.name) && d.name.text === name);
+      if (found) return found;
+    } else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name?.text === name) {
+      return statement;
+    }
+  }
+  return undefined;
 }
 
 /** A declaration's source from `from` to `to`, on one line. */
@@ -261,11 +280,12 @@ function signatureText(d: ts.SignatureDeclaration): string {
  * the declaration's own text where it has one (declaration files always do), which costs nothing; the
  * checker works out the rest.
  */
-function describe(entry: ts.CompletionEntry, checker: ts.TypeChecker, file: ts.SourceFile): { kind: string; signature: string } {
+function describe(entry: ts.CompletionEntry, program: ts.Program, file: ts.SourceFile): { kind: string; signature: string } {
   const fallback = KINDS[entry.kind] ?? entry.kind;
+  const checker = program.getTypeChecker();
   const symbol = entry.symbol;
   if (!symbol || entry.kind === ts.ScriptElementKind.keyword) return { kind: fallback, signature: "" };
-  const d = declarationOf(symbol, checker);
+  const d = declarationOf(symbol, checker, program);
   if (!d) return { kind: fallback, signature: "" };
   if (ts.isClassLike(d)) return { kind: "class", signature: "" };
   if (ts.isEnumDeclaration(d)) return { kind: "enum", signature: "" };

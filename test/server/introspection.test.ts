@@ -203,3 +203,17 @@ describe("completion and inspection (in-memory transport, real engine)", () => {
     assert.equal(await page("nowhereToBeFound?"), "Object `nowhereToBeFound` not found.");
   });
 });
+
+describe("inspection under a notebook tsconfig.json that removes comments", () => {
+  const notebook = mkdtempSync(join(tmpdir(), "tsk-remove-comments-"));
+  writeFileSync(join(notebook, "tsconfig.json"), JSON.stringify({ compilerOptions: { removeComments: true } }));
+  const k = new MemoryKernel(new WorkerEngine(silentLogger(), notebook));
+  before(() => k.start());
+  after(() => k.close());
+
+  test("a user function's JSDoc still reaches the declarations later cells see", async () => {
+    assert.equal((await k.execute("/** Says hello. */\nfunction hello() { return 'hi'; }")).reply.content.status, "ok");
+    const i = (await k.call("shell", "inspect_request", { code: "hello", cursor_pos: 5, detail_level: 0 })).reply.content;
+    assert.match((i.data as Record<string, string>)["text/plain"], /Docstring: +Says hello\./);
+  });
+});

@@ -183,8 +183,11 @@ export class CellRunner {
     compileCell(code, "warmup.ts", new RecordingSession(this.session));
     // Cells that declare nothing are checked with their own options: warm those too.
     this.checker.check("__warm + 1");
-    this.introspection.complete("Math.m", 6);
-    this.introspection.inspect("Math.max", 6, 0);
+    // The language service next, as its own task: a cell that arrived meanwhile goes first.
+    setImmediate(() => {
+      this.introspection.complete("Math.m", 6);
+      this.introspection.inspect("Math.max", 6, 0);
+    });
   }
 
   private cached(code: string, imports: string | undefined): CacheEntry | undefined {
