@@ -46,6 +46,8 @@ const DESCRIBED = 30;
  */
 const TYPED_SESSION_NAMES = 30;
 const KERNEL_NAME = /^(__tsk|__b\$)/;
+/** Menu order; one collator, since `localeCompare` sets one up on every call (ms over 1,000 names). */
+const byName = new Intl.Collator("en").compare;
 const IDENTIFIER_BEFORE = /[\p{ID_Continue}$\u200c\u200d]*$/u;
 
 /** Gives the language service the checker's cached SourceFiles instead of parsing its own copies. */
@@ -135,7 +137,7 @@ export class CellLanguage {
     const member = /\.\s*$/.test(code.slice(0, cursor - prefix.length));
     const matching = member ? [] : this.checker.sessionNames().filter((n) => n.startsWith(prefix) && !KERNEL_NAME.test(n));
     // Typed: those a menu shows first.
-    const typed = new Set([...matching].sort((a, b) => a.localeCompare(b)).slice(0, TYPED_SESSION_NAMES));
+    const typed = new Set([...matching].sort(byName).slice(0, TYPED_SESSION_NAMES));
     const offset = this.load(code, (name) => typed.has(name));
     const at = offset + cursor;
     const list = this.service.getCompletionsAtPosition(this.path, at, {
@@ -151,7 +153,7 @@ export class CellLanguage {
     const entries = (list?.entries ?? []).filter((e) => !KERNEL_NAME.test(e.name) && e.name !== "__tskernel_edited_cell__");
     let chosen = entries.filter((e) => e.name.startsWith(written));
     if (chosen.length === 0) chosen = entries.filter((e) => e.name.toLowerCase().startsWith(written.toLowerCase()));
-    chosen.sort((a, b) => (a.sortText === b.sortText ? a.name.localeCompare(b.name) : a.sortText < b.sortText ? -1 : 1));
+    chosen.sort((a, b) => (a.sortText === b.sortText ? byName(a.name, b.name) : a.sortText < b.sortText ? -1 : 1));
     const matches = chosen.map((e, i) => ({ text: e.name, ...(i < DESCRIBED ? describe(e, program, file) : { kind: KINDS[e.kind] ?? e.kind, signature: "" }) }));
     const offered = new Set(matches.map((m) => m.text));
     return {
