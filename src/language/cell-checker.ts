@@ -113,10 +113,12 @@ function notebookOptions(dir: string): ts.CompilerOptions {
 
 export class CellChecker {
   private readonly dir: string;
-  private readonly options: ts.CompilerOptions;
+  /** The checking options (the notebook's tsconfig.json over the kernel's); local modules are checked with them too. */
+  readonly options: ts.CompilerOptions;
   /** For cells that declare names: declaration emit gives later cells their types (it costs ~1.5 ms). */
   private readonly declaring: ts.CompilerOptions;
-  private readonly files: CachingHost;
+  /** Parsed files, shared with the compiler of local modules so libraries are parsed once. */
+  readonly files: CachingHost;
   private readonly kernelGlobals: string;
   /** The cell whose declaration file currently provides each session name, and how to bring it in. */
   private readonly declaredIn = new Map<string, { cell: number; as: CheckBinding }>();
@@ -305,7 +307,9 @@ export class CellChecker {
   /** After a cell ran, its declarations serve later cells: `live` are the names it did define. */
   commit(cell: number, checked: CheckedCell, declarations: string, live: string[]): void {
     if (live.length === 0) return;
-    this.files.set(this.declarationPath(cell), declarations);
+    // The declaration file sits in .tskernel/: the cell's relative imports are one directory up from it.
+    const relocated = declarations.replace(/((?:from|import)\s*\(?\s*)(["'])(\.{1,2}\/)/g, "$1$2../$3");
+    this.files.set(this.declarationPath(cell), relocated);
     for (const name of live) this.declaredIn.set(name, { cell, as: checked.declared.get(name)?.as ?? "import" });
   }
 

@@ -21,16 +21,11 @@ export interface LanguageCompletions {
   start: number;
   end: number;
   matches: LanguageMatch[];
-  /** The cursor is after `.` of an expression the checker cannot see into (typed `any`). */
-  untypedMember: boolean;
   /** Session names that also match, offered without their types (see TYPED_SESSION_NAMES). */
   moreSessionNames: string[];
 }
 
 export interface QuickInfo {
-  /** The span of the name inspected (UTF-16 offsets in the cell). */
-  start: number;
-  end: number;
   /** As TypeScript shows it: `function f(a: number): number`. */
   signature: string;
   /** JSDoc text, then its tags (`@param a the count`). */
@@ -150,7 +145,7 @@ export class CellLanguage {
     const span = list?.optionalReplacementSpan ?? list?.entries.find((e) => e.replacementSpan)?.replacementSpan;
     const start = span && span.start <= at && span.start >= offset ? span.start - offset : cursor - prefix.length;
     const written = code.slice(start, cursor);
-    const entries = (list?.entries ?? []).filter((e) => !KERNEL_NAME.test(e.name) && e.name !== "__tskernel_edited_cell__");
+    const entries = (list?.entries ?? []).filter((e) => !KERNEL_NAME.test(e.name));
     let chosen = entries.filter((e) => e.name.startsWith(written));
     if (chosen.length === 0) chosen = entries.filter((e) => e.name.toLowerCase().startsWith(written.toLowerCase()));
     chosen.sort((a, b) => (a.sortText === b.sortText ? byName(a.name, b.name) : a.sortText < b.sortText ? -1 : 1));
@@ -160,7 +155,6 @@ export class CellLanguage {
       start,
       end: cursor,
       matches,
-      untypedMember: list?.isMemberCompletion === true && entries.length === 0,
       moreSessionNames: list?.isGlobalCompletion ? matching.filter((n) => !offered.has(n) && n.startsWith(written)) : [],
     };
   }
@@ -179,8 +173,6 @@ export class CellLanguage {
     const target = this.sessionDeclaration(program, file, at, offset);
     const shown = (target && this.service.getQuickInfoAtPosition(target.fileName, target.position)) || info;
     return {
-      start: info.textSpan.start - offset,
-      end: info.textSpan.start + info.textSpan.length - offset,
       // Without the lines that say how a declaration file exports or imports it.
       signature: ts.displayPartsToString(shown.displayParts).replace(/^\(alias\) /, "").replace(/\n(import|export) .*$/s, ""),
       documentation: documentationText(shown),
@@ -190,7 +182,7 @@ export class CellLanguage {
   /** Where a session name the preamble declares was declared by its cell (its declaration file). */
   private sessionDeclaration(program: ts.Program, file: ts.SourceFile, at: number, offset: number): { fileName: string; position: number } | undefined {
     const checker = program.getTypeChecker();
-    const token = findToken(file, at);
+    const token = findToken(file, file, at);
     if (!token || !ts.isIdentifier(token)) return undefined;
     const symbol = checker.getSymbolAtLocation(token);
     if (!symbol?.declarations?.some((d) => d.getSourceFile() === file && d.pos < offset)) return undefined;
@@ -198,13 +190,12 @@ export class CellLanguage {
     const name = declaration && ts.getNameOfDeclaration(declaration);
     return name ? { fileName: name.getSourceFile().fileName, position: name.getStart() } : undefined;
   }
-
 }
 
-function findToken(node: ts.Node, at: number): ts.Node | undefined {
-  if (at < node.getStart() || at >= node.getEnd()) return undefined;
-  for (const child of node.getChildren()) {
-    const found = findToken(child, at);
+function findToken(file: ts.SourceFile, node: ts.Node, at: number): ts.Node | undefined {
+  if (at < node.getStart(file) || at >= node.getEnd()) return undefined;
+  for (const child of node.getChildren(file)) {
+    const found = findToken(file, child, at);
     if (found) return found;
   }
   return node;

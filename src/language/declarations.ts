@@ -31,6 +31,8 @@ export interface Declared {
   typeOnly: boolean;
   /** For an import binding: the module specifier it came from. */
   module?: string;
+  /** For an import binding: the export it names (`default`, `*` for a namespace, `=` for `import x = require()`). */
+  imported?: string;
 }
 
 function isAmbient(s: ts.Statement): boolean {
@@ -40,8 +42,8 @@ function isAmbient(s: ts.Statement): boolean {
 /** Top-level declarations of a parsed cell, by name (the last declaration of a name wins). */
 export function declaredNames(sf: ts.SourceFile): Map<string, Declared> {
   const names = new Map<string, Declared>();
-  const add = (name: string, kind: UserKind, as: CheckBinding, typeOnly = false, module?: string) =>
-    names.set(name, module === undefined ? { kind, as, typeOnly } : { kind, as, typeOnly, module });
+  const add = (name: string, kind: UserKind, as: CheckBinding, typeOnly = false, module?: string, imported?: string) =>
+    names.set(name, module === undefined ? { kind, as, typeOnly } : { kind, as, typeOnly, module, ...(imported === undefined ? {} : { imported }) });
   const addBinding = (n: ts.BindingName, kind: UserKind, as: CheckBinding, typeOnly: boolean) => {
     if (ts.isIdentifier(n)) add(n.text, kind, as, typeOnly);
     else for (const el of n.elements) if (!ts.isOmittedExpression(el)) addBinding(el.name, kind, as, typeOnly);
@@ -76,14 +78,14 @@ export function declaredNames(sf: ts.SourceFile): Map<string, Declared> {
     } else if (ts.isImportDeclaration(s) && s.importClause && ts.isStringLiteral(s.moduleSpecifier)) {
       const c = s.importClause;
       const module = s.moduleSpecifier.text;
-      if (c.name) add(c.name.text, "import", "import", c.isTypeOnly, module);
+      if (c.name) add(c.name.text, "import", "import", c.isTypeOnly, module, "default");
       const b = c.namedBindings;
-      if (b && ts.isNamespaceImport(b)) add(b.name.text, "import", "import", c.isTypeOnly, module);
-      if (b && ts.isNamedImports(b)) for (const e of b.elements) add(e.name.text, "import", "import", c.isTypeOnly || e.isTypeOnly, module);
+      if (b && ts.isNamespaceImport(b)) add(b.name.text, "import", "import", c.isTypeOnly, module, "*");
+      if (b && ts.isNamedImports(b)) for (const e of b.elements) add(e.name.text, "import", "import", c.isTypeOnly || e.isTypeOnly, module, (e.propertyName ?? e.name).text);
     } else if (ts.isImportEqualsDeclaration(s)) {
       const ref = s.moduleReference;
       const module = ts.isExternalModuleReference(ref) && ts.isStringLiteral(ref.expression) ? ref.expression.text : undefined;
-      add(s.name.text, "import", "import", s.isTypeOnly, module);
+      add(s.name.text, "import", "import", s.isTypeOnly, module, "=");
     }
     ts.forEachChild(s, hoistedVars);
   }

@@ -75,4 +75,8 @@ declare const ___: any;
 declare const _i: string;
 declare const _ii: string;
 declare const _iii: string;
+interface ImportMeta {
+  /** True in cells (the notebook is the main program) and in a file \`%run\` runs; false in an imported module. */
+  main: boolean;
+}
 `;

@@ -81,10 +81,10 @@ describe("completion and inspection (in-memory transport, real engine)", () => {
   });
 
   test("members of imported modules and packages complete", async () => {
-    await k.execute('import * as fs from "node:fs";\nimport { greet } from "tsk-fake-package";');
+    const imported = await k.execute('import * as fs from "node:fs";\nimport { greet } from "tsk-fake-package";\nimport * as geometry from "./geometry.mjs";');
+    assert.equal(imported.reply.content.status, "ok");
     assert.ok((await complete("fs.readFileS")).matches.includes("readFileSync"));
-    // A local module, imported by the cell being written.
-    const g = await complete('import * as geometry from "./geometry.mjs";\ngeometry.');
+    const g = await complete("geometry.");
     assert.deepEqual(g.matches, ["circleArea", "unit"]);
     assert.equal(g.typed[0].signature, "(r: number): number");
     assert.deepEqual((await complete("gre")).matches, ["greet"]);

@@ -179,4 +179,13 @@ describe("%time and %timeit (in-memory transport, real engine)", () => {
     assert.equal((await running).reply.content.ename, "KeyboardInterrupt");
     assert.equal(resultText(await k.execute("1 + 1")), "2");
   });
+
+  test("an interrupt between %timeit runs stops it without restarting the session", async () => {
+    await k.execute("const keptAcrossTimeit = 'kept'");
+    const running = k.execute("%timeit -n 1 -r 1000 { const end = Date.now() + 50; while (Date.now() < end); }");
+    await new Promise((r) => setTimeout(r, 400));
+    await k.call("control", "interrupt_request", {});
+    assert.equal((await running).reply.content.ename, "KeyboardInterrupt");
+    assert.equal(resultText(await k.execute("keptAcrossTimeit")), "'kept'");
+  });
 });

@@ -217,6 +217,22 @@ describe("protocol server (in-memory transport)", () => {
     }
   });
 
+  test("a loop stopped by an interrupt keeps the values its variables reached", async () => {
+    const cases = [
+      ["let progress = 0;\nwhile (true) progress++;", "progress"],
+      ["let total = 0, last = 0;\nfor (let i = 0; ; i++) { total += i; last = i; }", "total === last * (last + 1) / 2 && last > 0"],
+      ["var steps = 0;\ndo { steps += 2 } while (steps > 0);", "steps % 2 === 0 && steps > 0"],
+    ];
+    for (const [code, check] of cases) {
+      const req = k.request("shell", "execute_request", { code });
+      await new Promise((r) => setTimeout(r, 200));
+      await k.call("control", "interrupt_request", {});
+      assert.equal((await k.settle(req)).reply.content.ename, "KeyboardInterrupt");
+      const after = resultText(await k.execute(check));
+      assert.ok(after === "true" || Number(after) > 0, `${check} after interrupting ${code}: ${after}`);
+    }
+  });
+
   test("kernel_info on control answers while a cell is busy", async () => {
     const busy = k.request("shell", "execute_request", { code: "while (true) {}" });
     await new Promise((r) => setTimeout(r, 100));

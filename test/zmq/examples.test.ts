@@ -3,7 +3,7 @@ import "../support/private-history.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -99,6 +99,28 @@ test("examples/scopes.ipynb runs and shows LEGB, closures, the loop pitfall, sha
   assert.match(shown(cells, "%whos function const").stdout, /\nmakeCounter +function +\(step: number\) => \(\) => number +\[Function: makeCounter\]\n/);
   assert.equal(shown(cells, "%reset_selective").stdout, "Deleted withLet, withVar.\n");
   assert.equal(shown(cells, "%who const").stdout, "level\tmoduleFile\tpeek\tprice\ttick\n");
+});
+
+test("examples/modules.ipynb writes a package, imports, reloads and runs it, and lists the registry", () => {
+  // It writes files next to itself: run a copy in a fresh directory.
+  const copy = join(mkdtempSync(join(tmpdir(), "tsk-modules-example-")), "modules.ipynb");
+  copyFileSync(join(EXAMPLES, "modules.ipynb"), copy);
+  const out = join(copy, "..", "out.ipynb");
+  const r = spawnSync(process.execPath, [TSKERNEL, "run", copy, "-o", out], { encoding: "utf8", timeout: 120_000 });
+  assert.equal(r.status, 0, `tskernel run modules.ipynb failed:\n${r.stdout}\n${r.stderr}`);
+  const cells = (JSON.parse(readFileSync(out, "utf8")) as { cells: Cell[] }).cells;
+  assert.equal(shown(cells, "%%writefile geometry/shapes.ts\nexport const PI = 3").stdout, "Writing geometry/shapes.ts\n");
+  assert.equal(shown(cells, "import { circleArea }").stdout, "shapes.ts ran\n");
+  assert.equal(shown(cells, "import { circleArea }").result, "'12.57'");
+  assert.deepEqual(shown(cells, "import { PI }"), { result: "3.14159", stdout: "", stderr: "", mimes: [] });
+  assert.match(shown(cells, "%modules geometry").stdout, /^\.\/geometry +local ts +\.\/geometry\/index\.ts .* no$/m);
+  assert.equal(shown(cells, "%%writefile geometry/shapes.ts\nexport const PI = Math").stdout, "Overwriting geometry/shapes.ts\n");
+  assert.match(shown(cells, "%reload").stdout, /^Reloaded \.\/geometry\/shapes\.ts \(rebound: .*circleArea.*\)\n$/);
+  assert.equal(shown(cells, "[circleArea(2)").result, "[ 12.57, 'cm²' ]");
+  assert.equal(shown(cells, "geo.units.unit").stdout, "[autoreload] reloaded ./geometry/units.ts, ./geometry/index.ts\n");
+  assert.equal(shown(cells, "geo.units.unit").result, "'m²'");
+  assert.equal(shown(cells, "%run report.ts").stdout, "area of r=3: 28.27\n");
+  assert.equal(shown(cells, "[radius, area]").result, "[ 3, 28.27 ]");
 });
 
 /** Each output of a code cell as `type:mimes` (sorted) or `stream:name`. */

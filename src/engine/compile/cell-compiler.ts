@@ -31,6 +31,8 @@ export interface CompiledCell {
   isAsync: boolean;
   /** Session names the cell's functions read or write: they must stay boxed in later cells. */
   captured: string[];
+  /** Its loops answer an interrupt's request to copy mirrors back first (CONTROL.SYNC). */
+  syncsAtLoops: boolean;
 }
 
 const OPTIONS: ts.CompilerOptions = {
@@ -124,7 +126,7 @@ function cellDiagnostic(sf: ts.SourceFile, node: ts.Node, message: string, code:
 function sessionTransformer(
   code: string,
   session: CompilerSession,
-  done: (result: { bindings: Binding[]; isAsync: boolean; captured: string[] }) => void,
+  done: (result: { bindings: Binding[]; isAsync: boolean; captured: string[]; syncsAtLoops: boolean }) => void,
 ): ts.TransformerFactory<ts.SourceFile> {
   return (tc) => (sf) => {
     const misplaced = topLevelReturn(sf);

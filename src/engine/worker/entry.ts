@@ -40,8 +40,10 @@ const cells = new CellRegistry();
 useErrorText((e) => runtimeError(e, cells).traceback.filter((part) => !part.startsWith("\n")).join("\n"));
 setNotebookDir(shared.notebookDir);
 const mainThread = new MainThread(post);
+/** True while `handle` runs: the only stack on which a cell's synchronous part may be terminated. */
+let inMessageTurn = false;
 const checker = new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS);
-const runner = new CellRunner(session, router, cells, control, checker, mainThread, (problem) => post({ type: "log", text: problem }));
+const runner = new CellRunner(session, router, cells, control, checker, mainThread, () => inMessageTurn, (problem) => post({ type: "log", text: problem }));
 let current: CellState | undefined;
 
 function finish(state: CellState, outcome: ExecuteOutcome): void {
@@ -64,6 +66,15 @@ process.on("uncaughtException", (e) => reportStray("Uncaught exception in a call
 process.on("unhandledRejection", (e) => reportStray("Unhandled promise rejection", e));
 
 port.on("message", (m: ToWorker) => {
+  inMessageTurn = true;
+  try {
+    handle(m);
+  } finally {
+    inMessageTurn = false;
+  }
+});
+
+function handle(m: ToWorker): void {
   switch (m.type) {
     case "execute": {
       const state = new CellState(m.id);
@@ -77,12 +88,16 @@ port.on("message", (m: ToWorker) => {
     }
     case "interrupt": {
       Atomics.store(control, CONTROL.REGION, CONTROL.IDLE);
+      Atomics.store(control, CONTROL.SYNC, CONTROL.SYNC_OFF);
       // A terminated synchronous part leaves its async context behind: reset it.
       router.cellContext.enterWith(0);
       const state = current;
       if (!state) break;
       // Still "sync" while we handle a message means the synchronous part was terminated.
-      if (state.phase === "sync") finish(state, failed(new Interrupted()));
+      if (state.phase === "sync") {
+        state.onTerminated?.();
+        finish(state, failed(new Interrupted()));
+      }
       else state.cancel(new Interrupted());
       break;
     }
@@ -99,7 +114,7 @@ port.on("message", (m: ToWorker) => {
       post({ type: "reply", id: m.id, value: isComplete(m.code) });
       break;
   }
-});
+}
 
 post({ type: "ready" });
 setImmediate(() => runner.warmUp());

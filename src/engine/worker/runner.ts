@@ -10,7 +10,8 @@ import type { OutputRouter } from "./output.js";
 import type { Box, Session } from "./session.js";
 import { CELL_FILE_PREFIX, diagnosticLines, diagnosticsError, runtimeError, type CellRegistry } from "./traceback.js";
 import { mimeBundle } from "./format.js";
-import { importFromSession } from "./imports.js";
+import { cellImportMeta, importFromSession, SessionModules } from "./imports.js";
+import { moduleMagics, type ModulesTarget } from "../../magics/modules.js";
 import { Introspection } from "./introspect.js";
 import { MagicRegistry, parseMagicCell, UsageError, type MagicInvocation, type MagicResult } from "../../magics/registry.js";
 import { typecheckMagic, type TypecheckTarget } from "../../magics/typecheck.js";
@@ -35,24 +36,40 @@ export class Interrupted extends Error {
 /** A running cell, as the interrupt handler sees it. */
 export class CellState {
   phase: "compile" | "sync" | "async" | "done" = "compile";
+  /** What must still happen if the synchronous part is terminated: its reached declarations join the session. */
+  onTerminated: (() => void) | undefined;
   readonly cancelled: Promise<never>;
-  cancel: (reason: Error) => void = () => undefined;
+  /** Set by an interrupt: code that has not started yet (the next %timeit run) does not start. */
+  interrupted = false;
+  private reject: (reason: Error) => void = () => undefined;
   constructor(readonly id: number) {
-    this.cancelled = new Promise<never>((_, reject) => (this.cancel = reject));
+    this.cancelled = new Promise<never>((_, reject) => (this.reject = reject));
     this.cancelled.catch(() => undefined);
+  }
+  cancel(reason: Error): void {
+    this.interrupted = true;
+    this.reject(reason);
   }
 }
 
 /** What a compiled cell's code calls back into (the `__tsk` parameter; see rewrite.ts). */
 class CellRuntime {
   private readonly live: boolean[];
+  /** The interrupt's sync request, as the cell's loops read it (a view of CONTROL.SYNC). */
+  readonly f: Int32Array;
   constructor(
     private readonly boxes: Box[],
     private readonly bindings: Binding[],
     private readonly session: Session,
     private readonly cell: number,
+    private readonly control: Int32Array,
   ) {
     this.live = bindings.map((b) => b.kind === undefined || b.kind === "var" || b.kind === "function");
+    this.f = new Int32Array(control.buffer, control.byteOffset + CONTROL.SYNC * 4, 1);
+  }
+  /** The loop copied the mirrors: the interrupt may terminate now. */
+  y(): void {
+    Atomics.store(this.control, CONTROL.SYNC, CONTROL.SYNC_SYNCED);
   }
   d(i: number, value: unknown): void {
     const b = this.bindings[i];
@@ -82,6 +99,9 @@ class CellRuntime {
   }
   i(specifier: string): Promise<unknown> {
     return importFromSession(specifier);
+  }
+  meta(): ImportMeta {
+    return cellImportMeta();
   }
 }
 
@@ -125,6 +145,8 @@ interface LoadedCell {
   token: number;
   /** Calls the cell function; only inside `interruptible`. */
   invoke(): unknown;
+  /** CONTROL.SYNC while it runs: whether its loops answer sync requests. */
+  armed: number;
   /** Calls the cell function where an interrupt may stop it. */
   call(): unknown;
   /** After the last call: the declarations it reached join the session. */
@@ -143,7 +165,7 @@ interface Prepared {
 }
 
 /** What a magic may use: the runner's settings, the namespace, the registry, and the cell that invoked it. */
-type MagicContext = TypecheckTarget & NamespaceTarget & MagicList & ExecutionTarget & ShellTarget & EnvironmentTarget & HistoryTarget;
+type MagicContext = TypecheckTarget & NamespaceTarget & MagicList & ExecutionTarget & ShellTarget & EnvironmentTarget & HistoryTarget & ModulesTarget;
 
 export class CellRunner {
   readonly magics = new MagicRegistry<MagicContext>().register(
@@ -155,9 +177,11 @@ export class CellRunner {
     ...outputCellMagics,
     ...shellMagics,
     historyMagic,
+    ...moduleMagics,
   );
   readonly namespace: Namespace;
   readonly introspection: Introspection;
+  readonly modules: SessionModules;
   private readonly cache = new Map<string, CacheEntry>();
   private tokens = 0;
   typecheck: TypecheckMode = "on";
@@ -169,9 +193,12 @@ export class CellRunner {
     private readonly control: Int32Array,
     private readonly checker: CellChecker,
     private readonly mainThread: MainThread,
+    /** True while the worker's message handler itself is on the stack. */
+    private readonly inMessageTurn: () => boolean,
     report: (problem: string) => void,
   ) {
     this.namespace = new SessionNamespace(session, checker);
+    this.modules = new SessionModules(session, checker);
     this.introspection = new Introspection(session, checker, this.magics, report);
   }
 
@@ -251,6 +278,9 @@ export class CellRunner {
     const page = this.introspection.page(input.code);
     if (page !== undefined) return { status: "ok", payload: [page], userExpressions: {} };
     if (input.storeHistory) this.session.recordInput(input.executionCount, input.code);
+    // Only when something changed: a cell that starts after an await cannot be terminated in place.
+    const changed = this.modules.changedForAutoreload();
+    if (changed.length > 0) await this.autoreload(changed);
     const magics = parseMagicCell(input.code);
     if (magics) {
       let result: MagicResult | undefined;
@@ -282,6 +312,13 @@ export class CellRunner {
     return { status: "ok", payload: [] as Payload[], userExpressions };
   }
 
+  /** `%autoreload`: changed local modules reload before the cell, and one line says which. */
+  private async autoreload(changed: string[]): Promise<void> {
+    const report = await this.modules.beforeCell(changed);
+    if (report.reloaded) this.router.write("stdout", `${report.reloaded}\n`);
+    if (report.failed) this.router.write("stderr", `${report.failed}\n`);
+  }
+
   private magicContext(id: number, state: CellState, execution: CodeExecution): MagicContext {
     const runner = this;
     return {
@@ -301,6 +338,7 @@ export class CellRunner {
       namespace: this.namespace,
       magics: this.magics,
       execution,
+      modules: this.modules,
     };
   }
 
@@ -338,14 +376,16 @@ export class CellRunner {
     const token = ++this.tokens;
     this.cells.add(token, label, code, compiled.sourceMap);
     const boxes = compiled.bindings.map((b) => this.session.box(b.name));
-    const runtime = new CellRuntime(boxes, compiled.bindings, this.session, count);
+    const runtime = new CellRuntime(boxes, compiled.bindings, this.session, count, this.control);
     const fn = vm.runInThisContext(compiled.script, { filename: CELL_FILE_PREFIX + token }) as (...a: unknown[]) => unknown;
     const invoke = () => fn(runtime, ...boxes);
+    const armed = compiled.syncsAtLoops ? CONTROL.SYNC_ARMED : CONTROL.SYNC_OFF;
     return {
       prepared,
       token,
       invoke,
-      call: () => this.interruptible(id, state, invoke),
+      armed,
+      call: () => this.interruptible(id, state, invoke, armed),
       finish: () => {
         // Types always exist once the cell ran; values only if their declaration was reached.
         const values = new Set(compiled.bindings.filter((b) => b.kind !== undefined).map((b) => b.name));
@@ -358,13 +398,19 @@ export class CellRunner {
   }
 
   /** Runs synchronous user code where an interrupt may terminate it, with its output attributed to the cell. */
-  private interruptible<T>(id: number, state: CellState, fn: () => T): T {
+  private interruptible<T>(id: number, state: CellState, fn: () => T, sync: number = CONTROL.SYNC_OFF): T {
+    if (state.interrupted) throw new Interrupted();
+    // Terminating is only safe on the message handler's own stack, not in a promise continuation
+    // (measured: it corrupts Node's async context stack); elsewhere an interrupt waits, then restarts.
+    const terminable = this.inMessageTurn();
     state.phase = "sync";
-    Atomics.store(this.control, CONTROL.REGION, CONTROL.SAFE);
+    Atomics.store(this.control, CONTROL.SYNC, sync);
+    if (terminable) Atomics.store(this.control, CONTROL.REGION, CONTROL.SAFE);
     try {
       return this.router.cellContext.run(id, fn);
     } finally {
-      this.leaveSafeRegion();
+      if (terminable) this.leaveSafeRegion();
+      Atomics.store(this.control, CONTROL.SYNC, CONTROL.SYNC_OFF);
       state.phase = "async";
     }
   }
@@ -381,6 +427,7 @@ export class CellRunner {
     let result: unknown;
     let failure: unknown;
     let failed = false;
+    state.onTerminated = loaded.finish;
     try {
       result = loaded.call();
       if (loaded.prepared.compiled.isAsync) result = await Promise.race([result, state.cancelled]);
@@ -388,6 +435,7 @@ export class CellRunner {
       failed = true;
       failure = e;
     }
+    state.onTerminated = undefined;
     loaded.finish();
     return failed ? { ok: false, error: runtimeError(failure, this.cells) } : { ok: true, value: result, prepared: loaded.prepared, token: loaded.token };
   }
@@ -407,24 +455,30 @@ export class CellRunner {
       repeatable: (code) => {
         const loaded = this.load(id, code, label, state, count);
         if ("error" in loaded) throw new CellFailure(loaded.error);
+        state.onTerminated = loaded.finish;
         const isAsync = loaded.prepared.compiled.isAsync;
         return {
           time: async (loops) => {
             try {
+              // Between runs, let an interrupt message in: runs after the first cannot be terminated in place.
+              if (!this.inMessageTurn()) await new Promise((resolve) => setImmediate(resolve));
               const start = performance.now();
               if (isAsync) {
                 for (let i = 0; i < loops; i++) await Promise.race([loaded.call(), state.cancelled]);
               } else {
                 this.interruptible(id, state, () => {
                   for (let i = 0; i < loops; i++) loaded.invoke();
-                });
+                }, loaded.armed);
               }
               return performance.now() - start;
             } catch (e) {
               throw new CellFailure(runtimeError(e, this.cells));
             }
           },
-          finish: () => loaded.finish(),
+          finish: () => {
+            state.onTerminated = undefined;
+            loaded.finish();
+          },
         };
       },
     };

@@ -24,6 +24,8 @@ export interface UserName {
   /** A type, interface or `declare`: no run-time value. */
   typeOnly: boolean;
   module?: string;
+  /** For an import: the export it names (see Declared.imported). */
+  imported?: string;
 }
 
 /** IPython's default: Out keeps 1000 results, and drops the oldest 20% when full. */
@@ -76,7 +78,7 @@ export class Session implements CompilerSession {
       const d = declared.get(name);
       if (!d) continue;
       this.userNames.delete(name);
-      this.userNames.set(name, { name, kind: d.kind, cell, typeOnly: d.typeOnly, ...(d.module === undefined ? {} : { module: d.module }) });
+      this.userNames.set(name, { name, kind: d.kind, cell, typeOnly: d.typeOnly, ...(d.module === undefined ? {} : { module: d.module, imported: d.imported }) });
     }
   }
 
