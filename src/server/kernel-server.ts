@@ -246,12 +246,20 @@ export class KernelServer {
     const code = field(msg.content, "code", "string", "");
     const cursorPos = field(msg.content, "cursor_pos", "number", code.length);
     const r = await this.o.engine.complete(code, codePointToUtf16(code, cursorPos));
+    // Each typed match carries its own span, in code points too.
+    const typed = r.metadata._jupyter_types_experimental;
+    const metadata = Array.isArray(typed)
+      ? {
+          ...r.metadata,
+          _jupyter_types_experimental: typed.map((t: { start: number; end: number }) => ({ ...t, start: utf16ToCodePoint(code, t.start), end: utf16ToCodePoint(code, t.end) })),
+        }
+      : r.metadata;
     return {
       status: "ok",
       matches: r.matches,
       cursor_start: utf16ToCodePoint(code, r.cursorStart),
       cursor_end: utf16ToCodePoint(code, r.cursorEnd),
-      metadata: r.metadata,
+      metadata,
     };
   }
 

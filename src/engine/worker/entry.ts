@@ -7,7 +7,6 @@ import { OutputRouter } from "./output.js";
 import { Session } from "./session.js";
 import { CellRegistry, runtimeError } from "./traceback.js";
 import { CellRunner, CellState, Interrupted } from "./runner.js";
-import { complete, inspectAt } from "./introspect.js";
 import { isComplete } from "../../language/is-complete.js";
 import { installDisplay } from "./display.js";
 import { installInput } from "./input.js";
@@ -47,7 +46,8 @@ useErrorText((e) => runtimeError(e, cells).traceback.filter((part) => !part.star
 setNotebookDir(shared.notebookDir);
 /** True while `handle` runs: the only stack on which a cell's synchronous part may be terminated. */
 let inMessageTurn = false;
-const runner = new CellRunner(session, router, cells, control, new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS), mainThread, () => inMessageTurn);
+const checker = new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS);
+const runner = new CellRunner(session, router, cells, control, checker, mainThread, () => inMessageTurn, (problem) => post({ type: "log", text: problem }));
 let current: CellState | undefined;
 
 /** Ends a run of user code (a cell, or a comm message's handlers) with what its request is answered. */
@@ -126,10 +126,10 @@ function handle(m: ToWorker): void {
       post({ type: "reply", id: m.id, value: comms.info(m.targetName) });
       break;
     case "complete":
-      post({ type: "reply", id: m.id, value: complete(m.code, m.cursor, session) });
+      post({ type: "reply", id: m.id, value: runner.introspection.complete(m.code, m.cursor) });
       break;
     case "inspect":
-      post({ type: "reply", id: m.id, value: inspectAt(m.code, m.cursor, m.detail, session) });
+      post({ type: "reply", id: m.id, value: runner.introspection.inspect(m.code, m.cursor, m.detail) });
       break;
     case "answer":
       mainThread.answered(m);
