@@ -3,6 +3,7 @@
 import { Worker } from "node:worker_threads";
 import inspector from "node:inspector";
 import type {
+  CommMessage,
   CompleteResult,
   Engine,
   ExecuteInput,
@@ -134,7 +135,7 @@ export class WorkerEngine implements Engine {
         this.log.info(m.text);
         break;
       case "ask":
-        void this.answer(m.id, m.request);
+        void this.answer(m.id, m.cell, m.request);
         break;
       case "ready":
         break;
@@ -142,17 +143,19 @@ export class WorkerEngine implements Engine {
   }
 
   /** Answers a request from user code; a failure goes back as its message. */
-  private async answer(id: number, request: WorkerRequest): Promise<void> {
+  private async answer(id: number, cell: number, request: WorkerRequest): Promise<void> {
+    const asker = this.worker;
     let reply: ToWorker;
     try {
-      reply = { type: "answer", id, ok: true, value: await this.perform(request) };
+      reply = { type: "answer", id, ok: true, value: await this.perform(cell, request) };
     } catch (e) {
       reply = { type: "answer", id, ok: false, error: e instanceof Error ? e.message : String(e) };
     }
-    this.worker?.postMessage(reply);
+    // An answer that took long (input) may arrive after a restart: the new worker never asked it.
+    if (this.worker === asker) asker?.postMessage(reply);
   }
 
-  private async perform(request: WorkerRequest): Promise<WorkerAnswers[WorkerRequest["kind"]]> {
+  private async perform(cell: number, request: WorkerRequest): Promise<WorkerAnswers[WorkerRequest["kind"]]> {
     switch (request.kind) {
       case "chdir":
         // Workers cannot change the process's directory; the worker sees the change in process.cwd().
@@ -161,6 +164,11 @@ export class WorkerEngine implements Engine {
       case "history":
         if (!this.services.history) throw new Error("this kernel keeps no history");
         return this.services.history.query(request.request);
+      case "input": {
+        const sink = this.sinks.get(cell);
+        if (!sink) throw new Error("input() was called by a cell whose request is gone; call it while its cell runs");
+        return sink.readInput(request.prompt, request.password);
+      }
     }
   }
 
@@ -182,6 +190,8 @@ export class WorkerEngine implements Engine {
         return sink.clearOutput(event.wait);
       case "result":
         return sink.executeResult(event.data, event.metadata);
+      case "comm":
+        return sink.comm(event.type, event.content, event.metadata, event.buffers);
     }
   }
 
@@ -194,12 +204,26 @@ export class WorkerEngine implements Engine {
     });
   }
 
-  execute(input: ExecuteInput, sink: OutputSink): Promise<ExecuteOutcome> {
+  /** The next request runs user code that writes to `sink` (also later, from its callbacks) and may be interrupted. */
+  private runsUserCode(sink: OutputSink): void {
     const id = this.nextId;
     this.sinks.set(id, sink);
     if (this.sinks.size > KEPT_SINKS) this.sinks.delete(this.sinks.keys().next().value as number);
     this.runningCell = id;
+  }
+
+  execute(input: ExecuteInput, sink: OutputSink): Promise<ExecuteOutcome> {
+    this.runsUserCode(sink);
     return this.request((i) => ({ type: "execute", id: i, input }), lostOutcome);
+  }
+
+  commMessage(message: CommMessage, sink: OutputSink): Promise<void> {
+    this.runsUserCode(sink);
+    return this.request((id) => ({ type: "comm", id, message }), () => undefined);
+  }
+
+  commInfo(targetName: string | undefined): Promise<Record<string, { target_name: string }>> {
+    return this.request((id) => ({ type: "commInfo", id, targetName }), () => ({}));
   }
 
   complete(code: string, cursor: number): Promise<CompleteResult> {

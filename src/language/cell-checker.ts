@@ -105,7 +105,8 @@ function notebookOptions(dir: string): ts.CompilerOptions {
   if (read.error) return options;
   const parsed = ts.convertCompilerOptionsFromJson((read.config as { compilerOptions?: unknown }).compilerOptions ?? {}, dir, "tsconfig.json");
   // Checking options come from the notebook; how cells are emitted and resolved stays the kernel's.
-  const owned = ["target", "module", "moduleResolution", "noEmit", "declaration", "sourceMap", "outDir", "outFile", "rootDir", "composite", "incremental", "verbatimModuleSyntax"];
+  // Comments stay: JSDoc written in a cell must reach its declaration file for inspection.
+  const owned = ["target", "module", "moduleResolution", "noEmit", "declaration", "sourceMap", "outDir", "outFile", "rootDir", "composite", "incremental", "verbatimModuleSyntax", "removeComments"];
   const user = Object.fromEntries(Object.entries(parsed.options).filter(([k]) => !owned.includes(k)));
   return { ...options, ...user };
 }
@@ -149,8 +150,14 @@ export class CellChecker {
 
   /** The lines appended to a cell for checking: imports of the session names it uses, export of its own. */
   private suffix(sf: ts.SourceFile, declared: Map<string, Declared>): string {
-    const own = declared;
-    const { identifiers: used, outIndices } = mentions(sf);
+    const { identifiers, outIndices } = mentions(sf);
+    const lines = this.sessionLines(identifiers, outIndices, declared);
+    lines.push(`export { ${[...declared.keys()].join(", ")} };`);
+    return `\n${lines.join("\n")}\n`;
+  }
+
+  /** Declarations that bring session names (and `_n`, `Out[n]`) into a cell that does not declare them itself. */
+  private sessionLines(used: Iterable<string>, outIndices: Set<number>, own: Map<string, Declared>): string[] {
     const byCell = new Map<number, string[]>();
     const lines: string[] = [];
     for (const name of used) {
@@ -176,8 +183,31 @@ export class CellChecker {
       const members = typedOut.map((n) => `readonly ${n}: typeof import("./.tskernel/out-${n}.js").value;`).join(" ");
       lines.push(`declare const Out: { readonly [count: number]: any; ${members} };`);
     }
-    lines.push(`export { ${[...declared.keys()].join(", ")} };`);
-    return `\n${lines.join("\n")}\n`;
+    return lines;
+  }
+
+  /**
+   * For the language service: lines that declare the session names a partial cell mentions, and those
+   * `wanted` accepts (the names a completion may offer), to put before the cell's text.
+   */
+  preamble(code: string, wanted: (name: string) => boolean): string {
+    const sf = ts.createSourceFile(this.cellPath(), code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+    const { identifiers, outIndices } = mentions(sf);
+    const used = new Set(identifiers);
+    for (const name of this.declaredIn.keys()) if (wanted(name)) used.add(name);
+    for (const n of this.results) if (wanted(`_${n}`)) used.add(`_${n}`);
+    for (const name of ["_", "__", "___"]) if (wanted(name)) used.add(name);
+    return `${this.sessionLines(used, outIndices, declaredNames(sf)).join("\n")}\nexport {};\n`;
+  }
+
+  /** The session names cells may use (values and types), oldest first. */
+  sessionNames(): string[] {
+    return [...this.declaredIn.keys()];
+  }
+
+  /** What a language service over the session needs: the options, the cached files, the root files. */
+  get languageContext(): { options: ts.CompilerOptions; files: CachingHost; roots: string[]; notebookDir: string } {
+    return { options: this.options, files: this.files, roots: [this.kernelGlobals], notebookDir: join(this.dir, "..") };
   }
 
   /** Parses the cell and says which session files checking it would read, without checking. */

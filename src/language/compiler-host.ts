@@ -26,9 +26,11 @@ export class CachingHost {
   /** How the compiler last asked for each file to be parsed (target, module format detection). */
   private readonly options = new Map<string, Parameters<ts.CompilerHost["getSourceFile"]>[1]>();
   readonly host: ts.CompilerHost;
+  private readonly base: ts.CompilerHost;
 
   constructor(options: ts.CompilerOptions) {
     const base = ts.createCompilerHost(options, true);
+    this.base = base;
     this.host = {
       ...base,
       getSourceFile: (name, languageVersion) => {
@@ -67,6 +69,16 @@ export class CachingHost {
   setParsed(name: string, file: ts.SourceFile): void {
     this.set(name, file.text);
     this.parsed.set(name, { text: file.text, file });
+  }
+
+  /** The SourceFile the compiler would get for a file (the cached one while its text is unchanged). */
+  sourceFile(name: string, languageVersion: Parameters<ts.CompilerHost["getSourceFile"]>[1]): ts.SourceFile | undefined {
+    return this.host.getSourceFile(name, languageVersion);
+  }
+
+  /** A file's text as the compiler sees it, without reading an unchanged file again. */
+  text(name: string): string | undefined {
+    return this.virtual.get(name) ?? this.diskText(name, this.base);
   }
 
   parseOptions(name: string): Parameters<ts.CompilerHost["getSourceFile"]>[1] | undefined {

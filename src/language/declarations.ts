@@ -96,3 +96,10 @@ export function declaredNames(sf: ts.SourceFile): Map<string, Declared> {
 export function declaredInSource(code: string): Map<string, Declared> {
   return declaredNames(ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS));
 }
+
+/** The source of the top-level statement in `code` that declares `name`, with its JSDoc; the last one wins. */
+export function declarationSource(code: string, name: string): string | undefined {
+  const sf = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const declaring = sf.statements.filter((s) => declaredNames(ts.factory.updateSourceFile(sf, [s])).has(name)).at(-1);
+  return declaring && code.slice(declaring.getStart(sf, true), declaring.end);
+}

@@ -50,6 +50,44 @@ declare namespace TsKernel {
     /** Removes the renderer registered for \`type\`; says whether there was one. */
     unregister(type: abstract new (...args: any[]) => unknown): boolean;
   }
+  interface Input {
+    /** Asks the user of the front end that ran the cell for a line of text; needs a front end that accepts input. */
+    (prompt?: string): Promise<string>;
+    /** As input(), with the typing hidden. */
+    password(prompt?: string): Promise<string>;
+  }
+  /** A comm message's data or metadata: an object of JSON values. */
+  type CommData = Record<string, unknown>;
+  interface CommMessage {
+    data: CommData;
+    metadata: CommData;
+    /** Binary frames sent with the message. */
+    buffers: Uint8Array[];
+  }
+  /** Binary frames to send with a message. */
+  type CommBuffers = (ArrayBufferView | ArrayBuffer)[];
+  /** A channel to a front-end extension: messages both ways until either side closes it. */
+  interface Comm {
+    readonly id: string;
+    readonly targetName: string;
+    /** True once either side closed the comm. */
+    readonly closed: boolean;
+    send(data?: CommData, metadata?: CommData, buffers?: CommBuffers): void;
+    /** Closes the comm and tells the front end; this side's onClose handlers do not run. */
+    close(data?: CommData, metadata?: CommData): void;
+    /** Runs \`handler\` for every comm_msg from the front end; it may be async. */
+    onMessage(handler: (data: CommData, message: CommMessage) => void): void;
+    /** Runs \`handler\` when the front end closes the comm. */
+    onClose(handler: (data: CommData, message: CommMessage) => void): void;
+  }
+  interface Comms {
+    /** Handles comms the front end opens with this target name (registering the name again replaces the handler). */
+    registerTarget(name: string, handler: (comm: Comm, openMessage: CommMessage) => void): void;
+    /** Stops accepting new comms for the target; says whether it was registered. */
+    unregisterTarget(name: string): boolean;
+    /** Opens a comm to a target the front end registered. */
+    open(targetName: string, data?: CommData, metadata?: CommData, buffers?: CommBuffers): Comm;
+  }
   interface ClearOutputOptions {
     /** Keep the old output until new output arrives (no flicker when redrawing). */
     wait?: boolean;
@@ -58,9 +96,16 @@ declare namespace TsKernel {
 declare const display: TsKernel.Display;
 /** Clears the output of the cell that calls it. */
 declare function clearOutput(options?: TsKernel.ClearOutputOptions): void;
+declare const input: TsKernel.Input;
+/** Comms with front-end extensions: register targets the front end opens, or open comms to its targets. */
+declare const comms: TsKernel.Comms;
 declare module "tskernel" {
   export const display: TsKernel.Display;
   export function clearOutput(options?: TsKernel.ClearOutputOptions): void;
+  export const input: TsKernel.Input;
+  export const comms: TsKernel.Comms;
+  export type Comm = TsKernel.Comm;
+  export type CommMessage = TsKernel.CommMessage;
   export type MimeBundle = TsKernel.MimeBundle;
   export type DisplayHandle<T = unknown> = TsKernel.DisplayHandle<T>;
   export type DisplayOptions = TsKernel.DisplayOptions;

@@ -4,8 +4,9 @@ import { childMessage, newSession, replyType, type Message } from "../protocol/m
 import type { WireCodec } from "../protocol/wire.js";
 import { codePointToUtf16, utf16ToCodePoint } from "../protocol/codepoints.js";
 import type { InboundChannel, Transport } from "../transport/transport.js";
-import type { Engine, ExecuteOutcome } from "../engine/engine.js";
-import { IopubChannel, RequestPublisher, silentSink } from "./publisher.js";
+import type { CommMessageType, Engine, ExecuteOutcome } from "../engine/engine.js";
+import { IopubChannel, refuseInput, RequestPublisher, silenced } from "./publisher.js";
+import { StdinChannel } from "./stdin.js";
 import type { History, HistoryRequest } from "./history.js";
 import type { Logger } from "./log.js";
 
@@ -26,6 +27,10 @@ export interface ServerOptions {
 }
 
 class RequestError extends Error {}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
 
 function field<T>(content: Record<string, unknown>, name: string, type: string, fallback: T): T {
   const v = content[name];
@@ -57,6 +62,7 @@ function historyRequest(c: Record<string, unknown>): HistoryRequest {
 
 export class KernelServer {
   private readonly iopub: IopubChannel;
+  private readonly stdin: StdinChannel;
   private readonly shellQueue: Message[] = [];
   /** msg_ids of queued execute requests to answer without running, after a failure with stop_on_error. */
   private readonly aborted = new Set<string>();
@@ -68,6 +74,7 @@ export class KernelServer {
 
   constructor(private readonly o: ServerOptions) {
     this.iopub = new IopubChannel(o.transport, o.codec, newSession("tskernel"));
+    this.stdin = new StdinChannel(o.transport, o.codec, this.iopub.who, o.log);
     const common: Record<string, Handler> = {
       kernel_info_request: async () => o.kernelInfo,
     };
@@ -78,10 +85,10 @@ export class KernelServer {
       inspect_request: (m) => this.inspect(m),
       is_complete_request: (m) => this.isComplete(m),
       history_request: async (m) => ({ status: "ok", history: await o.history.query(historyRequest(m.content)) }),
-      comm_info_request: async () => ({ status: "ok", comms: {} }),
-      comm_open: (m) => this.commOpen(m),
-      comm_msg: async () => undefined,
-      comm_close: async () => undefined,
+      comm_info_request: async (m) => ({ status: "ok", comms: await o.engine.commInfo(field<string | undefined>(m.content, "target_name", "string", undefined)) }),
+      comm_open: (m, p) => this.comm(m, p),
+      comm_msg: (m, p) => this.comm(m, p),
+      comm_close: (m, p) => this.comm(m, p),
     };
     this.controlHandlers = {
       ...common,
@@ -114,7 +121,7 @@ export class KernelServer {
       this.shellQueue.push(msg);
       void this.pumpShell();
     } else {
-      this.o.log.limited("stdin messages", `ignored ${msg.header.msg_type} on stdin: no input is pending`);
+      this.stdin.receive(msg);
     }
   }
 
@@ -205,10 +212,23 @@ export class KernelServer {
     if (empty) {
       outcome = { status: "ok", payload: [], userExpressions: {} };
     } else {
-      outcome = await this.o.engine.execute(
-        { code, executionCount: count, storeHistory, silent, allowStdin, userExpressions },
-        silent ? silentSink : pub,
-      );
+      pub.input = allowStdin
+        ? (prompt, password) => this.stdin.ask(msg, prompt, password)
+        : refuseInput(
+            "input() needs a front end that answers input requests, but this cell was run with allow_stdin: false " +
+              "(tskernel run, nbclient and other non-interactive clients do that). Run the cell from JupyterLab, " +
+              "Notebook or jupyter console, or give the value in the code.",
+          );
+      try {
+        outcome = await this.o.engine.execute(
+          { code, executionCount: count, storeHistory, silent, allowStdin, userExpressions },
+          silent ? silenced(pub) : pub,
+        );
+      } finally {
+        const ended = "input() was still waiting when its cell ended; an answer now reaches nobody";
+        pub.input = refuseInput("input() can only be called while its cell runs; this cell has ended");
+        this.stdin.cancel(msg, ended);
+      }
     }
     if (storeHistory && !empty && pub.resultText !== undefined) this.o.history.recordOutput(count, pub.resultText);
     const common = { execution_count: count, user_expressions: outcome.userExpressions, payload: outcome.payload };
@@ -226,12 +246,20 @@ export class KernelServer {
     const code = field(msg.content, "code", "string", "");
     const cursorPos = field(msg.content, "cursor_pos", "number", code.length);
     const r = await this.o.engine.complete(code, codePointToUtf16(code, cursorPos));
+    // Each typed match carries its own span, in code points too.
+    const typed = r.metadata._jupyter_types_experimental;
+    const metadata = Array.isArray(typed)
+      ? {
+          ...r.metadata,
+          _jupyter_types_experimental: typed.map((t: { start: number; end: number }) => ({ ...t, start: utf16ToCodePoint(code, t.start), end: utf16ToCodePoint(code, t.end) })),
+        }
+      : r.metadata;
     return {
       status: "ok",
       matches: r.matches,
       cursor_start: utf16ToCodePoint(code, r.cursorStart),
       cursor_end: utf16ToCodePoint(code, r.cursorEnd),
-      metadata: r.metadata,
+      metadata,
     };
   }
 
@@ -247,12 +275,18 @@ export class KernelServer {
     return { ...(await this.o.engine.isComplete(field(msg.content, "code", "string", ""))) };
   }
 
-  /** No comm targets exist yet: the protocol says an unknown target gets a comm_close back. */
-  private async commOpen(msg: Message): Promise<undefined> {
-    const commId = field(msg.content, "comm_id", "string", "");
-    const target = field(msg.content, "target_name", "string", "");
-    this.o.log.limited("comm", `no comm target "${target}": closing comm ${commId}`);
-    this.iopub.publish(msg, "comm_close", { comm_id: commId, data: {} });
+  /** A comm message from the front end goes to the session's handlers; comm messages get no reply. */
+  private async comm(msg: Message, pub: RequestPublisher): Promise<undefined> {
+    const type = msg.header.msg_type as CommMessageType;
+    const c = msg.content;
+    const commId = c.comm_id;
+    const targetName = type === "comm_open" ? c.target_name : "";
+    if (typeof commId !== "string" || commId === "" || typeof targetName !== "string") {
+      this.o.log.limited("comm", `ignored a ${type} without a comm_id${type === "comm_open" ? " and target_name" : ""} (strings)`);
+      return undefined;
+    }
+    const data = isRecord(c.data) ? c.data : {};
+    await this.o.engine.commMessage({ type, commId, targetName, data, metadata: msg.metadata, buffers: msg.buffers }, pub);
     return undefined;
   }
 }

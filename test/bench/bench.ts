@@ -129,10 +129,39 @@ async function main(): Promise<void> {
       }
       return median(xs);
     };
+    // Completion and inspection as an editor asks while the user types: each request a new text.
+    const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.ceil(xs.length * 0.95) - 1];
+    const ask = async (msgType: string, codes: (i: number) => string, extra: Record<string, number> = {}) => {
+      const xs: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        const code = codes(i);
+        const [t, reply] = await timed(() => kernel.client.request("shell", msgType, { code, cursor_pos: [...code].length, ...extra }));
+        assertOk(msgType, reply.content.status);
+        if (msgType === "complete_request" && (reply.content.matches as unknown[]).length === 0) throw new Error(`no completions for ${code}`);
+        xs.push(t);
+      }
+      return xs;
+    };
+    assertOk("array", (await kernel.client.execute("const benchArr = [1, 2, 3];")).reply.content.status);
+    const member = await ask("complete_request", (i) => `${"\n".repeat(i)}benchArr.fla`);
+    report("complete benchArr.fla (40 edits)", `${ms(median(member))}, p95 ${ms(p95(member))}`, "target ≤ 20 ms");
+    const globals = await ask("complete_request", (i) => `${"\n".repeat(i)}typ`);
+    report("complete typ among 200 session functions", `${ms(median(globals))}, p95 ${ms(p95(globals))}`, "target ≤ 20 ms");
+    const inspectUser = await ask("inspect_request", (i) => `${"\n".repeat(i)}typed7`, { detail_level: 0 });
+    report("inspect a user function (detail 0)", ms(median(inspectUser)), "target ≤ 30 ms");
+    const inspectBuiltin = await ask("inspect_request", (i) => `${"\n".repeat(i)}Math.max`, { detail_level: 0 });
+    report("inspect Math.max (detail 0)", ms(median(inspectBuiltin)), "target ≤ 30 ms");
+
     const before = await fresh("before");
     for (let i = 0; i < 1000; i++) assertOk("declaration", (await kernel.client.execute(`let declared${i}: number = ${i};`)).reply.content.status);
     const after = await fresh("after");
     report("new 1+i cell after 1000 declaration cells / before", `${ms(after)} / ${ms(before)} = ${(after / before).toFixed(2)}x`, "target ≤ 1.2x");
+    const many = await ask("complete_request", (i) => `${"\n".repeat(i)}declared${i % 3 === 0 ? "" : i % 10}`);
+    report("complete declared… among 1000 session globals", `${ms(median(many))}, p95 ${ms(p95(many))}`, "target ≤ 20 ms, p95 ≤ 50 ms");
+    const anyName = await ask("complete_request", (i) => `${"\n".repeat(i)}let x = `);
+    report("complete an empty prefix, 1000 session globals", `${ms(median(anyName))}, p95 ${ms(p95(anyName))}`, "target ≤ 20 ms, p95 ≤ 50 ms");
+    const memberAfter = await ask("complete_request", (i) => `${"\n".repeat(i)}benchArr.fla`);
+    report("complete benchArr.fla, 1000 session globals", `${ms(median(memberAfter))}, p95 ${ms(p95(memberAfter))}`, "target ≤ 20 ms");
 
     report("kernel RSS after the runs", `${rssMb(kernel.child.pid!).toFixed(0)} MB`);
   } finally {

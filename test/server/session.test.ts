@@ -95,7 +95,7 @@ describe("session semantics (in-memory transport, real engine)", () => {
     const ex = await k.execute("documented?");
     const payload = ex.reply.content.payload as { source: string; data: Record<string, string> }[];
     assert.equal(payload[0].source, "page");
-    assert.match(payload[0].data["text/plain"], /Signature: function documented\(a\)/);
+    assert.match(payload[0].data["text/plain"], /Signature: +function documented\(a: number\): number/);
     const source = ((await k.execute("documented??")).reply.content.payload as typeof payload)[0];
     assert.match(source.data["text/plain"], /return a/);
   });

@@ -7,9 +7,10 @@ import { OutputRouter } from "./output.js";
 import { Session } from "./session.js";
 import { CellRegistry, runtimeError } from "./traceback.js";
 import { CellRunner, CellState, Interrupted } from "./runner.js";
-import { complete, inspectAt } from "./introspect.js";
 import { isComplete } from "../../language/is-complete.js";
 import { installDisplay } from "./display.js";
+import { installInput } from "./input.js";
+import { CommHub } from "./comms.js";
 import { notebookDirectory, provideKernelModule, sessionRequire, setNotebookDir } from "./imports.js";
 import { CallbackContext } from "./callback-context.js";
 import { useErrorText } from "./format.js";
@@ -32,7 +33,10 @@ const router = new OutputRouter(
 router.install();
 const callbacks = new CallbackContext(router);
 callbacks.install();
-provideKernelModule("tskernel", installDisplay(router, notebookDirectory));
+const mainThread = new MainThread(post);
+const comms = new CommHub(router, (text) => post({ type: "log", text }));
+Object.assign(globalThis, { comms: comms.api });
+provideKernelModule("tskernel", { ...installDisplay(router, notebookDirectory), ...installInput(router, mainThread), comms: comms.api });
 Object.assign(globalThis, { require: sessionRequire(shared.notebookDir) });
 
 const session = new Session();
@@ -40,13 +44,14 @@ const cells = new CellRegistry();
 // An error shown as a value: its message and frames, without the excerpt a traceback adds.
 useErrorText((e) => runtimeError(e, cells).traceback.filter((part) => !part.startsWith("\n")).join("\n"));
 setNotebookDir(shared.notebookDir);
-const mainThread = new MainThread(post);
 /** True while `handle` runs: the only stack on which a cell's synchronous part may be terminated. */
 let inMessageTurn = false;
-const runner = new CellRunner(session, router, cells, control, new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS), mainThread, () => inMessageTurn);
+const checker = new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS);
+const runner = new CellRunner(session, router, cells, control, checker, mainThread, () => inMessageTurn, (problem) => post({ type: "log", text: problem }));
 let current: CellState | undefined;
 
-function finish(state: CellState, outcome: ExecuteOutcome): void {
+/** Ends a run of user code (a cell, or a comm message's handlers) with what its request is answered. */
+function finish(state: CellState, outcome: ExecuteOutcome | undefined): void {
   if (state.phase === "done") return;
   state.phase = "done";
   post({ type: "reply", id: state.id, value: outcome });
@@ -101,11 +106,30 @@ function handle(m: ToWorker): void {
       else state.cancel(new Interrupted());
       break;
     }
+    case "comm": {
+      const state = new CellState(m.id);
+      state.phase = "async";
+      current = state;
+      const handled = router.cellContext.run(m.id, () => comms.receive(m.message));
+      Promise.race([handled, state.cancelled]).then(
+        () => finish(state, undefined),
+        // Only an interrupt rejects here (handler errors are reported by the hub); async work cannot be
+        // cancelled, so the kernel stops waiting for it.
+        () => {
+          router.write("stderr", `KeyboardInterrupt: stopped waiting for the ${m.message.type} handlers; work they started may still finish later\n`, m.id);
+          finish(state, undefined);
+        },
+      );
+      break;
+    }
+    case "commInfo":
+      post({ type: "reply", id: m.id, value: comms.info(m.targetName) });
+      break;
     case "complete":
-      post({ type: "reply", id: m.id, value: complete(m.code, m.cursor, session) });
+      post({ type: "reply", id: m.id, value: runner.introspection.complete(m.code, m.cursor) });
       break;
     case "inspect":
-      post({ type: "reply", id: m.id, value: inspectAt(m.code, m.cursor, m.detail, session) });
+      post({ type: "reply", id: m.id, value: runner.introspection.inspect(m.code, m.cursor, m.detail) });
       break;
     case "answer":
       mainThread.answered(m);

@@ -12,7 +12,7 @@ import { CELL_FILE_PREFIX, diagnosticLines, diagnosticsError, runtimeError, type
 import { mimeBundle } from "./format.js";
 import { cellImportMeta, importFromSession, SessionModules } from "./imports.js";
 import { moduleMagics, type ModulesTarget } from "../../magics/modules.js";
-import { pageFor } from "./introspect.js";
+import { Introspection } from "./introspect.js";
 import { MagicRegistry, parseMagicCell, UsageError, type MagicInvocation, type MagicResult } from "../../magics/registry.js";
 import { typecheckMagic, type TypecheckTarget } from "../../magics/typecheck.js";
 import { lsmagicMagic, type MagicList } from "../../magics/lsmagic.js";
@@ -180,6 +180,7 @@ export class CellRunner {
     ...moduleMagics,
   );
   readonly namespace: Namespace;
+  readonly introspection: Introspection;
   readonly modules: SessionModules;
   private readonly cache = new Map<string, CacheEntry>();
   private tokens = 0;
@@ -194,9 +195,11 @@ export class CellRunner {
     private readonly mainThread: MainThread,
     /** True while the worker's message handler itself is on the stack. */
     private readonly inMessageTurn: () => boolean,
+    report: (problem: string) => void,
   ) {
     this.namespace = new SessionNamespace(session, checker);
     this.modules = new SessionModules(session, checker, cells);
+    this.introspection = new Introspection(session, checker, this.magics, report);
   }
 
   /** Loads and exercises the compiler and the type checker (about a second) before the first cell. */
@@ -207,6 +210,11 @@ export class CellRunner {
     compileCell(code, "warmup.ts", new RecordingSession(this.session));
     // Cells that declare nothing are checked with their own options: warm those too.
     this.checker.check("__warm + 1");
+    // The language service next, as its own task: a cell that arrived meanwhile goes first.
+    setImmediate(() => {
+      this.introspection.complete("Math.m", 6);
+      this.introspection.inspect("Math.max", 6, 0);
+    });
   }
 
   private cached(code: string, imports: string | undefined): CacheEntry | undefined {
@@ -258,8 +266,16 @@ export class CellRunner {
   }
 
   async execute(id: number, input: ExecuteInput, state: CellState): Promise<ExecuteOutcome> {
+    try {
+      return await this.executeCell(id, input, state);
+    } finally {
+      this.introspection.sessionChanged();
+    }
+  }
+
+  private async executeCell(id: number, input: ExecuteInput, state: CellState): Promise<ExecuteOutcome> {
     const label = `Cell In[${input.executionCount}]`;
-    const page = pageFor(input.code, this.session);
+    const page = this.introspection.page(input.code);
     if (page !== undefined) return { status: "ok", payload: [page], userExpressions: {} };
     if (input.storeHistory) this.session.recordInput(input.executionCount, input.code);
     // Only when something changed: a cell that starts after an await cannot be terminated in place.

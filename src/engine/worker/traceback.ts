@@ -79,7 +79,8 @@ export function excerpt(source: string, line: number, column?: number, context =
   return out.join("\n");
 }
 
-const FRAME = /^\s*at (?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/;
+// "at async f (file:1:2)" and "at async file:1:2" are frames of awaiting callers: the same frames to a user.
+const FRAME = /^\s*at (?:async )?(?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/;
 
 function isKernelFrame(file: string): boolean {
   return (
