@@ -84,6 +84,12 @@ function specDir(kernels: string, name: string | undefined): { name: string; dir
   return { name: chosen, dir };
 }
 
+/** `file`, after removing a symlink standing at that name: writing through it would land outside the spec directory. */
+function replaceable(file: string): string {
+  if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) rmSync(file);
+  return file;
+}
+
 /** Runs a subcommand body, turning a UsageError into a message on stderr and exit code 2. */
 function withUsage(usage: string, command: string, body: () => number): number {
   try {
@@ -123,8 +129,8 @@ export async function installCommand(argv: string[]): Promise<number> {
       interrupt_mode: "message",
       metadata: { debugger: false },
     };
-    writeFileSync(path.join(dir, "kernel.json"), JSON.stringify(spec, null, 2) + "\n");
-    for (const [source, target] of LOGOS) copyFileSync(path.join(ASSETS_DIR, source), path.join(dir, target));
+    writeFileSync(replaceable(path.join(dir, "kernel.json")), JSON.stringify(spec, null, 2) + "\n");
+    for (const [source, target] of LOGOS) copyFileSync(path.join(ASSETS_DIR, source), replaceable(path.join(dir, target)));
     process.stdout.write(`${replacing ? "Replacing" : "Installed"} kernelspec ${name} in ${dir}\n`);
     return 0;
   });

@@ -2,6 +2,8 @@
 // outputs, interrupts it, and replaces it if it dies, so the kernel itself never goes down.
 import { Worker } from "node:worker_threads";
 import inspector from "node:inspector";
+import os from "node:os";
+import v8 from "node:v8";
 import type {
   CommMessage,
   CompleteResult,
@@ -32,6 +34,37 @@ interface Pending {
   lost(reason: string): unknown;
 }
 
+const MB = 1024 * 1024;
+/** The least heap a session gets, however little memory is free when the kernel starts. */
+const MIN_HEAP_MB = 256;
+
+/** `--max-old-space-size` given to this process (on its command line or in NODE_OPTIONS); it applies to workers too. */
+function heapFlagMb(): number | undefined {
+  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
+  for (const arg of args) {
+    const m = /^--max[-_]old[-_]space[-_]size=(\d+)$/.exec(arg);
+    if (m) return Number(m[1]);
+  }
+  return undefined;
+}
+
+/**
+ * The session's heap limit: half the memory available when the kernel starts (within a cgroup limit,
+ * if any), at most Node's own default. A runaway allocation then ends the session with a clear message
+ * instead of the system killing the whole kernel. Reaching the limit takes about 2 s a GB when the heap
+ * fills with large strings and about 15 s a GB with small objects (measured on Node 20), so a lower
+ * limit is also reported sooner. `--max-old-space-size` (e.g. in NODE_OPTIONS) overrides it.
+ */
+export function sessionHeapLimitMb(): number {
+  const flag = heapFlagMb();
+  if (flag !== undefined) return flag;
+  let available = os.freemem();
+  const constrained = process.constrainedMemory?.() ?? 0;
+  if (constrained > 0 && constrained < os.totalmem()) available = Math.min(available, constrained - process.memoryUsage.rss());
+  const nodeDefault = v8.getHeapStatistics().heap_size_limit / MB;
+  return Math.floor(Math.min(nodeDefault, Math.max(MIN_HEAP_MB, available / 2 / MB)));
+}
+
 function lostOutcome(reason: string): ExecuteOutcome {
   return { status: "error", payload: [], userExpressions: {}, ename: "SessionRestarted", evalue: reason, traceback: [`SessionRestarted: ${reason}`] };
 }
@@ -45,12 +78,15 @@ export class WorkerEngine implements Engine {
   /** Sinks of recent cells, kept after they finish: their timers may still print. */
   private readonly sinks = new Map<number, OutputSink>();
   private runningCell: number | undefined;
+  private lastCell: number | undefined;
   private nextId = 1;
   private readonly inspector = new inspector.Session();
   private inspectorSession: string | undefined;
   private interrupting: NodeJS.Timeout | undefined;
   private closing = false;
   private restartReason: string | undefined;
+  /** Fixed at start: measured after a crash, the dying session's memory would count as used. */
+  private readonly heapLimitMb = sessionHeapLimitMb();
 
   /** `notebookDir`: where cells run from (imports, tsconfig.json); the kernel's working directory by default. */
   constructor(
@@ -79,13 +115,17 @@ export class WorkerEngine implements Engine {
     Atomics.store(this.control, CONTROL.REGION, CONTROL.IDLE);
     // A fresh ring per worker: a dying worker may still be writing to its own.
     this.streams = StreamRing.create();
-    const worker = new Worker(WORKER_URL, { workerData: { control: this.control.buffer, streams: this.streams.buffer, notebookDir: this.notebookDir } });
+    const worker = new Worker(WORKER_URL, {
+      workerData: { control: this.control.buffer, streams: this.streams.buffer, notebookDir: this.notebookDir },
+      resourceLimits: { maxOldGenerationSizeMb: this.heapLimitMb },
+    });
     this.worker = worker;
     worker.on("message", (m: FromWorker) => this.receive(m));
     worker.on("error", (e: Error & { code?: string }) => {
       this.restartReason ??=
         e.code === "ERR_WORKER_OUT_OF_MEMORY"
-          ? "the session ran out of memory and was restarted; its variables are lost"
+          ? `the session ran out of memory (its heap limit is ${this.heapLimitMb} MB) and was restarted; its variables are lost. ` +
+            "Start the kernel with NODE_OPTIONS=--max-old-space-size=MB to change the limit"
           : `the session crashed (${e.message}) and was restarted; its variables are lost`;
     });
     worker.on("exit", (code) => {
@@ -101,9 +141,12 @@ export class WorkerEngine implements Engine {
     this.stopInterrupting();
     const pending = [...this.pending.values()];
     this.pending.clear();
+    const betweenCells = this.runningCell === undefined;
     this.runningCell = undefined;
     const old = this.worker;
     this.drainStreams();
+    // No cell is running (a timer called process.exit, say): the cell that ran last says what happened.
+    if (betweenCells && this.lastCell !== undefined) this.sinks.get(this.lastCell)?.stream("stderr", `SessionRestarted: ${reason}\n`);
     this.spawn();
     void old?.terminate();
     for (const p of pending) p.resolve(p.lost(reason));
@@ -210,6 +253,7 @@ export class WorkerEngine implements Engine {
     this.sinks.set(id, sink);
     if (this.sinks.size > KEPT_SINKS) this.sinks.delete(this.sinks.keys().next().value as number);
     this.runningCell = id;
+    this.lastCell = id;
   }
 
   execute(input: ExecuteInput, sink: OutputSink): Promise<ExecuteOutcome> {

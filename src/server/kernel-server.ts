@@ -32,10 +32,18 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** A bad value as an error message shows it: short, whatever was sent. */
+function shown(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
 function field<T>(content: Record<string, unknown>, name: string, type: string, fallback: T): T {
   const v = content[name];
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== type) throw new RequestError(`content.${name} must be a ${type}, not ${JSON.stringify(v)}`);
+  if (typeof v !== type || (type === "object" && Array.isArray(v))) {
+    throw new RequestError(`content.${name} must be a${type === "object" ? "n" : ""} ${type}, not ${shown(v)}`);
+  }
   return v as T;
 }
 
@@ -58,6 +66,15 @@ function historyRequest(c: Record<string, unknown>): HistoryRequest {
     return { kind, pattern: field(c, "pattern", "string", "*"), n, unique: field(c, "unique", "boolean", false), output };
   }
   throw new RequestError(`content.hist_access_type must be "tail", "range" or "search", not ${JSON.stringify(kind)}`);
+}
+
+/** execute_request's user_expressions: names to expression source. */
+function expressions(content: Record<string, unknown>): Record<string, string> {
+  const v = field<Record<string, unknown>>(content, "user_expressions", "object", {});
+  for (const [name, expr] of Object.entries(v)) {
+    if (typeof expr !== "string") throw new RequestError(`content.user_expressions.${name} must be a string of code, not ${shown(expr)}`);
+  }
+  return v as Record<string, string>;
 }
 
 export class KernelServer {
@@ -141,7 +158,9 @@ export class KernelServer {
 
   private async dispatch(channel: "shell" | "control", msg: Message): Promise<void> {
     const type = msg.header.msg_type;
-    const handler = (channel === "shell" ? this.shellHandlers : this.controlHandlers)[type];
+    const handlers = channel === "shell" ? this.shellHandlers : this.controlHandlers;
+    // Own properties only: "constructor" or "toString" are not message types.
+    const handler = Object.hasOwn(handlers, type) ? handlers[type] : undefined;
     const pub = this.iopub.sinkFor(msg);
     pub.status("busy");
     if (!handler) {
@@ -160,7 +179,7 @@ export class KernelServer {
         evalue: `${type}: ${(e as Error).message ?? String(e)}`,
         traceback: [],
       };
-      if (!bad) this.o.log.warn(`handler for ${type} failed: ${(e as Error).stack ?? String(e)}`);
+      if (!bad) this.o.log.limited("handler failures", `handler for ${type} failed: ${(e as Error).stack ?? String(e)}`);
     }
     if (content !== undefined) await this.reply(channel, msg, content);
     pub.status("idle");
@@ -199,7 +218,7 @@ export class KernelServer {
     const silent = field(c, "silent", "boolean", false);
     const storeHistory = !silent && field(c, "store_history", "boolean", true);
     const stopOnError = field(c, "stop_on_error", "boolean", true);
-    const userExpressions = field<Record<string, string>>(c, "user_expressions", "object", {});
+    const userExpressions = expressions(c);
     const allowStdin = field(c, "allow_stdin", "boolean", true);
     const empty = code.trim() === "";
     if (storeHistory && !empty) this.executionCount++;

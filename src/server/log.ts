@@ -3,7 +3,10 @@
 export interface Logger {
   info(text: string): void;
   warn(text: string): void;
-  /** A repeated event (a dropped message, say): at most `perSecond` lines a second, then a count. */
+  /**
+   * A repeated event (a dropped message, say): at most `perSecond` lines a second for each kind; the
+   * rest of that second is summed up in one line when the second is over, so every event is counted.
+   */
   limited(kind: string, text: string): void;
 }
 
@@ -17,15 +20,16 @@ export function stderrLogger(perSecond = 10, write: (line: string) => void = (l)
       const now = Date.now();
       let w = windows.get(kind);
       if (!w || now - w.start >= 1000) {
-        if (w && w.suppressed > 0) line("warn", `${w.suppressed} more ${kind} not logged`);
         w = { start: now, shown: 0, suppressed: 0 };
         windows.set(kind, w);
       }
       if (w.shown < perSecond) {
         w.shown++;
         line("warn", text);
-      } else {
-        w.suppressed++;
+      } else if (w.suppressed++ === 0) {
+        const closing = w;
+        // unref: a pending summary never keeps the kernel alive.
+        setTimeout(() => line("warn", `${closing.suppressed} more ${kind} not logged`), closing.start + 1000 - now).unref();
       }
     },
   };
