@@ -13,6 +13,7 @@ import type {
 } from "./engine.js";
 import { CONTROL, type FromWorker, type OutputEvent, type ToWorker, type WorkerAnswers, type WorkerRequest } from "./worker-protocol.js";
 import { StreamRing } from "./stream-ring.js";
+import { SyntaxThread } from "./syntax/syntax-thread.js";
 import type { Logger } from "../server/log.js";
 import type { HistorySource } from "../server/history.js";
 
@@ -50,6 +51,7 @@ export class WorkerEngine implements Engine {
   private interrupting: NodeJS.Timeout | undefined;
   private closing = false;
   private restartReason: string | undefined;
+  private readonly syntax = new SyntaxThread();
 
   /** `notebookDir`: where cells run from (imports, tsconfig.json); the kernel's working directory by default. */
   constructor(
@@ -70,6 +72,8 @@ export class WorkerEngine implements Engine {
    * does not compete for the CPU with answering the first kernel_info_request.
    */
   start(): void {
+    // The parser thread first: it is small, and a terminal asks is_complete on the first Enter.
+    this.syntax.start();
     if (!this.worker) this.spawn();
   }
 
@@ -213,7 +217,7 @@ export class WorkerEngine implements Engine {
   }
 
   isComplete(code: string): Promise<IsCompleteResult> {
-    return this.request((id) => ({ type: "isComplete", id, code }), () => ({ status: "unknown" as const }));
+    return this.syntax.isComplete(code);
   }
 
   /**
@@ -262,7 +266,7 @@ export class WorkerEngine implements Engine {
     this.closing = true;
     this.stopInterrupting();
     if (this.drainTimer) clearTimeout(this.drainTimer);
-    await this.worker?.terminate();
+    await Promise.all([this.worker?.terminate(), this.syntax.close()]);
     this.inspector.disconnect();
   }
 }

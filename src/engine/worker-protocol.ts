@@ -6,7 +6,6 @@ export type ToWorker =
   | { type: "execute"; id: number; input: ExecuteInput }
   | { type: "complete"; id: number; code: string; cursor: number }
   | { type: "inspect"; id: number; code: string; cursor: number; detail: number }
-  | { type: "isComplete"; id: number; code: string }
   /** Sent after every interrupt attempt: ends the running cell, whether it was terminated or awaiting. */
   | { type: "interrupt" }
   | { type: "answer"; id: number; ok: true; value: unknown }

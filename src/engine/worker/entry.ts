@@ -8,7 +8,6 @@ import { Session } from "./session.js";
 import { CellRegistry, runtimeError } from "./traceback.js";
 import { CellRunner, CellState, Interrupted } from "./runner.js";
 import { complete, inspectAt } from "./introspect.js";
-import { isComplete } from "../../language/is-complete.js";
 import { installDisplay } from "./display.js";
 import { notebookDirectory, provideKernelModule, sessionRequire, setNotebookDir } from "./imports.js";
 import { CallbackContext } from "./callback-context.js";
@@ -98,9 +97,6 @@ port.on("message", (m: ToWorker) => {
       break;
     case "answer":
       mainThread.answered(m);
-      break;
-    case "isComplete":
-      post({ type: "reply", id: m.id, value: isComplete(m.code) });
       break;
   }
 });
