@@ -61,8 +61,9 @@ export class WorkerEngine implements Engine {
     private readonly services: { history?: HistorySource } = {},
   ) {
     this.inspector.connect();
-    this.inspector.on("NodeWorker.attachedToWorker", (m: { params: { sessionId: string } }) => {
-      this.inspectorSession = m.params.sessionId;
+    // The inspector attaches to every worker thread, the parser thread too: keep the engine worker's session.
+    this.inspector.on("NodeWorker.attachedToWorker", (m: { params: { sessionId: string; workerInfo: { workerId: string } } }) => {
+      if (m.params.workerInfo.workerId === String(this.worker?.threadId)) this.inspectorSession = m.params.sessionId;
     });
     this.inspector.post("NodeWorker.enable", { waitForDebuggerOnStart: false });
   }

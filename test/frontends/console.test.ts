@@ -9,17 +9,20 @@ import { KernelClient } from "../../src/client/kernel-client.js";
 import { readConnectionFile } from "../../src/protocol/connection.js";
 import { PYTHON, privateJupyter, sleep } from "../support/private-jupyter.js";
 
-// Debian's jupyter-console 6.4 on prompt_toolkit 3 runs the kernel client's coroutines inside the
-// prompt's own event loop (nest_asyncio); when that re-entry goes wrong the console dies with one of these.
+// Debian's jupyter-console 6.4 waits for each kernel reply by running a nested asyncio loop inside
+// prompt_toolkit's Enter handler. Anything else that loop runs and that feeds the key processor re-enters
+// it and the console dies with one of these: keys typed before the reply came, or prompt_toolkit's
+// one-second key-flush timer when a reply takes longer than that (cf. jupyter/jupyter_client#927).
 const UPSTREAM_CRASH = /generator already executing|Unhandled exception in event loop|is already entered/;
 const UPSTREAM_BUG =
-  "jupyter_console crashed in its event loop: the known upstream re-entrancy bug of jupyter_console 6.4 " +
-  "with jupyter_client 7/8 and prompt_toolkit 3 (jupyter/jupyter_console#277, jupyter/jupyter_client#927), not a tskernel fault";
+  "jupyter_console crashed in its event loop: the known upstream re-entrancy bug of jupyter_console 6.4 with " +
+  "prompt_toolkit 3 and nest_asyncio (cf. jupyter/jupyter_client#927), triggered by keys or a key timer firing " +
+  "while it waited for the kernel's reply";
 const EXITED = "[jupyter console exited with status";
-// With its prompt_toolkit prompt, jupyter_console up to 6.6 loses its own SIGINT handler once the prompt has
-// run, so Ctrl-C during a cell never reaches the kernel and the console prints "KeyboardInterrupt escaped
-// interact()" (jupyter/jupyter_console#296, fix proposed in #295). Its simple prompt keeps the handler; it
-// reads one line per cell, so Ctrl-C is tested there and multi-line input with the full prompt.
+// With its prompt_toolkit prompt, jupyter_console up to 6.6 does not forward Ctrl-C during a cell to the
+// kernel: it prints "KeyboardInterrupt escaped interact()" and the cell runs on (jupyter/jupyter_console#296,
+// with ipykernel too; a fix is proposed in #295). Its simple prompt does forward it, but reads one line per
+// cell, so Ctrl-C is tested there and multi-line input with the full prompt.
 const SIMPLE_PROMPT = "--ZMQTerminalInteractiveShell.simple_prompt=True";
 
 describe("jupyter console in tmux", () => {
