@@ -62,8 +62,8 @@ export class WorkerEngine implements Engine {
   ) {
     this.inspector.connect();
     // The inspector attaches to every worker thread, the parser thread too: keep the engine worker's session.
-    this.inspector.on("NodeWorker.attachedToWorker", (m: { params: { sessionId: string; workerInfo: { workerId: string } } }) => {
-      if (m.params.workerInfo.workerId === String(this.worker?.threadId)) this.inspectorSession = m.params.sessionId;
+    this.inspector.on("NodeWorker.attachedToWorker", (m: { params: { sessionId: string; workerInfo: { url: string } } }) => {
+      if (m.params.workerInfo.url === WORKER_URL.href) this.inspectorSession = m.params.sessionId;
     });
     this.inspector.post("NodeWorker.enable", { waitForDebuggerOnStart: false });
   }
