@@ -16,6 +16,7 @@ import type {
 } from "./engine.js";
 import { CONTROL, type FromWorker, type OutputEvent, type ToWorker, type WorkerAnswers, type WorkerRequest } from "./worker-protocol.js";
 import { StreamRing } from "./stream-ring.js";
+import { SyntaxThread } from "./syntax/syntax-thread.js";
 import type { Logger } from "../server/log.js";
 import type { HistorySource } from "../server/history.js";
 
@@ -87,6 +88,7 @@ export class WorkerEngine implements Engine {
   private restartReason: string | undefined;
   /** Fixed at start: measured after a crash, the dying session's memory would count as used. */
   private readonly heapLimitMb = sessionHeapLimitMb();
+  private readonly syntax = new SyntaxThread();
 
   /** `notebookDir`: where cells run from (imports, tsconfig.json); the kernel's working directory by default. */
   constructor(
@@ -96,8 +98,9 @@ export class WorkerEngine implements Engine {
     private readonly services: { history?: HistorySource } = {},
   ) {
     this.inspector.connect();
-    this.inspector.on("NodeWorker.attachedToWorker", (m: { params: { sessionId: string } }) => {
-      this.inspectorSession = m.params.sessionId;
+    // The inspector attaches to every worker thread, the parser thread too: keep the engine worker's session.
+    this.inspector.on("NodeWorker.attachedToWorker", (m: { params: { sessionId: string; workerInfo: { url: string } } }) => {
+      if (m.params.workerInfo.url === WORKER_URL.href) this.inspectorSession = m.params.sessionId;
     });
     this.inspector.post("NodeWorker.enable", { waitForDebuggerOnStart: false });
   }
@@ -107,6 +110,8 @@ export class WorkerEngine implements Engine {
    * does not compete for the CPU with answering the first kernel_info_request.
    */
   start(): void {
+    // The parser thread first: it is small, and a terminal asks is_complete on the first Enter.
+    this.syntax.start();
     if (!this.worker) this.spawn();
   }
 
@@ -281,7 +286,7 @@ export class WorkerEngine implements Engine {
   }
 
   isComplete(code: string): Promise<IsCompleteResult> {
-    return this.request((id) => ({ type: "isComplete", id, code }), () => ({ status: "unknown" as const }));
+    return this.syntax.isComplete(code);
   }
 
   /**
@@ -330,7 +335,7 @@ export class WorkerEngine implements Engine {
     this.closing = true;
     this.stopInterrupting();
     if (this.drainTimer) clearTimeout(this.drainTimer);
-    await this.worker?.terminate();
+    await Promise.all([this.worker?.terminate(), this.syntax.close()]);
     this.inspector.disconnect();
   }
 }

@@ -6,7 +6,6 @@ export type ToWorker =
   | { type: "execute"; id: number; input: ExecuteInput }
   | { type: "complete"; id: number; code: string; cursor: number }
   | { type: "inspect"; id: number; code: string; cursor: number; detail: number }
-  | { type: "isComplete"; id: number; code: string }
   /** Runs the handlers of a comm message from the front end; replied to once they have settled. */
   | { type: "comm"; id: number; message: CommMessage }
   | { type: "commInfo"; id: number; targetName: string | undefined }

@@ -7,7 +7,6 @@ import { OutputRouter } from "./output.js";
 import { Session } from "./session.js";
 import { CellRegistry, runtimeError } from "./traceback.js";
 import { CellRunner, CellState, Interrupted } from "./runner.js";
-import { isComplete } from "../../language/is-complete.js";
 import { installDisplay } from "./display.js";
 import { installInput } from "./input.js";
 import { CommHub } from "./comms.js";
@@ -133,9 +132,6 @@ function handle(m: ToWorker): void {
       break;
     case "answer":
       mainThread.answered(m);
-      break;
-    case "isComplete":
-      post({ type: "reply", id: m.id, value: isComplete(m.code) });
       break;
   }
 }
