@@ -2,7 +2,7 @@
 // and shows the same outputs as `tskernel run`, our own runner, does.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { cpSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { EXAMPLES, PYTHON, TSKERNEL, exampleNotebooks, privateJupyter } from "../support/private-jupyter.js";
@@ -34,6 +34,11 @@ const VOLATILE: { what: string; pattern: RegExp; replacement: string }[] = [
     what: "the mkdtemp directory scopes.ipynb writes a module into (shown by %whos)",
     pattern: /scopes-[A-Za-z0-9]{6}/g,
     replacement: "scopes-XXXXXX",
+  },
+  {
+    what: "when each module was loaded and how long it took (the loaded and load ms columns of %modules)",
+    pattern: /\b\d{2}:\d{2}:\d{2}( +)\d+(\.\d+)?\b/g,
+    replacement: "HH:MM:SS$1MS",
   },
 ];
 
@@ -70,17 +75,22 @@ describe("nbclient (jupyter nbconvert --execute) runs the examples like tskernel
 
   for (const name of exampleNotebooks()) {
     it(`examples/${name}`, { timeout: 300_000 }, () => {
-      const source = path.join(EXAMPLES, name);
+      // Each runner gets its own copy of examples/: notebooks write files beside themselves (modules.ipynb).
+      const copyFor = (runner: string) => {
+        const dir = path.join(jupyter.dir, `${runner}-examples`, name.replace(/\.ipynb$/, ""));
+        cpSync(EXAMPLES, dir, { recursive: true });
+        return path.join(dir, name);
+      };
       const byNbclient = path.join(jupyter.dir, "nbclient", name);
       const converted = spawnSync(
         PYTHON,
-        ["-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=120", "--output-dir", path.dirname(byNbclient), source],
+        ["-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=120", "--output-dir", path.dirname(byNbclient), copyFor("nbclient")],
         { encoding: "utf8", env: jupyter.env, timeout: 240_000 },
       );
       assert.equal(converted.status, 0, `jupyter nbconvert --execute ${name} failed (needs Debian's jupyter-nbconvert):\n${converted.stderr}`);
 
       const byRun = path.join(jupyter.dir, "run", name);
-      const ran = spawnSync(process.execPath, [TSKERNEL, "run", source, "-o", byRun], { encoding: "utf8", env: jupyter.env, timeout: 240_000 });
+      const ran = spawnSync(process.execPath, [TSKERNEL, "run", copyFor("run"), "-o", byRun], { encoding: "utf8", env: jupyter.env, timeout: 240_000 });
       assert.equal(ran.status, 0, `tskernel run ${name} failed:\n${ran.stdout}\n${ran.stderr}`);
 
       const nbclientCells = codeCells(byNbclient);
