@@ -23,8 +23,6 @@ import type { HistorySource } from "../server/history.js";
 const WORKER_URL = new URL("./worker/entry.js", import.meta.url);
 /** How long an interrupted cell may take to stop before the session is restarted instead. */
 const INTERRUPT_GRACE_MS = 2000;
-/** How long an interrupt waits for a busy cell's loop to copy its mirrors back before terminating it. */
-const SYNC_WAIT_MS = 50;
 const KEPT_SINKS = 5000;
 /** How long stream output may gather before it is published: fewer, larger messages. */
 const STREAM_COALESCE_MS = 10;
@@ -299,15 +297,8 @@ export class WorkerEngine implements Engine {
     if (this.runningCell === undefined || this.interrupting || !this.worker) return;
     this.worker.postMessage({ type: "interrupt" } satisfies ToWorker);
     const started = Date.now();
-    // A cell whose loops can copy their local mirrors to the session is asked to, before it is stopped.
-    Atomics.compareExchange(this.control, CONTROL.SYNC, CONTROL.SYNC_ARMED, CONTROL.SYNC_REQUESTED);
     const attempt = () => {
       if (this.runningCell === undefined) return this.stopInterrupting();
-      const waitingForSync = Atomics.load(this.control, CONTROL.SYNC) === CONTROL.SYNC_REQUESTED && Date.now() - started < SYNC_WAIT_MS;
-      if (waitingForSync) {
-        this.interrupting = setTimeout(attempt, 1);
-        return;
-      }
       if (Atomics.compareExchange(this.control, CONTROL.REGION, CONTROL.SAFE, CONTROL.TERMINATING) === CONTROL.SAFE) {
         this.terminateWorkerScript();
       } else if (Date.now() - started > INTERRUPT_GRACE_MS) {

@@ -56,15 +56,5 @@ export const CONTROL = {
   /** Running a cell's synchronous part, entered from our own message handler: terminating is safe. */
   SAFE: 1,
   TERMINATING: 2,
-  /**
-   * Slot: mirrors (cell locals that stand for session names) only reach their boxes when the cell ends.
-   * A cell whose loops can copy them back arms this slot; an interrupt raises it to REQUESTED and
-   * waits briefly for SYNCED before terminating, so a stopped loop keeps its progress.
-   */
-  SYNC: 1,
-  SYNC_OFF: 0,
-  SYNC_REQUESTED: 1,
-  SYNC_SYNCED: 2,
-  SYNC_ARMED: 3,
-  SIZE: 2,
+  SIZE: 1,
 } as const;

@@ -31,8 +31,6 @@ export interface CompiledCell {
   isAsync: boolean;
   /** Session names the cell's functions read or write: they must stay boxed in later cells. */
   captured: string[];
-  /** Its loops answer an interrupt's request to copy mirrors back first (CONTROL.SYNC). */
-  syncsAtLoops: boolean;
 }
 
 const OPTIONS: ts.CompilerOptions = {
@@ -126,7 +124,7 @@ function cellDiagnostic(sf: ts.SourceFile, node: ts.Node, message: string, code:
 function sessionTransformer(
   code: string,
   session: CompilerSession,
-  done: (result: { bindings: Binding[]; isAsync: boolean; captured: string[]; syncsAtLoops: boolean }) => void,
+  done: (result: { bindings: Binding[]; isAsync: boolean; captured: string[] }) => void,
 ): ts.TransformerFactory<ts.SourceFile> {
   return (tc) => (sf) => {
     const misplaced = topLevelReturn(sf);

@@ -11,8 +11,6 @@ import { bindingNames, type DeclKind, type Resolution } from "./resolve.js";
 export const KERNEL_PARAM = "__tsk";
 export const BOX_PREFIX = "__b$";
 const IMPORT_PREFIX = "__tsk_m";
-/** The cell's local view of the shared flag an interrupt raises to ask for its mirrors (CONTROL.SYNC). */
-const SYNC_FLAG = "__tsk_f";
 
 export interface Binding {
   name: string;
@@ -34,8 +32,6 @@ export interface RewriteContext {
 export interface RewriteOutput {
   bindings: Binding[];
   isAsync: boolean;
-  /** The cell's loops copy its mirrors to their boxes when an interrupt asks (see CONTROL.SYNC). */
-  syncsAtLoops: boolean;
 }
 
 const f = ts.factory;
@@ -53,51 +49,6 @@ function containsTopLevelAwait(node: ts.Node): boolean {
   };
   visit(node);
   return found;
-}
-
-/**
- * Names declared anywhere below the cell's top level (in blocks, loops, functions, catch clauses):
- * there, a name may be a local rather than the session's. Hoisted `var`s are the session's own.
- */
-function namesDeclaredBelowTop(sf: ts.SourceFile): Set<string> {
-  const names = new Set<string>();
-  const add = (name: ts.BindingName | undefined) => {
-    if (name) for (const id of bindingNames(name)) names.add(id.text);
-  };
-  const below = (n: ts.Node, inFunction: boolean): void => {
-    if (ts.isVariableDeclarationList(n)) {
-      const hoisted = !inFunction && !(n.flags & ts.NodeFlags.BlockScoped);
-      for (const d of n.declarations) {
-        if (!hoisted) add(d.name);
-        if (d.initializer) below(d.initializer, inFunction);
-      }
-      return;
-    }
-    if (ts.isParameter(n) || (ts.isVariableDeclaration(n) && n.parent && ts.isCatchClause(n.parent))) add(n.name);
-    if (ts.isCatchClause(n) && n.variableDeclaration) add(n.variableDeclaration.name);
-    if ((ts.isFunctionLike(n) || ts.isClassLike(n)) && n.name && ts.isIdentifier(n.name)) names.add(n.name.text);
-    ts.forEachChild(n, (c) => below(c, inFunction || ts.isFunctionLike(n) || ts.isClassLike(n)));
-  };
-  for (const s of sf.statements) {
-    if (ts.isVariableStatement(s)) {
-      for (const d of s.declarationList.declarations) if (d.initializer) below(d.initializer, false);
-    } else if (ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) {
-      ts.forEachChild(s, (c) => (c === s.name ? undefined : below(c, true)));
-    } else {
-      below(s, false);
-    }
-  }
-  return names;
-}
-
-/** A loop statement with `check` run at the start of each iteration. */
-function checkedLoop(loop: ts.IterationStatement, check: ts.Statement): ts.IterationStatement {
-  const body = f.createBlock([check, loop.statement], true);
-  if (ts.isForStatement(loop)) return f.updateForStatement(loop, loop.initializer, loop.condition, loop.incrementor, body);
-  if (ts.isForInStatement(loop)) return f.updateForInStatement(loop, loop.initializer, loop.expression, body);
-  if (ts.isForOfStatement(loop)) return f.updateForOfStatement(loop, loop.awaitModifier, loop.initializer, loop.expression, body);
-  if (ts.isWhileStatement(loop)) return f.updateWhileStatement(loop, loop.expression, body);
-  return f.updateDoStatement(loop as ts.DoStatement, body, (loop as ts.DoStatement).expression);
 }
 
 function stripModifiers<T extends ts.Node>(node: T): T {
@@ -205,42 +156,7 @@ export function rewriteCell(sf: ts.SourceFile, tc: ts.TransformationContext, rc:
     !(list.flags & ts.NodeFlags.BlockScoped) &&
     list.declarations.some((d) => bindingNames(d.name).some((id) => resolution.sessionRefs.has(id)));
 
-  // An interrupt first asks the cell to copy its mirrors to their boxes: each loop of the cell's own
-  // code checks for that request, so a loop stopped part-way keeps the values it reached.
-  const shadowable = namesDeclaredBelowTop(sf);
-  const syncedAtLoops = bindings.filter((b) => b.mode === "mirror" && !shadowable.has(b.name));
-  const syncRequested = () =>
-    f.createIfStatement(
-      f.createStrictEquality(f.createElementAccessExpression(f.createIdentifier(SYNC_FLAG), 0), f.createNumericLiteral(1)),
-      f.createBlock(
-        [
-          ...syncedAtLoops.map((b) => f.createExpressionStatement(kernelCall("s", [f.createNumericLiteral(index.get(b.name)!), f.createIdentifier(b.name)]))),
-          f.createExpressionStatement(kernelCall("y", [])),
-        ],
-        true,
-      ),
-    );
-  let depth = 0;
-  let loopChecks = 0;
-  /** Visits a function or class: loops inside it are not the cell's own. */
-  const nested = <T extends ts.Node>(node: T): T => {
-    depth++;
-    try {
-      return ts.visitEachChild(node, visit, tc);
-    } finally {
-      depth--;
-    }
-  };
   const visit = (node: ts.Node): ts.VisitResult<ts.Node> => {
-    if (ts.isFunctionLike(node) || ts.isClassLike(node)) return nested(node);
-    if (depth === 0 && syncedAtLoops.length > 0 && ts.isIterationStatement(node, false)) {
-      const visited = visitLoop(node);
-      loopChecks++;
-      return ts.isIterationStatement(visited, false) ? checkedLoop(visited, syncRequested()) : visited;
-    }
-    return visitLoop(node);
-  };
-  const visitLoop = (node: ts.Node): ts.Node => {
     if (ts.isIdentifier(node)) {
       const ref = resolution.sessionRefs.get(node);
       if (!ref) return node;
@@ -306,10 +222,10 @@ export function rewriteCell(sf: ts.SourceFile, tc: ts.TransformationContext, rc:
         body.push(ts.setTextRange(f.createExpressionStatement(parts.reduce((a, b) => f.createComma(a, b))), d));
       }
     } else if (ts.isFunctionDeclaration(s) && s.name) {
-      body.push(nested(s));
+      body.push(ts.visitEachChild(s, visit, tc));
       prologue.push(f.createExpressionStatement(kernelCall("d", [f.createNumericLiteral(index.get(s.name.text)!), f.createIdentifier(s.name.text)])));
     } else if (ts.isClassDeclaration(s) && s.name) {
-      body.push(nested(s));
+      body.push(ts.visitEachChild(s, visit, tc));
       body.push(f.createExpressionStatement(kernelCall("d", [f.createNumericLiteral(index.get(s.name.text)!), f.createIdentifier(s.name.text)])));
     } else if (ts.isImportDeclaration(s)) {
       const temp = IMPORT_PREFIX + importTemps.length;
@@ -357,10 +273,6 @@ export function rewriteCell(sf: ts.SourceFile, tc: ts.TransformationContext, rc:
   const isAsync = statements.some(containsTopLevelAwait) || importTemps.length > 0;
   const fnBody: ts.Statement[] = [f.createExpressionStatement(f.createStringLiteral("use strict"))];
   if (locals.length > 0) fnBody.push(f.createVariableStatement(undefined, f.createVariableDeclarationList(locals, ts.NodeFlags.Let)));
-  if (loopChecks > 0) {
-    const flag = f.createVariableDeclaration(SYNC_FLAG, undefined, undefined, f.createPropertyAccessExpression(f.createIdentifier(KERNEL_PARAM), "f"));
-    fnBody.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([flag], ts.NodeFlags.Const)));
-  }
   const tryBody = f.createBlock([...prologue, ...body], true);
   fnBody.push(sync.length > 0 ? f.createTryStatement(tryBody, undefined, f.createBlock(sync, true)) : tryBody);
   const params = [KERNEL_PARAM, ...bindings.map((b) => BOX_PREFIX + b.name)].map((p) =>
@@ -376,5 +288,5 @@ export function rewriteCell(sf: ts.SourceFile, tc: ts.TransformationContext, rc:
     f.createBlock(fnBody, true),
   );
   const file = f.updateSourceFile(sf, [f.createExpressionStatement(f.createParenthesizedExpression(fn))]);
-  return { file, out: { bindings, isAsync, syncsAtLoops: loopChecks > 0 } };
+  return { file, out: { bindings, isAsync } };
 }

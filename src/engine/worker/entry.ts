@@ -92,7 +92,6 @@ function handle(m: ToWorker): void {
     }
     case "interrupt": {
       Atomics.store(control, CONTROL.REGION, CONTROL.IDLE);
-      Atomics.store(control, CONTROL.SYNC, CONTROL.SYNC_OFF);
       // A terminated synchronous part leaves its async context behind: reset it.
       router.cellContext.enterWith(0);
       const state = current;

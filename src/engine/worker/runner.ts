@@ -55,21 +55,13 @@ export class CellState {
 /** What a compiled cell's code calls back into (the `__tsk` parameter; see rewrite.ts). */
 class CellRuntime {
   private readonly live: boolean[];
-  /** The interrupt's sync request, as the cell's loops read it (a view of CONTROL.SYNC). */
-  readonly f: Int32Array;
   constructor(
     private readonly boxes: Box[],
     private readonly bindings: Binding[],
     private readonly session: Session,
     private readonly cell: number,
-    private readonly control: Int32Array,
   ) {
     this.live = bindings.map((b) => b.kind === undefined || b.kind === "var" || b.kind === "function");
-    this.f = new Int32Array(control.buffer, control.byteOffset + CONTROL.SYNC * 4, 1);
-  }
-  /** The loop copied the mirrors: the interrupt may terminate now. */
-  y(): void {
-    Atomics.store(this.control, CONTROL.SYNC, CONTROL.SYNC_SYNCED);
   }
   d(i: number, value: unknown): void {
     const b = this.bindings[i];
@@ -145,8 +137,6 @@ interface LoadedCell {
   token: number;
   /** Calls the cell function; only inside `interruptible`. */
   invoke(): unknown;
-  /** CONTROL.SYNC while it runs: whether its loops answer sync requests. */
-  armed: number;
   /** Calls the cell function where an interrupt may stop it. */
   call(): unknown;
   /** After the last call: the declarations it reached join the session. */
@@ -376,16 +366,14 @@ export class CellRunner {
     const token = ++this.tokens;
     this.cells.add(token, label, code, compiled.sourceMap);
     const boxes = compiled.bindings.map((b) => this.session.box(b.name));
-    const runtime = new CellRuntime(boxes, compiled.bindings, this.session, count, this.control);
+    const runtime = new CellRuntime(boxes, compiled.bindings, this.session, count);
     const fn = vm.runInThisContext(compiled.script, { filename: CELL_FILE_PREFIX + token }) as (...a: unknown[]) => unknown;
     const invoke = () => fn(runtime, ...boxes);
-    const armed = compiled.syncsAtLoops ? CONTROL.SYNC_ARMED : CONTROL.SYNC_OFF;
     return {
       prepared,
       token,
       invoke,
-      armed,
-      call: () => this.interruptible(id, state, invoke, armed),
+      call: () => this.interruptible(id, state, invoke),
       finish: () => {
         // Types always exist once the cell ran; values only if their declaration was reached.
         const values = new Set(compiled.bindings.filter((b) => b.kind !== undefined).map((b) => b.name));
@@ -398,19 +386,17 @@ export class CellRunner {
   }
 
   /** Runs synchronous user code where an interrupt may terminate it, with its output attributed to the cell. */
-  private interruptible<T>(id: number, state: CellState, fn: () => T, sync: number = CONTROL.SYNC_OFF): T {
+  private interruptible<T>(id: number, state: CellState, fn: () => T): T {
     if (state.interrupted) throw new Interrupted();
     // Terminating is only safe on the message handler's own stack, not in a promise continuation
     // (measured: it corrupts Node's async context stack); elsewhere an interrupt waits, then restarts.
     const terminable = this.inMessageTurn();
     state.phase = "sync";
-    Atomics.store(this.control, CONTROL.SYNC, sync);
     if (terminable) Atomics.store(this.control, CONTROL.REGION, CONTROL.SAFE);
     try {
       return this.router.cellContext.run(id, fn);
     } finally {
       if (terminable) this.leaveSafeRegion();
-      Atomics.store(this.control, CONTROL.SYNC, CONTROL.SYNC_OFF);
       state.phase = "async";
     }
   }
@@ -468,7 +454,7 @@ export class CellRunner {
               } else {
                 this.interruptible(id, state, () => {
                   for (let i = 0; i < loops; i++) loaded.invoke();
-                }, loaded.armed);
+                });
               }
               return performance.now() - start;
             } catch (e) {
