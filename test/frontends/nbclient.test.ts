@@ -37,8 +37,8 @@ const VOLATILE: { what: string; pattern: RegExp; replacement: string }[] = [
   },
   {
     what: "when each module was loaded and how long it took (the loaded and load ms columns of %modules)",
-    pattern: /\b\d{2}:\d{2}:\d{2}( +)\d+(\.\d+)?\b/g,
-    replacement: "HH:MM:SS$1MS",
+    pattern: /\b\d{2}:\d{2}:\d{2} +\d+(\.\d+)? +/g,
+    replacement: "HH:MM:SS  MS  ",
   },
 ];
 
