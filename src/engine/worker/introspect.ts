@@ -28,7 +28,7 @@ interface Completion {
 }
 
 /** The value a dotted name denotes in the session (session bindings first, then globals); getters may throw. */
-function valueAt(path: string, session: Session): { found: boolean; value: unknown } {
+export function valueAt(path: string, session: Session): { found: boolean; value: unknown } {
   const [head, ...rest] = path.split(".").map((s) => s.trim());
   const binding = session.lookup(head);
   let value: unknown;

@@ -5,6 +5,7 @@ import { inspect } from "node:util";
 import type { CapturedVariable, Namespace, NamespaceEntry } from "../../magics/namespace.js";
 import type { CellChecker } from "../../language/cell-checker.js";
 import { BOX_PREFIX } from "../compile/rewrite.js";
+import { valueAt } from "./introspect.js";
 import type { Box, Session } from "./session.js";
 
 interface Remote {
@@ -123,17 +124,7 @@ export class SessionNamespace implements Namespace {
   }
 
   valueOf(path: string): { found: boolean; value: unknown } {
-    const [head, ...rest] = path.split(".");
-    const binding = this.session.lookup(head);
-    let value: unknown;
-    if (binding) value = binding.value;
-    else if (head in globalThis) value = (globalThis as Record<string, unknown>)[head];
-    else return { found: false, value: undefined };
-    for (const key of rest) {
-      if (value === null || value === undefined) return { found: false, value: undefined };
-      value = (value as Record<string, unknown>)[key];
-    }
-    return { found: true, value };
+    return valueAt(path, this.session);
   }
 
   describe(names: string[]): Map<string, string> {
