@@ -1,9 +1,9 @@
 // `tskernel install` and `tskernel uninstall`: write or remove the Jupyter kernelspec, without needing Python.
 import { copyFileSync, existsSync, lstatSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, UsageError } from "./args.js";
+import { jupyterDataDir } from "./jupyter-paths.js";
 import { KERNEL_ENV } from "./kernel-env.js";
 
 const LOCATION_HELP = `Location (choose at most one; the default is --user):
@@ -57,17 +57,6 @@ const LOGOS: ReadonlyArray<readonly [string, string]> = [
 
 const LOCATION_FLAGS = { user: {}, "sys-prefix": {}, help: { short: "h" } };
 
-function userDataDir(): string {
-  const env = process.env;
-  if (env.JUPYTER_DATA_DIR) return env.JUPYTER_DATA_DIR;
-  const home = homedir();
-  if (process.platform === "darwin") return path.join(home, "Library", "Jupyter");
-  if (process.platform === "win32") {
-    return env.APPDATA ? path.join(env.APPDATA, "jupyter") : path.join(env.JUPYTER_CONFIG_DIR || path.join(home, ".jupyter"), "data");
-  }
-  return path.join(env.XDG_DATA_HOME || path.join(home, ".local", "share"), "jupyter");
-}
-
 /** The kernels/ directory selected by the location flags, as an absolute path. */
 function kernelsDir(flags: { user: boolean; "sys-prefix": boolean }, prefix: string | undefined): string {
   const chosen = [flags.user && "--user", flags["sys-prefix"] && "--sys-prefix", prefix !== undefined && "--prefix"].filter(Boolean);
@@ -80,7 +69,7 @@ function kernelsDir(flags: { user: boolean; "sys-prefix": boolean }, prefix: str
     const sysPrefix = process.env.VIRTUAL_ENV || process.env.CONDA_PREFIX || "/usr/local";
     return path.resolve(sysPrefix, "share", "jupyter", "kernels");
   }
-  return path.resolve(userDataDir(), "kernels");
+  return path.resolve(jupyterDataDir(), "kernels");
 }
 
 /** The spec directory for NAME inside kernels/, refusing any name that could point elsewhere. */

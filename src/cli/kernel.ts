@@ -8,6 +8,8 @@ import { kernelInfoContent } from "../server/kernel-info.js";
 import { stderrLogger } from "../server/log.js";
 import { killDescendants } from "../server/children.js";
 import { WorkerEngine } from "../engine/worker-engine.js";
+import { DurableHistory } from "../server/durable-history.js";
+import { historyFilePath } from "./jupyter-paths.js";
 
 /** The process must be gone within a second of a shutdown request, whatever user code left running. */
 const EXIT_DEADLINE_MS = 800;
@@ -57,7 +59,8 @@ export async function kernelCommand(argv: string[]): Promise<number> {
   if (!codec.signing) log.warn("the connection file has an empty key: messages are not signed (unsigned mode)");
 
   const transport = new ZmqTransport(info);
-  const engine = new WorkerEngine(log);
+  const history = new DurableHistory(historyFilePath(), log);
+  const engine = new WorkerEngine(log, process.cwd(), { history });
   const exit = async () => {
     setTimeout(() => process.exit(0), EXIT_DEADLINE_MS).unref();
     killDescendants();
@@ -70,6 +73,7 @@ export async function kernelCommand(argv: string[]): Promise<number> {
     engine,
     kernelInfo: kernelInfoContent(),
     log,
+    history,
     onShutdown: () => void exit(),
   });
   try {

@@ -214,6 +214,11 @@ class Runner {
             this.out.line(`${this.out.green("ok")} (${elapsed})`);
             continue;
           }
+          // nbclient's convention: a cell tagged raises-exception shows its error and the run goes on.
+          if (raisesException(cell)) {
+            this.out.line(`error, as its raises-exception tag expects (${elapsed})`);
+            continue;
+          }
           failure = {
             cellIndex: index,
             ename: String(reply.ename ?? reply.status),
@@ -354,4 +359,9 @@ class Terminal {
   dim(text: string): string {
     return this.color ? `\x1b[2m${text}\x1b[0m` : text;
   }
+}
+
+function raisesException(cell: CodeCell): boolean {
+  const tags = cell.metadata.tags;
+  return Array.isArray(tags) && tags.includes("raises-exception");
 }

@@ -5,6 +5,7 @@ import inspector from "node:inspector";
 import os from "node:os";
 import v8 from "node:v8";
 import type {
+  CommMessage,
   CompleteResult,
   Engine,
   ExecuteInput,
@@ -13,9 +14,11 @@ import type {
   IsCompleteResult,
   OutputSink,
 } from "./engine.js";
-import { CONTROL, type FromWorker, type OutputEvent, type ToWorker } from "./worker-protocol.js";
+import { CONTROL, type FromWorker, type OutputEvent, type ToWorker, type WorkerAnswers, type WorkerRequest } from "./worker-protocol.js";
 import { StreamRing } from "./stream-ring.js";
+import { SyntaxThread } from "./syntax/syntax-thread.js";
 import type { Logger } from "../server/log.js";
+import type { HistorySource } from "../server/history.js";
 
 const WORKER_URL = new URL("./worker/entry.js", import.meta.url);
 /** How long an interrupted cell may take to stop before the session is restarted instead. */
@@ -86,15 +89,19 @@ export class WorkerEngine implements Engine {
   private restartReason: string | undefined;
   /** Fixed at start: measured after a crash, the dying session's memory would count as used. */
   private readonly heapLimitMb = sessionHeapLimitMb();
+  private readonly syntax = new SyntaxThread();
 
   /** `notebookDir`: where cells run from (imports, tsconfig.json); the kernel's working directory by default. */
   constructor(
     private readonly log: Logger,
     private readonly notebookDir = process.cwd(),
+    /** What user code may read through the main thread (%history). */
+    private readonly services: { history?: HistorySource } = {},
   ) {
     this.inspector.connect();
-    this.inspector.on("NodeWorker.attachedToWorker", (m: { params: { sessionId: string } }) => {
-      this.inspectorSession = m.params.sessionId;
+    // The inspector attaches to every worker thread, the parser thread too: keep the engine worker's session.
+    this.inspector.on("NodeWorker.attachedToWorker", (m: { params: { sessionId: string; workerInfo: { url: string } } }) => {
+      if (m.params.workerInfo.url === WORKER_URL.href) this.inspectorSession = m.params.sessionId;
     });
     this.inspector.post("NodeWorker.enable", { waitForDebuggerOnStart: false });
   }
@@ -104,6 +111,8 @@ export class WorkerEngine implements Engine {
    * does not compete for the CPU with answering the first kernel_info_request.
    */
   start(): void {
+    // The parser thread first: it is small, and a terminal asks is_complete on the first Enter.
+    this.syntax.start();
     if (!this.worker) this.spawn();
   }
 
@@ -175,8 +184,41 @@ export class WorkerEngine implements Engine {
       case "log":
         this.log.info(m.text);
         break;
+      case "ask":
+        void this.answer(m.id, m.cell, m.request);
+        break;
       case "ready":
         break;
+    }
+  }
+
+  /** Answers a request from user code; a failure goes back as its message. */
+  private async answer(id: number, cell: number, request: WorkerRequest): Promise<void> {
+    const asker = this.worker;
+    let reply: ToWorker;
+    try {
+      reply = { type: "answer", id, ok: true, value: await this.perform(cell, request) };
+    } catch (e) {
+      reply = { type: "answer", id, ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+    // An answer that took long (input) may arrive after a restart: the new worker never asked it.
+    if (this.worker === asker) asker?.postMessage(reply);
+  }
+
+  private async perform(cell: number, request: WorkerRequest): Promise<WorkerAnswers[WorkerRequest["kind"]]> {
+    switch (request.kind) {
+      case "chdir":
+        // Workers cannot change the process's directory; the worker sees the change in process.cwd().
+        process.chdir(request.dir);
+        return process.cwd();
+      case "history":
+        if (!this.services.history) throw new Error("this kernel keeps no history");
+        return this.services.history.query(request.request);
+      case "input": {
+        const sink = this.sinks.get(cell);
+        if (!sink) throw new Error("input() was called by a cell whose request is gone; call it while its cell runs");
+        return sink.readInput(request.prompt, request.password);
+      }
     }
   }
 
@@ -198,6 +240,8 @@ export class WorkerEngine implements Engine {
         return sink.clearOutput(event.wait);
       case "result":
         return sink.executeResult(event.data, event.metadata);
+      case "comm":
+        return sink.comm(event.type, event.content, event.metadata, event.buffers);
     }
   }
 
@@ -211,13 +255,27 @@ export class WorkerEngine implements Engine {
     });
   }
 
-  execute(input: ExecuteInput, sink: OutputSink): Promise<ExecuteOutcome> {
+  /** The next request runs user code that writes to `sink` (also later, from its callbacks) and may be interrupted. */
+  private runsUserCode(sink: OutputSink): void {
     const id = this.nextId;
     this.sinks.set(id, sink);
     if (this.sinks.size > KEPT_SINKS) this.sinks.delete(this.sinks.keys().next().value as number);
     this.runningCell = id;
     this.lastCell = id;
+  }
+
+  execute(input: ExecuteInput, sink: OutputSink): Promise<ExecuteOutcome> {
+    this.runsUserCode(sink);
     return this.request((i) => ({ type: "execute", id: i, input }), lostOutcome);
+  }
+
+  commMessage(message: CommMessage, sink: OutputSink): Promise<void> {
+    this.runsUserCode(sink);
+    return this.request((id) => ({ type: "comm", id, message }), () => undefined);
+  }
+
+  commInfo(targetName: string | undefined): Promise<Record<string, { target_name: string }>> {
+    return this.request((id) => ({ type: "commInfo", id, targetName }), () => ({}));
   }
 
   complete(code: string, cursor: number): Promise<CompleteResult> {
@@ -231,7 +289,7 @@ export class WorkerEngine implements Engine {
   }
 
   isComplete(code: string): Promise<IsCompleteResult> {
-    return this.request((id) => ({ type: "isComplete", id, code }), () => ({ status: "unknown" as const }));
+    return this.syntax.isComplete(code);
   }
 
   /**
@@ -290,7 +348,7 @@ export class WorkerEngine implements Engine {
     this.stopInterrupting();
     clearTimeout(this.compacting);
     if (this.drainTimer) clearTimeout(this.drainTimer);
-    await this.worker?.terminate();
+    await Promise.all([this.worker?.terminate(), this.syntax.close()]);
     this.inspector.disconnect();
   }
 }

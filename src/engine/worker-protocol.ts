@@ -1,19 +1,40 @@
 // Messages between the main thread (sockets) and the engine worker (compiler and user code).
-import type { ErrorInfo, ExecuteInput, ExecuteOutcome, MimeBundle } from "./engine.js";
+import type { CommMessage, CommMessageType, ErrorInfo, ExecuteInput, ExecuteOutcome, MimeBundle } from "./engine.js";
+import type { HistoryRequest, HistoryRow } from "../server/history.js";
 
 export type ToWorker =
   | { type: "execute"; id: number; input: ExecuteInput }
   | { type: "complete"; id: number; code: string; cursor: number }
   | { type: "inspect"; id: number; code: string; cursor: number; detail: number }
-  | { type: "isComplete"; id: number; code: string }
+  /** Runs the handlers of a comm message from the front end; replied to once they have settled. */
+  | { type: "comm"; id: number; message: CommMessage }
+  | { type: "commInfo"; id: number; targetName: string | undefined }
   /** Sent after every interrupt attempt: ends the running cell, whether it was terminated or awaiting. */
-  | { type: "interrupt" };
+  | { type: "interrupt" }
+  | { type: "answer"; id: number; ok: true; value: unknown }
+  | { type: "answer"; id: number; ok: false; error: string };
+
+/** What user code in the worker asks of the main thread (which owns the process and the sockets). */
+export type WorkerRequest =
+  | { kind: "chdir"; dir: string }
+  | { kind: "history"; request: HistoryRequest }
+  | { kind: "input"; prompt: string; password: boolean };
+
+/** The main thread's answer to each request kind. */
+export interface WorkerAnswers {
+  /** The new working directory. */
+  chdir: string;
+  history: HistoryRow[];
+  /** What the user typed. */
+  input: string;
+}
 
 export type OutputEvent =
   | { kind: "stream"; name: "stdout" | "stderr"; text: string }
   | { kind: "display"; data: MimeBundle; metadata: Record<string, unknown>; displayId?: string; update: boolean }
   | { kind: "clear"; wait: boolean }
-  | { kind: "result"; data: MimeBundle; metadata: Record<string, unknown> };
+  | { kind: "result"; data: MimeBundle; metadata: Record<string, unknown> }
+  | { kind: "comm"; type: CommMessageType; content: Record<string, unknown>; metadata: Record<string, unknown>; buffers: Uint8Array[] };
 
 export type FromWorker =
   | { type: "ready" }
@@ -21,7 +42,9 @@ export type FromWorker =
   | { type: "drain"; urgent: boolean }
   | { type: "output"; cell: number; event: OutputEvent }
   | { type: "reply"; id: number; value: unknown }
-  | { type: "log"; text: string };
+  | { type: "log"; text: string }
+  /** A request from the cell `cell` is running; answered with `answer` of the same id. */
+  | { type: "ask"; id: number; cell: number; request: WorkerRequest };
 
 export type { ErrorInfo, ExecuteOutcome };
 

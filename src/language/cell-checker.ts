@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { CachingHost } from "./compiler-host.js";
+import { declaredNames, type CheckBinding, type Declared } from "./declarations.js";
 import type { CellDiagnostic } from "../engine/compile/cell-compiler.js";
 
 export interface CheckedCell {
@@ -21,11 +22,19 @@ export interface CheckedCell {
   /** Type errors. */
   diagnostics: CellDiagnostic[];
   /** Names (values and types) the cell declares at its top level, and how later cells see each. */
-  declared: Map<string, Binding>;
+  declared: Map<string, Declared>;
   /** Which session file each name the cell imports came from: the check holds while these hold. */
   imports: string;
   /** The static type of the cell's value (its last expression, without a trailing `;`). */
   result?: ResultType;
+}
+
+/** A cell parsed, with what checking it will read and declare (see CellChecker.plan). */
+export interface CellPlan {
+  declared: Map<string, Declared>;
+  suffix: string;
+  parsed: ts.SourceFile;
+  code: string;
 }
 
 export interface ResultType {
@@ -38,63 +47,31 @@ export interface ResultType {
 /** Cannot find module, is not a module, has no exported member. */
 const UNRESOLVED = new Set([2305, 2306, 2307]);
 
-/**
- * How a later cell sees a session name: variables as module-scoped `declare let` / `declare const`
- * (assignable, or a constant, as declared), everything else (classes, enums, namespaces, types,
- * imports) through an import of the declaring cell's file.
- */
-type Binding = "let" | "const" | "import";
-
-/** The names a cell declares at its top level (values and types), each with how later cells see it. */
-function declaredNames(sf: ts.SourceFile): Map<string, Binding> {
-  const names = new Map<string, Binding>();
-  const addBinding = (n: ts.BindingName, kind: Binding) => {
-    if (ts.isIdentifier(n)) names.set(n.text, kind);
-    else for (const el of n.elements) if (!ts.isOmittedExpression(el)) addBinding(el.name, kind);
-  };
-  // `var` anywhere outside functions is hoisted to the top level; `let` and `const` in blocks are not.
-  const hoistedVars = (node: ts.Node): void => {
-    if (ts.isFunctionLike(node) || ts.isClassLike(node)) return;
-    if (ts.isVariableDeclarationList(node) && !(node.flags & ts.NodeFlags.BlockScoped)) {
-      for (const d of node.declarations) addBinding(d.name, "let");
-    }
-    ts.forEachChild(node, hoistedVars);
-  };
-  for (const s of sf.statements) {
-    if (ts.isVariableStatement(s)) {
-      const kind = s.declarationList.flags & ts.NodeFlags.Const ? "const" : "let";
-      for (const d of s.declarationList.declarations) addBinding(d.name, kind);
-    } else if (ts.isFunctionDeclaration(s) && s.name) {
-      names.set(s.name.text, "let");
-    } else if (
-      (ts.isClassDeclaration(s) || ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isEnumDeclaration(s)) &&
-      s.name
-    ) {
-      names.set(s.name.text, "import");
-    } else if (ts.isModuleDeclaration(s) && ts.isIdentifier(s.name)) {
-      names.set(s.name.text, "import");
-    } else if (ts.isImportDeclaration(s) && s.importClause) {
-      const c = s.importClause;
-      if (c.name) names.set(c.name.text, "import");
-      const b = c.namedBindings;
-      if (b && ts.isNamespaceImport(b)) names.set(b.name.text, "import");
-      if (b && ts.isNamedImports(b)) for (const e of b.elements) names.set(e.name.text, "import");
-    } else if (ts.isImportEqualsDeclaration(s)) {
-      names.set(s.name.text, "import");
-    }
-    ts.forEachChild(s, hoistedVars);
-  }
-  return names;
+function resolved(checker: ts.TypeChecker, symbol: ts.Symbol): ts.Symbol {
+  return symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
 }
 
-function identifiers(sf: ts.SourceFile): Set<string> {
-  const out = new Set<string>();
+/** A type's declaration on one line, without `export` and `declare`. */
+function declarationText(node: ts.Declaration): string {
+  return node
+    .getText()
+    .replace(/^(export\s+)?(declare\s+)?/, "")
+    .replace(/\s+/g, " ");
+}
+
+/** The identifiers a cell mentions, and the literal indices it reads from `Out` (`Out[3]`). */
+function mentions(sf: ts.SourceFile): { identifiers: Set<string>; outIndices: Set<number> } {
+  const identifiers = new Set<string>();
+  const outIndices = new Set<number>();
   const visit = (n: ts.Node): void => {
-    if (ts.isIdentifier(n)) out.add(n.text);
+    if (ts.isIdentifier(n)) identifiers.add(n.text);
+    else if (ts.isElementAccessExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === "Out" && ts.isNumericLiteral(n.argumentExpression)) {
+      outIndices.add(Number(n.argumentExpression.text));
+    }
     ts.forEachChild(n, visit);
   };
   visit(sf);
-  return out;
+  return { identifiers, outIndices };
 }
 
 function defaultOptions(): ts.CompilerOptions {
@@ -111,6 +88,8 @@ function defaultOptions(): ts.CompilerOptions {
     verbatimModuleSyntax: true,
     allowImportingTsExtensions: true,
     resolveJsonModule: true,
+    // Plain JavaScript modules a cell imports are typed from their source.
+    allowJs: true,
     esModuleInterop: true,
     sourceMap: true,
     newLine: ts.NewLineKind.LineFeed,
@@ -126,20 +105,23 @@ function notebookOptions(dir: string): ts.CompilerOptions {
   if (read.error) return options;
   const parsed = ts.convertCompilerOptionsFromJson((read.config as { compilerOptions?: unknown }).compilerOptions ?? {}, dir, "tsconfig.json");
   // Checking options come from the notebook; how cells are emitted and resolved stays the kernel's.
-  const owned = ["target", "module", "moduleResolution", "noEmit", "declaration", "sourceMap", "outDir", "outFile", "rootDir", "composite", "incremental", "verbatimModuleSyntax"];
+  // Comments stay: JSDoc written in a cell must reach its declaration file for inspection.
+  const owned = ["target", "module", "moduleResolution", "noEmit", "declaration", "sourceMap", "outDir", "outFile", "rootDir", "composite", "incremental", "verbatimModuleSyntax", "removeComments"];
   const user = Object.fromEntries(Object.entries(parsed.options).filter(([k]) => !owned.includes(k)));
   return { ...options, ...user };
 }
 
 export class CellChecker {
   private readonly dir: string;
-  private readonly options: ts.CompilerOptions;
+  /** The checking options (the notebook's tsconfig.json over the kernel's); local modules are checked with them too. */
+  readonly options: ts.CompilerOptions;
   /** For cells that declare names: declaration emit gives later cells their types (it costs ~1.5 ms). */
   private readonly declaring: ts.CompilerOptions;
-  private readonly files: CachingHost;
+  /** Parsed files, shared with the compiler of local modules so libraries are parsed once. */
+  readonly files: CachingHost;
   private readonly kernelGlobals: string;
   /** The cell whose declaration file currently provides each session name, and how to bring it in. */
-  private readonly declaredIn = new Map<string, { cell: number; as: Binding }>();
+  private readonly declaredIn = new Map<string, { cell: number; as: CheckBinding }>();
   /** The last program built with each option set, to build the next one from. */
   private readonly previous = new Map<ts.CompilerOptions, ts.Program>();
   /** Execution counts whose value has a recorded type; the three latest, as `_`, `__`, `___`. */
@@ -157,8 +139,9 @@ export class CellChecker {
     this.files.set(this.kernelGlobals, kernelGlobalsText);
   }
 
+  /** The cell sits in the notebook's directory, so its relative imports resolve from there. */
   private cellPath(): string {
-    return join(this.dir, "cell.ts");
+    return join(this.dir, "..", "__tskernel_cell__.ts");
   }
 
   private declarationPath(cell: number): string {
@@ -166,44 +149,86 @@ export class CellChecker {
   }
 
   /** The lines appended to a cell for checking: imports of the session names it uses, export of its own. */
-  private suffix(sf: ts.SourceFile, declared: Map<string, Binding>): string {
-    const own = declared;
-    const used = identifiers(sf);
+  private suffix(sf: ts.SourceFile, declared: Map<string, Declared>): string {
+    const { identifiers, outIndices } = mentions(sf);
+    const lines = this.sessionLines(identifiers, outIndices, declared);
+    lines.push(`export { ${[...declared.keys()].join(", ")} };`);
+    return `\n${lines.join("\n")}\n`;
+  }
+
+  /** Declarations that bring session names (and `_n`, `Out[n]`) into a cell that does not declare them itself. */
+  private sessionLines(used: Iterable<string>, outIndices: Set<number>, own: Map<string, Declared>): string[] {
     const byCell = new Map<number, string[]>();
     const lines: string[] = [];
     for (const name of used) {
       const from = this.declaredIn.get(name);
       if (from === undefined || own.has(name)) continue;
       if (from.as === "import") byCell.set(from.cell, [...(byCell.get(from.cell) ?? []), name]);
-      else lines.push(`declare ${from.as} ${name}: typeof import("./decl-${from.cell}.js").${name};`);
+      else lines.push(`declare ${from.as} ${name}: typeof import("./.tskernel/decl-${from.cell}.js").${name};`);
     }
-    for (const [cell, names] of byCell) lines.push(`import { ${names.join(", ")} } from "./decl-${cell}.js";`);
-    // History names: `_3` is a result (typed any until results carry types), `_i3` a cell's source.
+    for (const [cell, names] of byCell) lines.push(`import { ${names.join(", ")} } from "./.tskernel/decl-${cell}.js";`);
+    // History names: `_3` has the type of cell 3's value, `_i3` is a cell's source.
     for (const name of used) {
       if (own.has(name) || this.declaredIn.has(name)) continue;
       const result = name === "_" || name === "__" || name === "___" ? this.recent[name.length - 1] : /^_(\d+)$/.exec(name)?.[1];
       if (result !== undefined) {
-        const known = this.results.has(Number(result));
-        lines.push(`declare const ${name}: ${known ? `typeof import("./out-${result}.js").value` : "any"};`);
+        if (this.results.has(Number(result))) lines.push(`declare const ${name}: typeof import("./.tskernel/out-${result}.js").value;`);
       } else if (/^_i\d+$/.test(name)) {
         lines.push(`declare const ${name}: string;`);
       }
     }
-    lines.push(`export { ${[...declared.keys()].join(", ")} };`);
-    return `\n${lines.join("\n")}\n`;
+    // `Out[3]` has the type of cell 3's value too.
+    const typedOut = [...outIndices].filter((n) => this.results.has(n));
+    if (typedOut.length > 0 && !own.has("Out") && !this.declaredIn.has("Out")) {
+      const members = typedOut.map((n) => `readonly ${n}: typeof import("./.tskernel/out-${n}.js").value;`).join(" ");
+      lines.push(`declare const Out: { readonly [count: number]: any; ${members} };`);
+    }
+    return lines;
+  }
+
+  /**
+   * For the language service: lines that declare the session names a partial cell mentions, and those
+   * `wanted` accepts (the names a completion may offer), to put before the cell's text.
+   */
+  preamble(code: string, wanted: (name: string) => boolean): string {
+    const sf = ts.createSourceFile(this.cellPath(), code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+    const { identifiers, outIndices } = mentions(sf);
+    const used = new Set(identifiers);
+    for (const name of this.declaredIn.keys()) if (wanted(name)) used.add(name);
+    for (const n of this.results) if (wanted(`_${n}`)) used.add(`_${n}`);
+    for (const name of ["_", "__", "___"]) if (wanted(name)) used.add(name);
+    return `${this.sessionLines(used, outIndices, declaredNames(sf)).join("\n")}\nexport {};\n`;
+  }
+
+  /** The session names cells may use (values and types), oldest first. */
+  sessionNames(): string[] {
+    return [...this.declaredIn.keys()];
+  }
+
+  /** What a language service over the session needs: the options, the cached files, the root files. */
+  get languageContext(): { options: ts.CompilerOptions; files: CachingHost; roots: string[]; notebookDir: string } {
+    return { options: this.options, files: this.files, roots: [this.kernelGlobals], notebookDir: join(this.dir, "..") };
   }
 
   /** Parses the cell and says which session files checking it would read, without checking. */
-  plan(code: string): { declared: Map<string, Binding>; suffix: string } {
-    const sf = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  plan(code: string): CellPlan {
+    // Parsed as the program will parse it, so that check() can extend this parse instead of parsing again.
+    const options = this.files.parseOptions(this.cellPath()) ?? ts.ScriptTarget.ES2022;
+    const sf = ts.createSourceFile(this.cellPath(), code, options, true, ts.ScriptKind.TS);
     const declared = declaredNames(sf);
-    return { declared, suffix: this.suffix(sf, declared) };
+    return { declared, suffix: this.suffix(sf, declared), parsed: sf, code };
   }
 
   /** `plan`: this cell's plan, when the caller already made it. */
-  check(code: string, plan: { declared: Map<string, Binding>; suffix: string } = this.plan(code)): CheckedCell {
+  check(code: string, plan: CellPlan = this.plan(code)): CheckedCell {
     const { declared, suffix } = plan;
-    this.files.set(this.cellPath(), code + suffix);
+    if (plan.code === code && this.files.parseOptions(this.cellPath()) !== undefined) {
+      // The suffix only appends text: an incremental parse reuses every node of the cell's own parse.
+      const change = { span: { start: code.length, length: 0 }, newLength: suffix.length };
+      this.files.setParsed(this.cellPath(), ts.updateSourceFile(plan.parsed, code + suffix, change));
+    } else {
+      this.files.set(this.cellPath(), code + suffix);
+    }
     const options = declared.size > 0 ? this.declaring : this.options;
     const program = ts.createProgram({
       rootNames: [this.kernelGlobals, this.cellPath()],
@@ -235,7 +260,9 @@ export class CellChecker {
     const last = file.statements.filter((s) => s.pos < code.length).at(-1);
     if (!last || !ts.isExpressionStatement(last) || code.slice(last.pos, last.end).trimEnd().endsWith(";")) return undefined;
     const checker = program.getTypeChecker();
-    const node = checker.typeToTypeNode(checker.getTypeAtLocation(last.expression), file, ts.NodeBuilderFlags.NoTruncation);
+    // A stored value is used like a variable holding it: `'a'` gives a string, not the literal type "a".
+    const type = checker.getBaseTypeOfLiteralType(checker.getTypeAtLocation(last.expression));
+    const node = checker.typeToTypeNode(type, file, ts.NodeBuilderFlags.NoTruncation);
     if (!node) return undefined;
     const names = new Set<string>();
     const leftmost = (n: ts.EntityName): string => (ts.isIdentifier(n) ? n.text : leftmost(n.left));
@@ -254,30 +281,88 @@ export class CellChecker {
    */
   recordResult(count: number, cell: number, ownNames: Iterable<string>, result: ResultType | undefined): void {
     this.recent = [count, ...this.recent].slice(0, 3);
-    if (!result) {
-      this.results.delete(count);
-      return;
-    }
     const own = new Set(ownNames);
     const byFile = new Map<number, string[]>();
-    for (const name of result.names) {
+    for (const name of result?.names ?? []) {
       const from = own.has(name) ? cell : this.declaredIn.get(name)?.cell;
       if (from !== undefined) byFile.set(from, [...(byFile.get(from) ?? []), name]);
     }
     const imports = [...byFile].map(([c, names]) => `import { ${names.join(", ")} } from "./decl-${c}.js";\n`).join("");
-    this.files.set(join(this.dir, `out-${count}.d.ts`), `${imports}export declare const value: ${result.text};\n`);
+    // Unchecked cells' values are `any`, as in plain JavaScript.
+    this.files.set(this.resultPath(count), `${imports}export declare const value: ${result?.text ?? "any"};\n`);
     this.results.add(count);
+  }
+
+  private resultPath(count: number): string {
+    return join(this.dir, `out-${count}.d.ts`);
+  }
+
+  /** Out[count] was culled or reset: `_count` is no longer declared. */
+  forgetResult(count: number): void {
+    this.results.delete(count);
+    this.files.delete(this.resultPath(count));
+    this.recent = this.recent.map((n) => (n === count ? undefined : n));
   }
 
   /** After a cell ran, its declarations serve later cells: `live` are the names it did define. */
   commit(cell: number, checked: CheckedCell, declarations: string, live: string[]): void {
     if (live.length === 0) return;
-    this.files.set(this.declarationPath(cell), declarations);
-    for (const name of live) this.declaredIn.set(name, { cell, as: checked.declared.get(name) ?? "import" });
+    // The declaration file sits in .tskernel/: the cell's relative imports are one directory up from it.
+    const relocated = declarations.replace(/((?:from|import)\s*\(?\s*)(["'])(\.{1,2}\/)/g, "$1$2../$3");
+    this.files.set(this.declarationPath(cell), relocated);
+    for (const name of live) this.declaredIn.set(name, { cell, as: checked.declared.get(name)?.as ?? "import" });
+  }
+
+  /**
+   * A cell ran without checking (`%typecheck off`): later checked cells still see the names it
+   * defined, typed `any`, with their kinds' meanings (a class is a value and a type).
+   */
+  commitUntyped(cell: number, declared: Map<string, Declared>, live: string[]): void {
+    if (live.length === 0) return;
+    const lines: string[] = [];
+    for (const name of live) {
+      const d = declared.get(name);
+      if (!d) continue;
+      if (!d.typeOnly) lines.push(`export declare ${d.as === "const" ? "const" : "let"} ${name}: any;`);
+      if (d.as === "import") lines.push(`export type ${name} = any;`);
+    }
+    this.files.set(this.declarationPath(cell), `${lines.join("\n")}\n`);
+    for (const name of live) {
+      const d = declared.get(name);
+      if (d) this.declaredIn.set(name, { cell, as: d.as });
+    }
   }
 
   /** `%xdel`, `%reset`: the name no longer comes from any cell. */
   forget(name: string): void {
     this.declaredIn.delete(name);
   }
+
+  /**
+   * How the checker sees each name in a cell of its own: a value's static type, or for a type-only name
+   * its declaration (`interface Point { x: number; }`). Names it cannot see are left out.
+   */
+  describe(names: string[]): Map<string, string> {
+    // Each name as an expression (for values) and as a type (for types); the errors of the other are ignored.
+    const code = names.map((n, i) => `${n};\ntype __tsk_described${i} = ${n};`).join("\n");
+    const { program, file } = this.check(code);
+    const checker = program.getTypeChecker();
+    const described = new Map<string, string>();
+    names.forEach((name, i) => {
+      const asValue = file.statements[2 * i];
+      const asType = file.statements[2 * i + 1];
+      if (!asValue || !ts.isExpressionStatement(asValue) || !asType || !ts.isTypeAliasDeclaration(asType)) return;
+      const valueSymbol = checker.getSymbolAtLocation(asValue.expression);
+      if (valueSymbol && (resolved(checker, valueSymbol).flags & ts.SymbolFlags.Value)) {
+        described.set(name, checker.typeToString(checker.getTypeAtLocation(asValue.expression), file, ts.TypeFormatFlags.NoTruncation));
+        return;
+      }
+      const typeName = ts.isTypeReferenceNode(asType.type) ? asType.type.typeName : undefined;
+      const typeSymbol = typeName && checker.getSymbolAtLocation(typeName);
+      const declaration = typeSymbol && resolved(checker, typeSymbol).declarations?.[0];
+      if (declaration) described.set(name, declarationText(declaration));
+    });
+    return described;
+  }
+
 }

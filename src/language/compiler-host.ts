@@ -1,20 +1,41 @@
 // A compiler host over virtual files that hands TypeScript the same SourceFile object for unchanged
-// text, so each new program reuses every parse (and bind) of the libraries and earlier cells.
+// text, so each new program reuses every parse (and bind) of the libraries and earlier cells. Files
+// outside node_modules (the user's own modules) are read again when they change on disk.
 import ts from "typescript";
-import { dirname } from "node:path";
+import { statSync } from "node:fs";
+import { dirname, sep } from "node:path";
+
+const PACKAGES = `${sep}node_modules${sep}`;
+
+/** What changes when a file is written: its modification time and size. */
+function version(name: string): string {
+  try {
+    const s = statSync(name);
+    return `${s.mtimeMs}:${s.size}`;
+  } catch {
+    return "missing";
+  }
+}
 
 export class CachingHost {
   private readonly virtual = new Map<string, string>();
   private readonly virtualDirs = new Set<string>();
   private readonly parsed = new Map<string, { text: string; file: ts.SourceFile }>();
+  /** When each user file was read: a newer modification time means its text must be read again. */
+  private readonly readAt = new Map<string, string>();
+  /** How the compiler last asked for each file to be parsed (target, module format detection). */
+  private readonly options = new Map<string, Parameters<ts.CompilerHost["getSourceFile"]>[1]>();
   readonly host: ts.CompilerHost;
+  private readonly base: ts.CompilerHost;
 
   constructor(options: ts.CompilerOptions) {
     const base = ts.createCompilerHost(options, true);
+    this.base = base;
     this.host = {
       ...base,
       getSourceFile: (name, languageVersion) => {
-        const text = this.virtual.get(name) ?? this.parsed.get(name)?.text ?? base.readFile(name);
+        this.options.set(name, languageVersion);
+        const text = this.virtual.get(name) ?? this.diskText(name, base);
         if (text === undefined) return undefined;
         const cached = this.parsed.get(name);
         if (cached && cached.text === text) return cached.file;
@@ -30,8 +51,42 @@ export class CachingHost {
     };
   }
 
+  private diskText(name: string, base: ts.CompilerHost): string | undefined {
+    const cached = this.parsed.get(name)?.text;
+    if (name.includes(PACKAGES)) return cached ?? base.readFile(name);
+    const now = version(name);
+    if (cached !== undefined && this.readAt.get(name) === now) return cached;
+    this.readAt.set(name, now);
+    return base.readFile(name);
+  }
+
   set(name: string, text: string): void {
     this.virtual.set(name, text);
     this.virtualDirs.add(dirname(name));
+  }
+
+  /** A file parsed by the caller (its text is the file's text from now on). */
+  setParsed(name: string, file: ts.SourceFile): void {
+    this.set(name, file.text);
+    this.parsed.set(name, { text: file.text, file });
+  }
+
+  /** The SourceFile the compiler would get for a file (the cached one while its text is unchanged). */
+  sourceFile(name: string, languageVersion: Parameters<ts.CompilerHost["getSourceFile"]>[1]): ts.SourceFile | undefined {
+    return this.host.getSourceFile(name, languageVersion);
+  }
+
+  /** A file's text as the compiler sees it, without reading an unchanged file again. */
+  text(name: string): string | undefined {
+    return this.virtual.get(name) ?? this.diskText(name, this.base);
+  }
+
+  parseOptions(name: string): Parameters<ts.CompilerHost["getSourceFile"]>[1] | undefined {
+    return this.options.get(name);
+  }
+
+  delete(name: string): void {
+    this.virtual.delete(name);
+    this.parsed.delete(name);
   }
 }

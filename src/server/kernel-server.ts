@@ -4,9 +4,10 @@ import { childMessage, newSession, replyType, type Message } from "../protocol/m
 import type { WireCodec } from "../protocol/wire.js";
 import { codePointToUtf16, utf16ToCodePoint } from "../protocol/codepoints.js";
 import type { InboundChannel, Transport } from "../transport/transport.js";
-import type { Engine, ExecuteOutcome } from "../engine/engine.js";
-import { IopubChannel, RequestPublisher, silentSink } from "./publisher.js";
-import { SessionHistory, type HistoryQuery } from "./history.js";
+import type { CommMessageType, Engine, ExecuteOutcome } from "../engine/engine.js";
+import { IopubChannel, refuseInput, RequestPublisher, silenced } from "./publisher.js";
+import { StdinChannel } from "./stdin.js";
+import type { History, HistoryRequest } from "./history.js";
 import type { Logger } from "./log.js";
 
 type Reply = Record<string, unknown>;
@@ -19,11 +20,17 @@ export interface ServerOptions {
   engine: Engine;
   kernelInfo: Reply;
   log: Logger;
+  /** Where inputs and outputs are recorded and history_request is answered from. */
+  history: History;
   /** Called once the shutdown reply and the final idle status are on their way. */
   onShutdown(restart: boolean): void;
 }
 
 class RequestError extends Error {}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
 
 /** A bad value as an error message shows it: short, whatever was sent. */
 function shown(v: unknown): string {
@@ -40,6 +47,27 @@ function field<T>(content: Record<string, unknown>, name: string, type: string, 
   return v as T;
 }
 
+/** history_request's content as a question for the history; the protocol's defaults fill what is missing. */
+function historyRequest(c: Record<string, unknown>): HistoryRequest {
+  const kind = field(c, "hist_access_type", "string", "tail");
+  const output = field(c, "output", "boolean", false);
+  const n = field<number | null>(c, "n", "number", null);
+  if (kind === "tail") return { kind, n: n ?? 10, output };
+  if (kind === "range") {
+    return {
+      kind,
+      session: field(c, "session", "number", 0),
+      start: field(c, "start", "number", 0),
+      stop: field<number | null>(c, "stop", "number", null),
+      output,
+    };
+  }
+  if (kind === "search") {
+    return { kind, pattern: field(c, "pattern", "string", "*"), n, unique: field(c, "unique", "boolean", false), output };
+  }
+  throw new RequestError(`content.hist_access_type must be "tail", "range" or "search", not ${JSON.stringify(kind)}`);
+}
+
 /** execute_request's user_expressions: names to expression source. */
 function expressions(content: Record<string, unknown>): Record<string, string> {
   const v = field<Record<string, unknown>>(content, "user_expressions", "object", {});
@@ -49,24 +77,9 @@ function expressions(content: Record<string, unknown>): Record<string, string> {
   return v as Record<string, string>;
 }
 
-function historyQuery(c: Record<string, unknown>): HistoryQuery {
-  const number = (name: string) => field<number | undefined>(c, name, "number", undefined);
-  const flag = (name: string) => field<boolean | undefined>(c, name, "boolean", undefined);
-  return {
-    hist_access_type: field<string | undefined>(c, "hist_access_type", "string", undefined),
-    output: flag("output"),
-    unique: flag("unique"),
-    session: number("session"),
-    start: number("start"),
-    stop: number("stop"),
-    n: number("n"),
-    pattern: field<string | undefined>(c, "pattern", "string", undefined),
-  };
-}
-
 export class KernelServer {
   private readonly iopub: IopubChannel;
-  private readonly history = new SessionHistory();
+  private readonly stdin: StdinChannel;
   private readonly shellQueue: Message[] = [];
   /** msg_ids of queued execute requests to answer without running, after a failure with stop_on_error. */
   private readonly aborted = new Set<string>();
@@ -78,6 +91,7 @@ export class KernelServer {
 
   constructor(private readonly o: ServerOptions) {
     this.iopub = new IopubChannel(o.transport, o.codec, newSession("tskernel"));
+    this.stdin = new StdinChannel(o.transport, o.codec, this.iopub.who, o.log);
     const common: Record<string, Handler> = {
       kernel_info_request: async () => o.kernelInfo,
     };
@@ -87,11 +101,11 @@ export class KernelServer {
       complete_request: (m) => this.complete(m),
       inspect_request: (m) => this.inspect(m),
       is_complete_request: (m) => this.isComplete(m),
-      history_request: async (m) => ({ status: "ok", history: this.history.query(historyQuery(m.content)) }),
-      comm_info_request: async () => ({ status: "ok", comms: {} }),
-      comm_open: (m) => this.commOpen(m),
-      comm_msg: async () => undefined,
-      comm_close: async () => undefined,
+      history_request: async (m) => ({ status: "ok", history: await o.history.query(historyRequest(m.content)) }),
+      comm_info_request: async (m) => ({ status: "ok", comms: await o.engine.commInfo(field<string | undefined>(m.content, "target_name", "string", undefined)) }),
+      comm_open: (m, p) => this.comm(m, p),
+      comm_msg: (m, p) => this.comm(m, p),
+      comm_close: (m, p) => this.comm(m, p),
     };
     this.controlHandlers = {
       ...common,
@@ -124,7 +138,7 @@ export class KernelServer {
       this.shellQueue.push(msg);
       void this.pumpShell();
     } else {
-      this.o.log.limited("stdin messages", `ignored ${msg.header.msg_type} on stdin: no input is pending`);
+      this.stdin.receive(msg);
     }
   }
 
@@ -211,17 +225,31 @@ export class KernelServer {
     const count = this.executionCount;
     pub.executionCount = count;
     if (!silent) pub.executeInput(code, count);
-    if (storeHistory && !empty) this.history.record(count, code);
+    if (storeHistory && !empty) this.o.history.record(count, code);
 
     let outcome: ExecuteOutcome;
     if (empty) {
       outcome = { status: "ok", payload: [], userExpressions: {} };
     } else {
-      outcome = await this.o.engine.execute(
-        { code, executionCount: count, storeHistory, silent, allowStdin, userExpressions },
-        silent ? silentSink : pub,
-      );
+      pub.input = allowStdin
+        ? (prompt, password) => this.stdin.ask(msg, prompt, password)
+        : refuseInput(
+            "input() needs a front end that answers input requests, but this cell was run with allow_stdin: false " +
+              "(tskernel run, nbclient and other non-interactive clients do that). Run the cell from JupyterLab, " +
+              "Notebook or jupyter console, or give the value in the code.",
+          );
+      try {
+        outcome = await this.o.engine.execute(
+          { code, executionCount: count, storeHistory, silent, allowStdin, userExpressions },
+          silent ? silenced(pub) : pub,
+        );
+      } finally {
+        const ended = "input() was still waiting when its cell ended; an answer now reaches nobody";
+        pub.input = refuseInput("input() can only be called while its cell runs; this cell has ended");
+        this.stdin.cancel(msg, ended);
+      }
     }
+    if (storeHistory && !empty && pub.resultText !== undefined) this.o.history.recordOutput(count, pub.resultText);
     const common = { execution_count: count, user_expressions: outcome.userExpressions, payload: outcome.payload };
     if (outcome.status === "ok") return { status: "ok", ...common };
     if (!silent) pub.error(outcome);
@@ -237,12 +265,20 @@ export class KernelServer {
     const code = field(msg.content, "code", "string", "");
     const cursorPos = field(msg.content, "cursor_pos", "number", code.length);
     const r = await this.o.engine.complete(code, codePointToUtf16(code, cursorPos));
+    // Each typed match carries its own span, in code points too.
+    const typed = r.metadata._jupyter_types_experimental;
+    const metadata = Array.isArray(typed)
+      ? {
+          ...r.metadata,
+          _jupyter_types_experimental: typed.map((t: { start: number; end: number }) => ({ ...t, start: utf16ToCodePoint(code, t.start), end: utf16ToCodePoint(code, t.end) })),
+        }
+      : r.metadata;
     return {
       status: "ok",
       matches: r.matches,
       cursor_start: utf16ToCodePoint(code, r.cursorStart),
       cursor_end: utf16ToCodePoint(code, r.cursorEnd),
-      metadata: r.metadata,
+      metadata,
     };
   }
 
@@ -258,18 +294,18 @@ export class KernelServer {
     return { ...(await this.o.engine.isComplete(field(msg.content, "code", "string", ""))) };
   }
 
-  /**
-   * No comm targets exist yet: the protocol says an unknown target gets a comm_close back. Comm messages
-   * get no reply, so a malformed one is only logged.
-   */
-  private async commOpen(msg: Message): Promise<undefined> {
-    const { comm_id: commId, target_name: target } = msg.content;
-    if (typeof commId !== "string" || typeof target !== "string") {
-      this.o.log.limited("comm", `ignored a comm_open without a string comm_id and target_name`);
+  /** A comm message from the front end goes to the session's handlers; comm messages get no reply. */
+  private async comm(msg: Message, pub: RequestPublisher): Promise<undefined> {
+    const type = msg.header.msg_type as CommMessageType;
+    const c = msg.content;
+    const commId = c.comm_id;
+    const targetName = type === "comm_open" ? c.target_name : "";
+    if (typeof commId !== "string" || commId === "" || typeof targetName !== "string") {
+      this.o.log.limited("comm", `ignored a ${type} without a comm_id${type === "comm_open" ? " and target_name" : ""} (strings)`);
       return undefined;
     }
-    this.o.log.limited("comm", `no comm target ${shown(target)}: closing comm ${shown(commId)}`);
-    this.iopub.publish(msg, "comm_close", { comm_id: commId, data: {} });
+    const data = isRecord(c.data) ? c.data : {};
+    await this.o.engine.commMessage({ type, commId, targetName, data, metadata: msg.metadata, buffers: msg.buffers }, pub);
     return undefined;
   }
 }

@@ -2,7 +2,7 @@
 import { childMessage, type Message, type SessionIdentity } from "../protocol/messages.js";
 import type { WireCodec } from "../protocol/wire.js";
 import type { Transport } from "../transport/transport.js";
-import type { ErrorInfo, MimeBundle, OutputSink } from "../engine/engine.js";
+import type { CommMessageType, ErrorInfo, MimeBundle, OutputSink } from "../engine/engine.js";
 
 export class IopubChannel {
   constructor(
@@ -11,8 +11,9 @@ export class IopubChannel {
     readonly who: SessionIdentity,
   ) {}
 
-  publish(parent: Message<unknown> | undefined, msgType: string, content: unknown): void {
-    const msg = childMessage(parent, msgType, content, this.who);
+  publish(parent: Message<unknown> | undefined, msgType: string, content: unknown, metadata: Record<string, unknown> = {}, buffers: Uint8Array[] = []): void {
+    const msg = childMessage(parent, msgType, content, this.who, metadata);
+    msg.buffers = buffers.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
     // iopub is not routed by identity: the first frame is a topic, as ipykernel sends it.
     msg.identities = [Buffer.from(`kernel.${this.who.session}.${msgType}`)];
     void this.transport.send("iopub", this.codec.encode(msg)).catch(() => undefined);
@@ -24,14 +25,32 @@ export class IopubChannel {
   }
 }
 
+/** How a request reads input from its front end; refuses by default (only a running cell may ask). */
+export type InputSource = (prompt: string, password: boolean) => Promise<string>;
+
+export const refuseInput =
+  (reason: string): InputSource =>
+  () =>
+    Promise.reject(new Error(reason));
+
 export class RequestPublisher implements OutputSink {
   constructor(
     private readonly iopub: IopubChannel,
     readonly parent: Message<unknown>,
   ) {}
 
+  /** Set by the handler of the request while it may read input. */
+  input: InputSource = refuseInput("input() can only be called while a cell runs, from that cell's code");
+
+  readInput(prompt: string, password: boolean): Promise<string> {
+    return this.input(prompt, password);
+  }
+
   /** The count an `execute_result` of this request carries, set once the request has one. */
   executionCount = 0;
+
+  /** The text/plain of this request's execute_result, once it has one: the cell's output in history. */
+  resultText: string | undefined;
 
   status(state: "busy" | "idle"): void {
     this.iopub.publish(this.parent, "status", { execution_state: state });
@@ -55,7 +74,12 @@ export class RequestPublisher implements OutputSink {
   }
 
   executeResult(data: MimeBundle, metadata: Record<string, unknown>): void {
+    if (typeof data["text/plain"] === "string") this.resultText = data["text/plain"];
     this.iopub.publish(this.parent, "execute_result", { execution_count: this.executionCount, data, metadata });
+  }
+
+  comm(type: CommMessageType, content: Record<string, unknown>, metadata: Record<string, unknown>, buffers: Uint8Array[]): void {
+    this.iopub.publish(this.parent, type, content, metadata, buffers);
   }
 
   error(info: ErrorInfo): void {
@@ -63,10 +87,14 @@ export class RequestPublisher implements OutputSink {
   }
 }
 
-/** Swallows everything: a `silent` execution publishes no output. */
-export const silentSink: OutputSink = {
-  stream() {},
-  displayData() {},
-  clearOutput() {},
-  executeResult() {},
-};
+/** A `silent` execution publishes no output; it may still ask for input and talk over comms like any cell. */
+export function silenced(pub: RequestPublisher): OutputSink {
+  return {
+    stream() {},
+    displayData() {},
+    clearOutput() {},
+    executeResult() {},
+    readInput: (prompt, password) => pub.readInput(prompt, password),
+    comm: (type, content, metadata, buffers) => pub.comm(type, content, metadata, buffers),
+  };
+}

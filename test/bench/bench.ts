@@ -1,12 +1,16 @@
 // `npm run bench`: the kernel's speed, measured over real zeromq sockets from a separate client,
 // reported as medians. Figures from here, never from timed unit tests.
+import "../support/private-history.js";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launchKernel, type LaunchedKernel } from "../../src/client/launch.js";
 import { soakCell } from "../faults/soak-cells.js";
 import { openFds, settledRssMb } from "../faults/support.js";
+import { HistoryFile } from "../../src/server/history-file.js";
+import { CachingHost } from "../../src/language/compiler-host.js";
+import ts from "typescript";
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -37,6 +41,8 @@ const report = (name: string, value: string, target = "") => {
 };
 
 async function main(): Promise<void> {
+  // `npm run bench -- modules` runs only the import system's rows.
+  if (process.argv[2] === "modules") return modulesBench();
   const starts: number[] = [];
   for (let i = 0; i < 5; i++) {
     const [t, k] = await timed(() => launchKernel());
@@ -105,10 +111,16 @@ async function main(): Promise<void> {
     }
     report("interrupt_request to the interrupted reply", ms(median(interrupts)), "target ≤ 100 ms");
 
-    const functions = Array.from({ length: 200 }, (_, i) => `function typed${i}(a: number, b: string): string { return b.repeat(a) + ${i}; }`).join("\n");
-    const [fnTime, fnResult] = await timed(() => kernel.client.execute(functions));
-    assertOk("200 functions", fnResult.reply.content.status);
-    report("a cell declaring 200 typed functions", ms(fnTime), "target ≤ 50 ms");
+    // Each run is a new version of the cell (a constant changes), as when a user edits and re-runs it.
+    const functionCells: number[] = [];
+    for (let run = 0; run < 9; run++) {
+      const functions = Array.from({ length: 200 }, (_, i) => `function typed${i}(a: number, b: string): string { return b.repeat(a) + ${i + 1000 * run}; }`).join("\n");
+      const [fnTime, fnResult] = await timed(() => kernel.client.execute(functions));
+      assertOk("200 functions", fnResult.reply.content.status);
+      functionCells.push(fnTime);
+    }
+    report("a cell declaring 200 typed functions, first run", ms(functionCells[0]));
+    report("a cell declaring 200 typed functions, edited and re-run (median of 8)", ms(median(functionCells.slice(1))), "target ≤ 50 ms");
 
     const fresh = async (label: string) => {
       const xs: number[] = [];
@@ -119,16 +131,174 @@ async function main(): Promise<void> {
       }
       return median(xs);
     };
+    // Completion and inspection as an editor asks while the user types: each request a new text.
+    const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.ceil(xs.length * 0.95) - 1];
+    const ask = async (msgType: string, codes: (i: number) => string, extra: Record<string, number> = {}) => {
+      const xs: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        const code = codes(i);
+        const [t, reply] = await timed(() => kernel.client.request("shell", msgType, { code, cursor_pos: [...code].length, ...extra }));
+        assertOk(msgType, reply.content.status);
+        if (msgType === "complete_request" && (reply.content.matches as unknown[]).length === 0) throw new Error(`no completions for ${code}`);
+        xs.push(t);
+      }
+      return xs;
+    };
+    assertOk("array", (await kernel.client.execute("const benchArr = [1, 2, 3];")).reply.content.status);
+    const member = await ask("complete_request", (i) => `${"\n".repeat(i)}benchArr.fla`);
+    report("complete benchArr.fla (40 edits)", `${ms(median(member))}, p95 ${ms(p95(member))}`, "target ≤ 20 ms");
+    const globals = await ask("complete_request", (i) => `${"\n".repeat(i)}typ`);
+    report("complete typ among 200 session functions", `${ms(median(globals))}, p95 ${ms(p95(globals))}`, "target ≤ 20 ms");
+    const inspectUser = await ask("inspect_request", (i) => `${"\n".repeat(i)}typed7`, { detail_level: 0 });
+    report("inspect a user function (detail 0)", ms(median(inspectUser)), "target ≤ 30 ms");
+    const inspectBuiltin = await ask("inspect_request", (i) => `${"\n".repeat(i)}Math.max`, { detail_level: 0 });
+    report("inspect Math.max (detail 0)", ms(median(inspectBuiltin)), "target ≤ 30 ms");
+
     const before = await fresh("before");
     for (let i = 0; i < 1000; i++) assertOk("declaration", (await kernel.client.execute(`let declared${i}: number = ${i};`)).reply.content.status);
     const after = await fresh("after");
     report("new 1+i cell after 1000 declaration cells / before", `${ms(after)} / ${ms(before)} = ${(after / before).toFixed(2)}x`, "target ≤ 1.2x");
+    const many = await ask("complete_request", (i) => `${"\n".repeat(i)}declared${i % 3 === 0 ? "" : i % 10}`);
+    report("complete declared… among 1000 session globals", `${ms(median(many))}, p95 ${ms(p95(many))}`, "target ≤ 20 ms, p95 ≤ 50 ms");
+    const anyName = await ask("complete_request", (i) => `${"\n".repeat(i)}let x = `);
+    report("complete an empty prefix, 1000 session globals", `${ms(median(anyName))}, p95 ${ms(p95(anyName))}`, "target ≤ 20 ms, p95 ≤ 50 ms");
+    const memberAfter = await ask("complete_request", (i) => `${"\n".repeat(i)}benchArr.fla`);
+    report("complete benchArr.fla, 1000 session globals", `${ms(median(memberAfter))}, p95 ${ms(p95(memberAfter))}`, "target ≤ 20 ms");
 
     report("kernel RSS after the runs", `${rssMb(kernel.child.pid!).toFixed(0)} MB`);
   } finally {
     await kernel.shutdown();
   }
+  await historyBench();
+  await modulesBench();
   await soak();
+}
+
+/** A kernel whose history file already holds 100k cells from 100 sessions: start, tail and search. */
+async function historyBench(): Promise<void> {
+  for (let session = 0; session < 100; session++) {
+    const file = new HistoryFile(process.env.TSKERNEL_HISTORY_FILE!);
+    file.start();
+    for (let line = 1; line <= 1000; line++) {
+      file.appendInput(line, `const value${line} = compute(${line}, "session ${session}")`);
+      file.appendOutput(line, `${line * session}`);
+    }
+  }
+  const [start, kernel] = await timed(() => launchKernel());
+  report("spawn to kernel_info_reply, 100k-cell history", ms(start), "target ≤ 300 ms");
+  try {
+    const history = async (label: string, content: Record<string, unknown>) => {
+      const [t, reply] = await timed(() => kernel.client.request("shell", "history_request", { output: false, raw: true, ...content }));
+      assertOk(label, reply.content.status);
+      report(`history_request ${label} (100k cells)`, `${ms(t)}, ${(reply.content.history as unknown[]).length} rows`);
+    };
+    await history("first tail n=1000", { hist_access_type: "tail", n: 1000 });
+    await history("tail n=1000", { hist_access_type: "tail", n: 1000, output: true });
+    await history("range session -1", { hist_access_type: "range", session: -1 });
+    await history('search "*value5*"', { hist_access_type: "search", pattern: "*value5*" });
+    await history('search "*" unique n=100, outputs', { hist_access_type: "search", pattern: "*", unique: true, n: 100, output: true });
+  } finally {
+    await kernel.shutdown();
+  }
+}
+
+/** A 1,000-line TypeScript module (`version` makes each copy's code differ). */
+function bigModule(version: number): string {
+  const lines = [`export const version = ${version};`];
+  for (let i = 0; lines.length < 1000; i++) {
+    lines.push(`export interface Item${i} { id: number; label: string; tags: string[] }`);
+    lines.push(`export function make${i}(id: number, label: string): Item${i} {`);
+    lines.push(`  const tags: string[] = label.split(",").map((t) => t.trim());`);
+    lines.push(`  return { id: id + ${i}, label, tags };`);
+    lines.push("}");
+  }
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * What a first import cannot go below: TypeScript parsing, checking and emitting a new 1,000-line file
+ * in this process, with the libraries already parsed (as they are in a running kernel). Median of 5.
+ */
+function typescriptAlone(dir: string): number {
+  const options: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, strict: true, skipLibCheck: true, types: ["node"], sourceMap: true };
+  const files = new CachingHost(options);
+  const compile = (path: string) => {
+    const program = ts.createProgram({ rootNames: [path], options, host: files.host });
+    const sf = program.getSourceFile(path)!;
+    if (program.getSemanticDiagnostics(sf).length > 0) throw new Error(`${path} has type errors`);
+    program.emit(sf, () => undefined);
+  };
+  writeFileSync(join(dir, "floor-warm.ts"), bigModule(-1));
+  compile(join(dir, "floor-warm.ts"));
+  const xs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    writeFileSync(join(dir, `floor${i}.ts`), bigModule(200 + i));
+    xs.push(timedSync(() => compile(join(dir, `floor${i}.ts`))));
+  }
+  return median(xs);
+}
+
+function timedSync(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+/** Runs `loop` in a cell of its own, which pushes times to `__t`; returns them. */
+async function cellTimes(kernel: LaunchedKernel, loop: string): Promise<number[]> {
+  const r = await kernel.client.execute(`const __t: number[] = [];\n${loop}\n__t.join(" ")`);
+  assertOk("timed cell", r.reply.content.status);
+  const result = r.iopub.find((m) => m.header.msg_type === "execute_result");
+  return (result?.content.data as Record<string, string>)["text/plain"].replace(/'/g, "").split(" ").map(Number);
+}
+
+/** Local modules: first and second import, %reload, and %autoreload's cost per cell when nothing changed. */
+async function modulesBench(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "tsk-bench-modules-"));
+  for (let i = 0; i < 5; i++) writeFileSync(join(dir, `big${i}.ts`), bigModule(i));
+  for (let i = 0; i < 100; i++) writeFileSync(join(dir, `small${i}.ts`), `export const value${i}: number = ${i};\nexport function get${i}(): number { return value${i}; }\n`);
+  const kernel = await launchKernel({ cwd: dir });
+  try {
+    const run = async (code: string) => {
+      const [t, r] = await timed(() => kernel.client.execute(code));
+      assertOk(code.split("\n")[0], r.reply.content.status);
+      return t;
+    };
+    const firsts: number[] = [];
+    for (let i = 0; i < 5; i++) firsts.push(await run(`import { make1, version as v${i} } from './big${i}';`));
+    const floor = typescriptAlone(dir);
+    report("first import of a 1,000-line TS module, execute to idle (5 modules)", ms(median(firsts)), "target ≤ 150 ms");
+    report("  the same files checked and emitted by TypeScript alone (5 files)", ms(floor), "the floor on this machine");
+    for (let i = 0; i < 5; i++) writeFileSync(join(dir, `dyn${i}.ts`), bigModule(300 + i));
+    const inCell = await cellTimes(kernel, "for (let i = 0; i < 5; i++) { const t0 = performance.now(); await import(`./dyn${i}`); __t.push(performance.now() - t0); }");
+    report("  of which compiling and running the module (import() timed in the cell)", ms(median(inCell)));
+
+    const seconds = await cellTimes(kernel, "for (let i = 0; i < 50; i++) { const t0 = performance.now(); await import('./big0'); __t.push(performance.now() - t0); }");
+    report("second import of it, inside the cell (50 imports)", ms(median(seconds)), "target ≤ 1 ms");
+
+    const reloads: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      writeFileSync(join(dir, "big0.ts"), bigModule(100 + i));
+      reloads.push(await run("%reload ./big0"));
+    }
+    report("%reload of it after an edit, execute to idle (5 reloads)", ms(median(reloads)), "target ≤ 100 ms");
+
+    const imports = Array.from({ length: 100 }, (_, i) => `import { get${i} } from './small${i}';`).join("\n");
+    await run(imports);
+    // Alternating blocks, so that a change in the machine's load falls on both sides alike.
+    const off: number[] = [];
+    const all: number[] = [];
+    for (let block = 0; block < 10; block++) {
+      await run("%autoreload off");
+      for (let i = 0; i < 10; i++) off.push(await run("1+1"));
+      await run("%autoreload all");
+      for (let i = 0; i < 10; i++) all.push(await run("1+1"));
+    }
+    report("1+1 with 100 local modules: %autoreload all / off (100 cells each)", `${ms(median(all))} / ${ms(median(off))} = +${ms(median(all) - median(off))}`, "target ≤ +1 ms");
+  } finally {
+    await kernel.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The soak test's cells on a fresh kernel: settled RSS and open fds after warming up and at the end. */

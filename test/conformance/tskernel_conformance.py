@@ -59,6 +59,27 @@ class TSKernelTests(jupyter_kernel_test.KernelTests):
 
     code_inspect_sample = "Math.max"
 
+    def test_tskernel_input_answered_by_jupyter_client(self):
+        """input() reaches jupyter_client's stdin_hook; its input() reply carries no parent header."""
+        prompts = []
+
+        def answer(msg):
+            prompts.append(msg["content"])
+            self.kc.input("typed")
+
+        results = []
+        reply = self.kc.execute_interactive(
+            '(await input.password("PIN: ")).toUpperCase()',
+            allow_stdin=True,
+            stdin_hook=answer,
+            output_hook=lambda msg: results.append(msg),
+            timeout=60,
+        )
+        self.assertEqual(reply["content"]["status"], "ok")
+        self.assertEqual(prompts, [{"prompt": "PIN: ", "password": True}])
+        values = [m["content"]["data"]["text/plain"] for m in results if m["msg_type"] == "execute_result"]
+        self.assertEqual(values, ["'TYPED'"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -97,7 +97,7 @@ describe("a client without the key", () => {
     await looping;
     await client.execute("console.error(Object.keys(process.env).length)");
     assert.equal((await client.execute("1")).reply.content.status, "ok");
-    assert.match(kernel.fullStderr(), /process\.exit\(2\) was called/, "the session's faults were logged");
+    assert.match(kernel.fullStderr(), /process\.exit\(2\) was called\) and a new one was started/, "the session's faults were logged");
     for (const output of [kernel.fullStderr(), stdout]) {
       assert.ok(!output.includes(kernel.info.key), "the key is not in the output");
       assert.ok(!output.includes(kernel.info.key.slice(0, 16)), "no part of the key is in the output");

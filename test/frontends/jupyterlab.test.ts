@@ -260,6 +260,50 @@ describe("JupyterLab (@jupyterlab/services 7) through jupyter_server", () => {
     second.dispose();
   });
 
+  step("comms both ways: a Lab comm to a kernel target, a kernel comm to a Lab target, comm_info", async () => {
+    const registered = await execute(
+      kernel,
+      'comms.registerTarget("lab-echo", (comm, open) => comm.onMessage((data) => comm.send({ echoed: data.text, opened: open.data.n })));',
+    );
+    assert.equal(registered.reply.content.status, "ok");
+    const comm = kernel.createComm("lab-echo");
+    const echoes: unknown[] = [];
+    comm.onMsg = (msg) => void echoes.push(msg.content.data);
+    await comm.open({ n: 7 }).done;
+    await comm.send({ text: "hi" }).done;
+    await waitFor("the kernel's echo", () => echoes.length > 0, 5000);
+    assert.deepEqual(echoes, [{ echoed: "hi", opened: 7 }]);
+    const info = await kernel.requestCommInfo({ target_name: "lab-echo" });
+    assert.ok(info.content.status === "ok", `expected status ok, got ${info.content.status}`);
+    assert.deepEqual(info.content.comms, { [comm.commId]: { target_name: "lab-echo" } });
+
+    const received: unknown[] = [];
+    kernel.registerCommTarget("lab-view", (opened, msg) => {
+      received.push(msg.content.data);
+      opened.onMsg = (m) => void received.push(m.content.data);
+    });
+    const opened = await execute(kernel, 'const view = comms.open("lab-view", { title: "chart" });\nview.send({ step: 1 });');
+    assert.equal(opened.reply.content.status, "ok");
+    await waitFor("the kernel's comm_open and comm_msg", () => received.length === 2, 5000);
+    assert.deepEqual(received, [{ title: "chart" }, { step: 1 }]);
+  });
+
+  step("input(): the input box's answer reaches the cell", async () => {
+    const future = kernel.requestExecute({ code: 'const typed = await input("Your name: ");\n`hi ${typed}`', allow_stdin: true });
+    const prompts: string[] = [];
+    future.onStdin = (msg) => {
+      if (!KernelMessage.isInputRequestMsg(msg)) return;
+      prompts.push(msg.content.prompt);
+      kernel.sendInputReply({ status: "ok", value: "Lab" }, msg.header as KernelMessage.IInputReplyMsg["parent_header"]);
+    };
+    const results: KernelMessage.IIOPubMessage[] = [];
+    future.onIOPub = (msg) => void (KernelMessage.isExecuteResultMsg(msg) && results.push(msg));
+    const reply = await future.done;
+    assert.equal(reply.content.status, "ok");
+    assert.deepEqual(prompts, ["Your name: "]);
+    assert.equal((results[0]?.content as KernelMessage.IExecuteResultMsg["content"] | undefined)?.data["text/plain"], "'hi Lab'");
+  });
+
   step("restart gives a fresh session", async () => {
     await kernel.restart();
     const { reply } = await execute(kernel, "answer");

@@ -217,6 +217,15 @@ describe("protocol server (in-memory transport)", () => {
     }
   });
 
+  test("declarations made before an interrupted loop stay known to later checked cells", async () => {
+    const req = k.request("shell", "execute_request", { code: "const before = 'declared';\nconsole.log('looping');\nwhile (true) {}" });
+    // Interrupt once the loop runs, not while the cell is still being compiled.
+    await k.waitFor(() => k.outputsOf(req).some((s) => s.msg.header.msg_type === "stream"));
+    await k.call("control", "interrupt_request", {});
+    assert.equal((await k.settle(req)).reply.content.ename, "KeyboardInterrupt");
+    assert.equal(resultText(await k.execute("before.toUpperCase()")), "'DECLARED'");
+  });
+
   test("kernel_info on control answers while a cell is busy", async () => {
     const busy = k.request("shell", "execute_request", { code: "while (true) {}" });
     await new Promise((r) => setTimeout(r, 100));

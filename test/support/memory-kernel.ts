@@ -10,6 +10,7 @@ import { kernelInfoContent } from "../../src/server/kernel-info.js";
 import type { Logger } from "../../src/server/log.js";
 import type { Engine } from "../../src/engine/engine.js";
 import { WorkerEngine } from "../../src/engine/worker-engine.js";
+import { SessionHistory, type History } from "../../src/server/history.js";
 
 export interface Exchange {
   reply: Message;
@@ -30,6 +31,8 @@ export class MemoryKernel {
     // A fresh notebook directory: the repository's own tsconfig.json must not apply to test cells.
     readonly engine: Engine = new WorkerEngine(silentLogger(), mkdtempSync(join(tmpdir(), "tsk-notebook-"))),
     key = "secret-key",
+    // In memory unless a test asks for more: server tests must not write to the user's history file.
+    history: History = new SessionHistory(),
   ) {
     this.clientCodec = new WireCodec(key);
     const log: Logger = {
@@ -43,6 +46,7 @@ export class MemoryKernel {
       engine,
       kernelInfo: kernelInfoContent(),
       log,
+      history,
       onShutdown: () => this.shutdowns++,
     });
     this.transport.onSend((channel, frames) => {
@@ -93,18 +97,54 @@ export class MemoryKernel {
     return this.settle(req);
   }
 
+  /** Sends a shell message that gets no reply (comm_open, comm_msg, comm_close). */
+  notice(msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}, buffers: Buffer[] = []): Message {
+    const msg = childMessage(undefined, msgType, content, this.who, metadata);
+    msg.buffers = buffers;
+    msg.identities = [Buffer.from("client-1")];
+    this.transport.deliver("shell", this.clientCodec.encode(msg));
+    return msg;
+  }
+
+  /** The iopub messages of a notice once its idle status arrived; fails if it got a reply. */
+  async settleNotice(msg: Message): Promise<Message[]> {
+    await this.waitFor(() => this.outputsOf(msg).some((s) => s.msg.header.msg_type === "status" && s.msg.content.execution_state === "idle"));
+    const out = this.outputsOf(msg);
+    const reply = out.find((s) => s.channel !== "iopub");
+    if (reply) throw new Error(`${msg.header.msg_type} got a reply on ${reply.channel}`);
+    return out.map((s) => s.msg);
+  }
+
+  notify(msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}, buffers: Buffer[] = []): Promise<Message[]> {
+    return this.settleNotice(this.notice(msgType, content, metadata, buffers));
+  }
+
   async settle(req: Message): Promise<Exchange> {
     const idle = () =>
       this.outputsOf(req).some((s) => s.msg.header.msg_type === "status" && s.msg.content.execution_state === "idle");
     await this.waitFor(idle);
     const out = this.outputsOf(req);
-    const replies = out.filter((s) => s.channel !== "iopub");
+    const replies = out.filter((s) => s.channel === "shell" || s.channel === "control");
     if (replies.length !== 1) throw new Error(`expected exactly one reply to ${req.header.msg_type}, got ${replies.length}`);
     return { reply: replies[0].msg, iopub: out.filter((s) => s.channel === "iopub").map((s) => s.msg) };
   }
 
   execute(code: string, extra: Record<string, unknown> = {}): Promise<Exchange> {
     return this.call("shell", "execute_request", { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true, ...extra });
+  }
+
+  /** Answers an input_request on stdin as the client that ran the cell; without a parent, as jupyter_client does. */
+  replyInput(inputRequest: Message, value: unknown, withParent = true): void {
+    const msg = childMessage(withParent ? inputRequest : undefined, "input_reply", { value }, this.who);
+    msg.identities = [Buffer.from("client-1")];
+    this.transport.deliver("stdin", this.clientCodec.encode(msg));
+  }
+
+  /** Waits for the next input_request the server sends after the `seen` ones. */
+  async nextInputRequest(seen = 0): Promise<Message> {
+    const requests = () => this.sent.filter((s) => s.channel === "stdin" && s.msg.header.msg_type === "input_request");
+    await this.waitFor(() => requests().length > seen);
+    return requests()[seen].msg;
   }
 
   /** A raw signed message with an arbitrary header, for protocol edge cases. */

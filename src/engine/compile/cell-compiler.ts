@@ -1,7 +1,7 @@
 // Compiles one cell with TypeScript's API: types stripped, TypeScript-only syntax lowered, then
 // rewritten over the session's bindings (rewrite.ts), with a source map back to the cell.
 import ts from "typescript";
-import { resolveCell, type DeclKind, type SessionView } from "./resolve.js";
+import { bindingNames, resolveCell, type DeclKind, type SessionView } from "./resolve.js";
 import { rewriteCell, type Binding } from "./rewrite.js";
 
 export interface CompilerSession extends SessionView {
@@ -71,6 +71,53 @@ function topLevelReturn(sf: ts.SourceFile): ts.ReturnStatement | undefined {
 }
 
 /**
+ * A name the cell declares twice where JavaScript forbids it: `let`, `const`, `class` or an import
+ * together with any other declaration of the name. The type checker reports it too; this is for
+ * cells that are not checked, whose declarations become session bindings and would lose the error.
+ */
+function redeclaration(sf: ts.SourceFile): ts.Identifier | undefined {
+  const lexical = new Set<string>();
+  const other = new Set<string>();
+  let found: ts.Identifier | undefined;
+  const declare = (id: ts.Identifier, isLexical: boolean) => {
+    if (found) return;
+    if (lexical.has(id.text) || (isLexical && other.has(id.text))) found = id;
+    (isLexical ? lexical : other).add(id.text);
+  };
+  const nestedVars = (n: ts.Node): void => {
+    if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+    if (ts.isVariableDeclarationList(n) && !(n.flags & ts.NodeFlags.BlockScoped)) for (const d of n.declarations) for (const id of bindingNames(d.name)) declare(id, false);
+    ts.forEachChild(n, nestedVars);
+  };
+  for (const s of sf.statements) {
+    if (ts.isVariableStatement(s)) {
+      const isLexical = (s.declarationList.flags & ts.NodeFlags.BlockScoped) !== 0;
+      for (const d of s.declarationList.declarations) for (const id of bindingNames(d.name)) declare(id, isLexical);
+    } else if (ts.isClassDeclaration(s) && s.name) {
+      declare(s.name, true);
+    } else if (ts.isFunctionDeclaration(s) && s.name) {
+      declare(s.name, false);
+    } else if (ts.isImportDeclaration(s) && s.importClause) {
+      const c = s.importClause;
+      if (c.name) declare(c.name, true);
+      const b = c.namedBindings;
+      if (b && ts.isNamespaceImport(b)) declare(b.name, true);
+      if (b && ts.isNamedImports(b)) for (const e of b.elements) declare(e.name, true);
+    } else {
+      ts.forEachChild(s, nestedVars);
+    }
+  }
+  return found;
+}
+
+/** The cell position of a node of the transformed tree, as a diagnostic. */
+function cellDiagnostic(sf: ts.SourceFile, node: ts.Node, message: string, code: number): CellDiagnostic {
+  const original = ts.getOriginalNode(sf) as ts.SourceFile;
+  const at = ts.getLineAndCharacterOfPosition(original, ts.getOriginalNode(node).getStart(original));
+  return { message, line: at.line + 1, column: at.character + 1, code };
+}
+
+/**
  * The transformer that rewrites a cell over the session (see rewrite.ts). Statements that start at or
  * after `codeLength` were appended for the checker and are dropped.
  */
@@ -81,14 +128,10 @@ function sessionTransformer(
 ): ts.TransformerFactory<ts.SourceFile> {
   return (tc) => (sf) => {
     const misplaced = topLevelReturn(sf);
-    if (misplaced) {
-      const original = ts.getOriginalNode(sf) as ts.SourceFile;
-      const at = ts.getLineAndCharacterOfPosition(original, ts.getOriginalNode(misplaced).getStart(original));
-      throw new CellSyntaxError([
-        { message: "A 'return' statement can only be used within a function body.", line: at.line + 1, column: at.character + 1, code: 1108 },
-      ]);
-    }
+    if (misplaced) throw new CellSyntaxError([cellDiagnostic(sf, misplaced, "A 'return' statement can only be used within a function body.", 1108)]);
     const own = f.updateSourceFile(sf, sf.statements.filter((s) => ts.getOriginalNode(s).pos < code.length));
+    const twice = redeclaration(own);
+    if (twice) throw new CellSyntaxError([cellDiagnostic(sf, twice, `Identifier '${twice.text}' has already been declared.`, 2451)]);
     const resolution = resolveCell(own, session);
     const { file, out } = rewriteCell(own, tc, {
       resolution,

@@ -9,7 +9,7 @@ import ts from "typescript";
 import { bindingNames, type DeclKind, type Resolution } from "./resolve.js";
 
 export const KERNEL_PARAM = "__tsk";
-const BOX_PREFIX = "__b$";
+export const BOX_PREFIX = "__b$";
 const IMPORT_PREFIX = "__tsk_m";
 
 export interface Binding {
@@ -170,6 +170,14 @@ export function rewriteCell(sf: ts.SourceFile, tc: ts.TransformationContext, rc:
         const init = node.objectAssignmentInitializer;
         return f.createPropertyAssignment(node.name.text, init ? f.createAssignment(value, visitExpr(init)) : value);
       }
+    }
+    // `import(spec)` resolves like the cell's static imports: from the notebook's directory.
+    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      return ts.setTextRange(kernelCall("i", node.arguments.map(visitExpr)), node);
+    }
+    // A cell is a script: `import.meta` comes from the kernel (the notebook is the main program).
+    if (ts.isMetaProperty(node) && node.keywordToken === ts.SyntaxKind.ImportKeyword) {
+      return ts.setTextRange(kernelCall("meta", []), node);
     }
     if (ts.isTypeOfExpression(node) && ts.isIdentifier(node.expression)) {
       const ref = resolution.sessionRefs.get(node.expression);

@@ -7,10 +7,14 @@ import { OutputRouter } from "./output.js";
 import { Session } from "./session.js";
 import { CellRegistry, runtimeError } from "./traceback.js";
 import { CellRunner, CellState, Interrupted } from "./runner.js";
-import { complete, inspectAt, isComplete } from "./introspect.js";
 import { installDisplay } from "./display.js";
-import { sessionRequire, setNotebookDir } from "./imports.js";
+import { installInput } from "./input.js";
+import { CommHub } from "./comms.js";
+import { notebookDirectory, provideKernelModule, sessionRequire, setNotebookDir } from "./imports.js";
+import { CallbackContext } from "./callback-context.js";
+import { useErrorText } from "./format.js";
 import { StreamRing } from "../stream-ring.js";
+import { MainThread } from "./main-thread.js";
 import { CellChecker } from "../../language/cell-checker.js";
 import { KERNEL_GLOBALS_DTS } from "../../language/kernel-globals.js";
 
@@ -26,16 +30,27 @@ const router = new OutputRouter(
   (urgent) => post({ type: "drain", urgent }),
 );
 router.install();
-installDisplay(router);
+const callbacks = new CallbackContext(router);
+callbacks.install();
+const mainThread = new MainThread(post);
+const comms = new CommHub(router, (text) => post({ type: "log", text }));
+Object.assign(globalThis, { comms: comms.api });
+provideKernelModule("tskernel", { ...installDisplay(router, notebookDirectory), ...installInput(router, mainThread), comms: comms.api });
 Object.assign(globalThis, { require: sessionRequire(shared.notebookDir) });
 
 const session = new Session();
 const cells = new CellRegistry();
+// An error shown as a value: its message and frames, without the excerpt a traceback adds.
+useErrorText((e) => runtimeError(e, cells).traceback.filter((part) => !part.startsWith("\n")).join("\n"));
 setNotebookDir(shared.notebookDir);
-const runner = new CellRunner(session, router, cells, control, new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS));
+/** True while `handle` runs: the only stack on which a cell's synchronous part may be terminated. */
+let inMessageTurn = false;
+const checker = new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS);
+const runner = new CellRunner(session, router, cells, control, checker, mainThread, () => inMessageTurn, (problem) => post({ type: "log", text: problem }));
 let current: CellState | undefined;
 
-function finish(state: CellState, outcome: ExecuteOutcome): void {
+/** Ends a run of user code (a cell, or a comm message's handlers) with what its request is answered. */
+function finish(state: CellState, outcome: ExecuteOutcome | undefined): void {
   if (state.phase === "done") return;
   state.phase = "done";
   post({ type: "reply", id: state.id, value: outcome });
@@ -46,15 +61,24 @@ function failed(error: unknown): ExecuteOutcome {
   return { status: "error", payload: [], userExpressions: {}, ...runtimeError(error, cells) };
 }
 
-/** An error from a callback that outlived its cell goes to that cell's stderr; the session goes on. */
+/** An error from a callback that outlived its cell goes to the stderr of the cell that started it; the session goes on. */
 function reportStray(kind: string, error: unknown): void {
   const info = runtimeError(error, cells);
-  router.write("stderr", `${kind}: ${info.traceback.join("\n")}\n`);
+  router.write("stderr", `${kind}: ${info.traceback.join("\n")}\n`, callbacks.originOf(error));
 }
 process.on("uncaughtException", (e) => reportStray("Uncaught exception in a callback", e));
 process.on("unhandledRejection", (e) => reportStray("Unhandled promise rejection", e));
 
 port.on("message", (m: ToWorker) => {
+  inMessageTurn = true;
+  try {
+    handle(m);
+  } finally {
+    inMessageTurn = false;
+  }
+});
+
+function handle(m: ToWorker): void {
   switch (m.type) {
     case "execute": {
       const state = new CellState(m.id);
@@ -73,21 +97,43 @@ port.on("message", (m: ToWorker) => {
       const state = current;
       if (!state) break;
       // Still "sync" while we handle a message means the synchronous part was terminated.
-      if (state.phase === "sync") finish(state, failed(new Interrupted()));
+      if (state.phase === "sync") {
+        state.onTerminated?.();
+        finish(state, failed(new Interrupted()));
+      }
       else state.cancel(new Interrupted());
       break;
     }
+    case "comm": {
+      const state = new CellState(m.id);
+      state.phase = "async";
+      current = state;
+      const handled = router.cellContext.run(m.id, () => comms.receive(m.message));
+      Promise.race([handled, state.cancelled]).then(
+        () => finish(state, undefined),
+        // Only an interrupt rejects here (handler errors are reported by the hub); async work cannot be
+        // cancelled, so the kernel stops waiting for it.
+        () => {
+          router.write("stderr", `KeyboardInterrupt: stopped waiting for the ${m.message.type} handlers; work they started may still finish later\n`, m.id);
+          finish(state, undefined);
+        },
+      );
+      break;
+    }
+    case "commInfo":
+      post({ type: "reply", id: m.id, value: comms.info(m.targetName) });
+      break;
     case "complete":
-      post({ type: "reply", id: m.id, value: complete(m.code, m.cursor, session) });
+      post({ type: "reply", id: m.id, value: runner.introspection.complete(m.code, m.cursor) });
       break;
     case "inspect":
-      post({ type: "reply", id: m.id, value: inspectAt(m.code, m.cursor, m.detail, session) });
+      post({ type: "reply", id: m.id, value: runner.introspection.inspect(m.code, m.cursor, m.detail) });
       break;
-    case "isComplete":
-      post({ type: "reply", id: m.id, value: isComplete(m.code) });
+    case "answer":
+      mainThread.answered(m);
       break;
   }
-});
+}
 
 post({ type: "ready" });
 setImmediate(() => runner.warmUp());

@@ -1,32 +1,186 @@
-// Loading a module for a cell's `import`: Node builtins, packages and files resolved from the
-// notebook's directory (the kernel's working directory), as Node resolves them from a file there.
+// Modules for the session: a cell's `import`, `import()` and `require()` go through the module
+// registry, resolved from the notebook's directory (the kernel's working directory; workers cannot
+// chdir). After a reload, the session names a cell imported from that module are rebound, and before
+// each cell `%autoreload` reloads the local modules whose code changed.
 import { createRequire, isBuiltin } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { CellChecker } from "../../language/cell-checker.js";
+import { ModuleCompiler } from "./modules/compile.js";
+import { ModuleRegistry, ModuleRunError, type LocalModule } from "./modules/registry.js";
+import { UsageError } from "../../magics/registry.js";
+import { resolveModule, searchPath } from "./modules/resolve.js";
+import type { AutoreloadMode, ModuleAccess } from "../../magics/modules.js";
+import type { ModuleListing } from "./modules/registry.js";
+import type { ErrorInfo } from "../engine.js";
+import { CellRegistry, runtimeError } from "./traceback.js";
+import type { Session } from "./session.js";
 
 /** The notebook's directory: the worker's own working directory cannot be changed (workers cannot chdir). */
 let notebookDir = process.cwd();
+let active: SessionModules | undefined;
 
 export function setNotebookDir(dir: string): void {
   notebookDir = dir;
 }
 
+export function notebookDirectory(): string {
+  return notebookDir;
+}
+
+/** Modules the kernel itself provides to cells ("tskernel": the display API), by specifier. */
+const kernelModules = new Map<string, Readonly<Record<string, unknown>>>();
+
+export function provideKernelModule(specifier: string, exports: Record<string, unknown>): void {
+  kernelModules.set(specifier, Object.freeze({ ...exports }));
+}
+
+/** The `require` of cells: local modules come from the registry, everything else from Node. */
 export function sessionRequire(dir = notebookDir): NodeJS.Require {
-  return createRequire(join(dir, "[notebook]"));
+  const node = createRequire(join(dir, "[notebook]"));
+  const require = ((specifier: string) => (active ? active.registry.require(specifier, dir) : node(specifier))) as NodeJS.Require;
+  return Object.assign(require, { resolve: node.resolve, cache: node.cache, extensions: node.extensions, main: undefined });
 }
 
 export async function importFromSession(specifier: string): Promise<unknown> {
+  const provided = kernelModules.get(specifier);
+  if (provided) return provided;
   if (isBuiltin(specifier)) return import(specifier);
-  const require = sessionRequire();
-  let resolved: string;
-  try {
-    resolved = require.resolve(specifier);
-  } catch {
-    throw new Error(
-      `Cannot find module "${specifier}": looked in node_modules from ${notebookDir} upward and relative to it. ` +
-        `Install it with npm in the notebook's directory, or check the path.`,
-    );
+  if (!active) throw new Error("modules are not ready yet: the session is still starting");
+  return active.registry.import(specifier, notebookDir);
+}
+
+/** `import.meta` in a cell: the notebook is the main program, as `__main__` is in IPython. */
+export function cellImportMeta(): ImportMeta {
+  const filename = join(notebookDir, "[notebook]");
+  return {
+    url: pathToFileURL(filename).href,
+    filename,
+    dirname: notebookDir,
+    main: true,
+    resolve: (specifier: string) => pathToFileURL(resolveModule(specifier, notebookDir).path).href,
+  } as ImportMeta;
+}
+
+/** The session's module system: the registry, and what ties it to the session's names. */
+export class SessionModules implements ModuleAccess {
+  readonly registry: ModuleRegistry;
+  autoreload: AutoreloadMode = "off";
+  /** Modules `%aimport` named, by resolved path: what `%autoreload explicit` watches. */
+  readonly aimported = new Set<string>();
+  private lastRebound: string[] = [];
+  /** `cells` maps error positions in cells and local modules back to their TypeScript. */
+  constructor(
+    private readonly session: Session,
+    checker: CellChecker,
+    private readonly cells: CellRegistry,
+  ) {
+    this.registry = new ModuleRegistry(new ModuleCompiler(checker.files, checker.options, join(notebookDir, ".tskernel")), cells);
+    this.registry.onReload(() => this.rebind());
+    active = this;
   }
-  if (resolved.endsWith(".json")) return { default: require(resolved) };
-  return import(pathToFileURL(resolved).href);
+
+  get notebookDir(): string {
+    return notebookDir;
+  }
+
+  list(): ModuleListing[] {
+    return this.registry.list();
+  }
+
+  searchPath(): string[] {
+    return searchPath(notebookDir);
+  }
+
+  relative(path: string): string {
+    return this.registry.relative(path, notebookDir);
+  }
+
+  private loadedPath(specifier: string): string {
+    const path = resolveModule(specifier, notebookDir).path;
+    if (!this.registry.local(path)) {
+      throw new UsageError(`${specifier} (${this.relative(path)}) is not a loaded local module: import it first (%modules lists the loaded ones)`);
+    }
+    return path;
+  }
+
+  async reload(specifier: string): Promise<{ path: string; rebound: string[] }> {
+    const path = this.loadedPath(specifier);
+    this.lastRebound = [];
+    await this.registry.reload(path);
+    return { path, rebound: this.lastRebound };
+  }
+
+  async aimport(specifier: string): Promise<string> {
+    await this.registry.import(specifier, notebookDir);
+    const path = this.loadedPath(specifier);
+    this.aimported.add(path);
+    return path;
+  }
+
+  aimportedList(): string[] {
+    return [...this.aimported].map((p) => this.relative(p));
+  }
+
+  async runMain(path: string): Promise<{ values: Record<string, unknown>; kinds: Map<string, string>; exported: Set<string> }> {
+    const { values, scope } = await this.registry.runMain(path);
+    return { values, kinds: scope.kinds, exported: scope.exported };
+  }
+
+  errorInfo(error: unknown): ErrorInfo {
+    const cause = error instanceof ModuleRunError ? error.cause : error;
+    return runtimeError(cause, this.cells);
+  }
+
+  /**
+   * After a reload, session names imported from local modules take their current values: from the
+   * reloaded module, and through modules that re-export it (`import * as m` needs nothing: it is live).
+   */
+  private rebind(): void {
+    for (const u of this.session.userDeclared()) {
+      if (u.kind !== "import" || u.module === undefined || u.typeOnly || u.imported === "*") continue;
+      let m: LocalModule | undefined;
+      try {
+        m = this.registry.local(resolveModule(u.module, notebookDir).path);
+      } catch {
+        continue;
+      }
+      if (!m || m.state !== "loaded") continue;
+      const value = u.imported === "=" ? (m.compiled.isEsm ? m.facade : m.current.module.exports) : m.facade[u.imported ?? "default"];
+      const box = this.session.box(u.name);
+      if (box.v === value) continue;
+      box.v = value;
+      this.lastRebound.push(u.name);
+    }
+  }
+
+  /**
+   * Before a cell, with `%autoreload` on: reloads the `changed` local modules and the local modules that
+   * import them. Says in one line what was reloaded, and in another what failed.
+   */
+  /** The watched local modules whose code changed since they ran (none while `%autoreload` is off). */
+  changedForAutoreload(): string[] {
+    if (this.autoreload === "off") return [];
+    const watched = this.registry.localModules().filter((m) => this.autoreload === "all" || this.aimported.has(m.path));
+    return watched.filter((m) => this.registry.changed(m)).map((m) => m.path);
+  }
+
+  async beforeCell(changed: string[]): Promise<{ reloaded?: string; failed?: string }> {
+    const reloaded: string[] = [];
+    const failed: string[] = [];
+    for (const path of this.registry.withDependents(changed)) {
+      try {
+        await this.registry.reload(path);
+        reloaded.push(this.registry.relative(path, notebookDir));
+      } catch (e) {
+        // The message's first line names the file, line and column: the report stays one line.
+        const message = (e as Error).message.split("\n")[0];
+        failed.push(`${this.registry.relative(path, notebookDir)} (${(e as Error).name}: ${message}; the old version stays)`);
+      }
+    }
+    return {
+      ...(reloaded.length > 0 ? { reloaded: `[autoreload] reloaded ${reloaded.join(", ")}` } : {}),
+      ...(failed.length > 0 ? { failed: `[autoreload] failed to reload ${failed.join("; ")}` } : {}),
+    };
+  }
 }

@@ -1,23 +1,34 @@
-// Completion, inspection and `name?` paging from the live session's values, and is_complete from the
-// TypeScript parser. The language-service versions build on these entry points.
-import ts from "typescript";
+// Completion, inspection and `name?` paging: the TypeScript language service over the session for code,
+// the magic registry and the file system on magic lines, and the live values for what the checker cannot
+// see into (an `any`, a cell run with `%typecheck off`).
 import { inspect } from "node:util";
-import type { CompleteResult, InspectResult, IsCompleteResult, Payload } from "../engine.js";
+import type { CompleteResult, InspectResult, Payload } from "../engine.js";
 import type { Session } from "./session.js";
+import type { CellChecker } from "../../language/cell-checker.js";
+import { CellLanguage, type LanguageMatch, type QuickInfo } from "../../language/cell-language.js";
+import { declarationSource } from "../../language/declarations.js";
+import { completeMagicName, completePath, looksLikePath, magicSpot, type MagicSpot } from "../../magics/completion.js";
+import type { Magic } from "../../magics/registry.js";
 
 const IDENT = "[A-Za-z_$][\\w$]*";
 const PATH = new RegExp(`(${IDENT}(?:\\s*\\.\\s*${IDENT})*)`);
 const MEMBER_BEFORE_CURSOR = new RegExp(`${PATH.source}\\s*\\.\\s*([\\w$]*)$`);
-const WORD_BEFORE_CURSOR = /([A-Za-z_$][\w$]*)$/;
 const PAGE = new RegExp(`^\\s*(?:(\\?\\??)\\s*${PATH.source}|${PATH.source}\\s*(\\?\\??))\\s*$`);
-const KERNEL_NAME = /^(__tsk|__b\$)/;
+/** Magics whose arguments are files or directories. */
+const PATH_MAGICS = new Set(["load", "cd", "run", "writefile"]);
+/** Magics that take shell code, not TypeScript: their words complete as paths. */
+const SHELL_MAGICS = new Set(["system", "sh", "bash"]);
 
-const KEYWORDS = ("await break case catch class const continue debugger default delete do else enum export extends false " +
-  "finally for function if import in instanceof interface let new null return super switch this throw true try type typeof " +
-  "undefined var void while yield").split(" ");
+type MagicList = { list(): readonly Magic<never>[] };
+
+interface Completion {
+  start: number;
+  end: number;
+  matches: LanguageMatch[];
+}
 
 /** The value a dotted name denotes in the session (session bindings first, then globals); getters may throw. */
-function valueAt(path: string, session: Session): { found: boolean; value: unknown } {
+export function valueAt(path: string, session: Session): { found: boolean; value: unknown } {
   const [head, ...rest] = path.split(".").map((s) => s.trim());
   const binding = session.lookup(head);
   let value: unknown;
@@ -49,49 +60,37 @@ function typeLabel(value: unknown): string {
   return typeof value;
 }
 
-export function complete(code: string, cursor: number, session: Session): CompleteResult {
-  const before = code.slice(0, cursor);
-  let prefix: string;
-  let candidates: { text: string; type: string }[];
+/** Members of the live value before the cursor's `.`: for expressions the checker types as `any`. */
+function runtimeMembers(before: string, cursor: number, session: Session): Completion | undefined {
   const member = MEMBER_BEFORE_CURSOR.exec(before);
-  if (member) {
-    prefix = member[2];
-    const target = valueAt(member[1], session);
-    candidates = target.found
-      ? propertyNames(target.value).map((text) => {
-          let type = "property";
-          try {
-            type = typeof (target.value as Record<string, unknown>)[text] === "function" ? "method" : "property";
-          } catch {
-            // A throwing getter is still a property.
-          }
-          return { text, type };
-        })
-      : [];
-  } else {
-    prefix = WORD_BEFORE_CURSOR.exec(before)?.[1] ?? "";
-    const seen = new Set<string>();
-    candidates = [];
-    const add = (text: string, type: string) => {
-      if (!seen.has(text) && !KERNEL_NAME.test(text)) {
-        seen.add(text);
-        candidates.push({ text, type });
+  if (!member) return undefined;
+  const target = valueAt(member[1].replace(/\s+/g, ""), session);
+  if (!target.found) return undefined;
+  const matches = propertyNames(target.value)
+    .filter((text) => text.startsWith(member[2]))
+    .sort((a, b) => a.localeCompare(b))
+    .map((text): LanguageMatch => {
+      let kind = "property";
+      try {
+        kind = typeof (target.value as Record<string, unknown>)[text] === "function" ? "method" : "property";
+      } catch {
+        // A throwing getter is still a property.
       }
-    };
-    for (const n of session.names()) add(n, typeLabel(session.lookup(n)?.value));
-    for (const n of Object.getOwnPropertyNames(globalThis)) add(n, "global");
-    for (const k of KEYWORDS) add(k, "keyword");
-  }
-  const matches = candidates.filter((c) => c.text.startsWith(prefix)).sort((a, b) => a.text.localeCompare(b.text));
-  const start = cursor - prefix.length;
-  return {
-    matches: matches.map((m) => m.text),
-    cursorStart: start,
-    cursorEnd: cursor,
-    metadata: {
-      _jupyter_types_experimental: matches.map((m) => ({ start, end: cursor, text: m.text, type: m.type, signature: "" })),
-    },
-  };
+      return { text, kind, signature: "" };
+    });
+  return { start: cursor - member[2].length, end: cursor, matches };
+}
+
+/**
+ * Where the name to inspect ends: the end of the name the cursor is in or just after, or for a cursor
+ * just inside a call's parenthesis (`greet(|`), the end of the function's name.
+ */
+function nameEnd(code: string, cursor: number): number {
+  let end = cursor;
+  while (end < code.length && /[\w$]/.test(code[end])) end++;
+  if (end > 0 && /[\w$]/.test(code[end - 1])) return end;
+  const call = /[\w$]\s*\(\s*$/.exec(code.slice(0, cursor));
+  return call ? call.index + 1 : cursor;
 }
 
 /** The dotted name around the cursor. */
@@ -102,53 +101,174 @@ function pathAt(code: string, cursor: number): string | undefined {
   return m?.[1].replace(/\s+/g, "");
 }
 
-function describe(path: string, value: unknown, session: Session, detail: number): string {
-  const lines = [`${path}: ${typeLabel(value)}`];
-  const binding = session.lookup(path);
-  if (binding) lines.push(`Defined: ${binding.info.kind} in Cell In[${binding.info.cell}]`);
-  if (typeof value === "function") {
-    const source = Function.prototype.toString.call(value);
-    const signature = source.slice(0, source.indexOf("{") >= 0 ? source.indexOf("{") : source.length).trim();
-    lines.push(`Signature: ${signature}`);
-    if (detail > 0) lines.push(`Source:\n${source}`);
-  } else {
-    lines.push(`Value: ${inspect(value, { colors: false, depth: detail > 0 ? 3 : 1, maxArrayLength: 20, breakLength: 100 })}`);
+/** Replaces a span with blanks (keeping line breaks), so that positions after it do not move. */
+function blank(code: string, start: number, end: number): string {
+  return code.slice(0, start) + code.slice(start, end).replace(/[^\n]/g, " ") + code.slice(end);
+}
+
+export class Introspection {
+  private readonly language: CellLanguage;
+
+  constructor(
+    private readonly session: Session,
+    checker: CellChecker,
+    private readonly magics: MagicList,
+    /** Where the language service failed: the request still answers, from the live values. */
+    private readonly report: (problem: string) => void,
+  ) {
+    this.language = new CellLanguage(checker);
   }
-  return lines.join("\n");
+
+  /** A cell ran: what it declared, installed or wrote may change what completes. */
+  sessionChanged(): void {
+    this.language.sessionChanged();
+  }
+
+  complete(code: string, cursor: number): CompleteResult {
+    const c = this.completion(code, cursor) ?? { start: cursor, end: cursor, matches: [] };
+    return {
+      matches: c.matches.map((m) => m.text),
+      cursorStart: c.start,
+      cursorEnd: c.end,
+      metadata: {
+        _jupyter_types_experimental: c.matches.map((m) => ({ start: c.start, end: c.end, text: m.text, type: m.kind, signature: m.signature })),
+      },
+    };
+  }
+
+  /** The magic a spot belongs to, if the registry has it. */
+  private magicAt(spot: Exclude<MagicSpot, { kind: "name" }>): Magic<never> | undefined {
+    const kind = spot.kind === "body" || (spot.kind === "argument" && spot.cell) ? "cell" : "line";
+    return this.magics.list().find((m) => m.name === spot.name && m.kind === kind);
+  }
+
+  /**
+   * The code the language service should see for a cursor in the code of a magic (`%timeit arr.fla`, the
+   * body of `%%time`): the magic's own text blanked, so positions stay. Undefined where there is no code.
+   */
+  private codeOf(code: string, spot: Exclude<MagicSpot, { kind: "name" }>): string | undefined {
+    if (!this.magicAt(spot)?.takesCode || SHELL_MAGICS.has(spot.name)) return undefined;
+    if (spot.kind === "body") return blank(code, 0, spot.bodyStart);
+    const name = code.indexOf(spot.name, spot.line.start) + spot.name.length;
+    return blank(blank(blank(code, spot.line.start, name), 0, spot.line.start), spot.line.end, code.length);
+  }
+
+  private completion(code: string, cursor: number): Completion | undefined {
+    const spot = magicSpot(code, cursor);
+    if (!spot) return this.codeCompletion(code, cursor);
+    if (spot.kind === "name") {
+      const matches = completeMagicName(spot.written, spot.firstLine, this.magics.list()).map((m) => ({ text: m.text, kind: "magic", signature: m.usage }));
+      return { start: spot.start, end: cursor, matches };
+    }
+    const magicCode = this.codeOf(code, spot);
+    if (magicCode !== undefined) return this.codeCompletion(magicCode, cursor);
+    if (!PATH_MAGICS.has(spot.name) && !looksLikePath(spot.written)) return undefined;
+    const matches = completePath(spot.written, process.cwd(), spot.name === "cd" ? "directory" : undefined).map((m) => ({ text: m.text, kind: "path", signature: "" }));
+    return { start: spot.start, end: cursor, matches };
+  }
+
+  private codeCompletion(code: string, cursor: number): Completion | undefined {
+    let typed: ReturnType<CellLanguage["complete"]> | undefined;
+    try {
+      typed = this.language.complete(code, cursor);
+    } catch (e) {
+      this.report(`completion from the type checker failed, completing from live values: ${(e as Error).stack ?? String(e)}`);
+    }
+    if (!typed || typed.matches.length === 0) {
+      const live = runtimeMembers(code.slice(0, cursor), cursor, this.session);
+      if (live || !typed) return live;
+    }
+    const more = typed.moreSessionNames.map((text): LanguageMatch => ({ text, kind: this.sessionKind(text), signature: "" }));
+    return { start: typed.start, end: typed.end, matches: [...typed.matches, ...more] };
+  }
+
+  /** A session name's kind as the user declared it; a variable holding a function is a function. */
+  private sessionKind(name: string): string {
+    const kind = this.session.userName(name)?.kind;
+    if (kind === "let" || kind === "const" || kind === "var" || kind === undefined) {
+      return typeof this.session.lookup(name)?.value === "function" ? "function" : "variable";
+    }
+    return kind;
+  }
+
+  inspect(code: string, cursor: number, detail: number): InspectResult {
+    const text = this.describe(code, cursor, detail);
+    return text === undefined ? { found: false, data: {}, metadata: {} } : { found: true, data: { "text/plain": text }, metadata: {} };
+  }
+
+  /** `name?` and `name??` as a pager payload, as IPython shows them. */
+  page(code: string): Payload | undefined {
+    const m = PAGE.exec(code);
+    if (!m) return undefined;
+    const marks = m[1] ?? m[4];
+    const path = (m[2] ?? m[3]).replace(/\s+/g, "");
+    const text = this.describe(path, path.length, marks.length - 1) ?? `Object \`${path}\` not found.`;
+    return { source: "page", data: { "text/plain": text }, start: 0 };
+  }
+
+  private quickInfo(code: string, cursor: number): QuickInfo | undefined {
+    try {
+      return this.language.quickInfo(code, cursor);
+    } catch (e) {
+      this.report(`inspection from the type checker failed, inspecting the live value: ${(e as Error).stack ?? String(e)}`);
+      return undefined;
+    }
+  }
+
+  /** IPython's layout: signature, docstring, type, where it was defined, the value; detail 1 adds the source. */
+  private describe(code: string, cursor: number, detail: number): string | undefined {
+    const spot = magicSpot(code, cursor);
+    if (spot) {
+      const magicName = /^\s*%%?([\w-]*)/.exec(code.slice(code.lastIndexOf("\n", cursor - 1) + 1));
+      if (spot.kind === "name" || (magicName && cursor <= code.lastIndexOf("\n", cursor - 1) + 1 + magicName[0].length)) {
+        return this.describeMagic(spot.kind === "name" ? spot.written.replace(/^%%?/, "") : spot.name);
+      }
+      const magicCode = this.codeOf(code, spot);
+      if (magicCode === undefined) return undefined;
+      code = magicCode;
+    }
+    cursor = nameEnd(code, cursor);
+    const path = pathAt(code, cursor);
+    const info = this.quickInfo(code, cursor);
+    const live = path ? valueAt(path, this.session) : { found: false, value: undefined };
+    if (!info && !live.found) return undefined;
+    const lines: string[] = [];
+    const field = (label: string, value: string) => lines.push(value.includes("\n") ? `${label}:\n${value}` : `${`${label}:`.padEnd(11)}${value}`);
+    if (info) field("Signature", info.signature);
+    else if (typeof live.value === "function") field("Signature", runtimeSignature(live.value));
+    if (info?.documentation) field("Docstring", info.documentation);
+    if (live.found) field("Type", typeLabel(live.value));
+    const user = path && !path.includes(".") ? this.session.userName(path) : undefined;
+    if (user) field("Defined", `${user.kind} in Cell In[${user.cell}]`);
+    if (live.found && typeof live.value !== "function") {
+      field("Value", inspect(live.value, { colors: false, depth: detail > 0 ? 3 : 1, maxArrayLength: detail > 0 ? 100 : 20, breakLength: 100 }));
+    }
+    if (detail > 0) {
+      const source = this.sourceOf(path, live);
+      if (source) field("Source", source);
+    }
+    return lines.join("\n");
+  }
+
+  private describeMagic(name: string): string | undefined {
+    const magic = this.magics.list().find((m) => m.name === name);
+    return magic && `${magic.kind === "line" ? "%" : "%%"}${magic.name}: ${magic.summary}\nUsage: ${magic.usage}`;
+  }
+
+  /** A session name's declaration as its cell wrote it; a function's own source otherwise. */
+  private sourceOf(path: string | undefined, live: { found: boolean; value: unknown }): string | undefined {
+    const user = path && !path.includes(".") ? this.session.userName(path) : undefined;
+    const cell = user ? this.session.inputs[user.cell] : undefined;
+    const declared = user && cell !== undefined ? declarationSource(cell, user.name) : undefined;
+    if (declared) return declared;
+    if (typeof live.value !== "function") return undefined;
+    const source = Function.prototype.toString.call(live.value);
+    return /\{\s*\[native code\]\s*\}$/.test(source) ? undefined : source;
+  }
 }
 
-export function inspectAt(code: string, cursor: number, detail: number, session: Session): InspectResult {
-  const path = pathAt(code, cursor);
-  if (!path) return { found: false, data: {}, metadata: {} };
-  const target = valueAt(path, session);
-  if (!target.found) return { found: false, data: {}, metadata: {} };
-  return { found: true, data: { "text/plain": describe(path, target.value, session, detail) }, metadata: {} };
-}
-
-/** `name?` and `name??` as a pager payload, as IPython shows them. */
-export function pageFor(code: string, session: Session): Payload | undefined {
-  const m = PAGE.exec(code);
-  if (!m) return undefined;
-  const marks = m[1] ?? m[4];
-  const path = (m[2] ?? m[3]).replace(/\s+/g, "");
-  const target = valueAt(path, session);
-  const text = target.found ? describe(path, target.value, session, marks.length - 1) : `Object \`${path}\` not found.`;
-  return { source: "page", data: { "text/plain": text }, start: 0 };
-}
-
-const UNTERMINATED_TEMPLATE = 1160;
-const UNTERMINATED_COMMENT = 1010;
-
-export function isComplete(code: string): IsCompleteResult {
-  const sf = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
-  const diagnostics = (sf as unknown as { parseDiagnostics: readonly ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
-  if (diagnostics.length === 0) return { status: "complete" };
-  const end = code.trimEnd().length;
-  const unfinished = diagnostics.every(
-    (d) => d.start >= end || d.code === UNTERMINATED_TEMPLATE || d.code === UNTERMINATED_COMMENT,
-  );
-  if (!unfinished) return { status: "invalid" };
-  const lastLine = code.split("\n").at(-1) ?? "";
-  const indent = /^\s*/.exec(lastLine)?.[0] ?? "";
-  return { status: "incomplete", indent: /[{([]\s*$/.test(lastLine) ? `${indent}    ` : indent };
+function runtimeSignature(fn: unknown): string {
+  const source = Function.prototype.toString.call(fn);
+  const body = source.indexOf("{");
+  return (body >= 0 ? source.slice(0, body) : source).trim();
 }

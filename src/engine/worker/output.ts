@@ -29,8 +29,8 @@ export class OutputRouter {
     return this.cellContext.getStore() || this.latestCell;
   }
 
-  write(name: "stdout" | "stderr", text: string): void {
-    const cell = this.currentCell();
+  /** Writes to the stream of the cell whose async context writes, or of `cell` when the caller knows better. */
+  write(name: "stdout" | "stderr", text: string, cell = this.currentCell()): void {
     for (let at = 0; at < text.length; at += this.ring.maxChunk) {
       const chunk = text.slice(at, at + this.ring.maxChunk);
       while (!this.ring.tryWrite(cell, name, chunk)) {
@@ -47,6 +47,8 @@ export class OutputRouter {
 
   /** Any other output (display, result) follows the streams written before it: the main thread drains first. */
   emit(cell: number, event: OutputEvent): void {
+    // A result that renders as an empty bundle (a display handle) has nothing to show.
+    if (event.kind === "result" && Object.keys(event.data).length === 0) return;
     this.post(cell, event);
   }
 

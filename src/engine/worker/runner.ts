@@ -4,16 +4,27 @@ import vm from "node:vm";
 import type { Binding } from "../compile/rewrite.js";
 import { CellSyntaxError, compileCell, compileChecked, type CompiledCell, type CompilerSession } from "../compile/cell-compiler.js";
 import type { CellChecker, CheckedCell, ResultType } from "../../language/cell-checker.js";
-import type { ExecuteInput, ExecuteOutcome, Payload } from "../engine.js";
+import type { ErrorInfo, ExecuteInput, ExecuteOutcome, Payload } from "../engine.js";
 import { CONTROL } from "../worker-protocol.js";
 import type { OutputRouter } from "./output.js";
 import type { Box, Session } from "./session.js";
 import { CELL_FILE_PREFIX, diagnosticLines, diagnosticsError, runtimeError, type CellRegistry } from "./traceback.js";
 import { mimeBundle } from "./format.js";
-import { importFromSession } from "./imports.js";
-import { pageFor } from "./introspect.js";
-import { MagicRegistry, UsageError } from "../../magics/registry.js";
-import { typecheckMagic } from "../../magics/typecheck.js";
+import { cellImportMeta, importFromSession, SessionModules } from "./imports.js";
+import { moduleMagics, type ModulesTarget } from "../../magics/modules.js";
+import { Introspection } from "./introspect.js";
+import { MagicRegistry, parseMagicCell, UsageError, type MagicInvocation, type MagicResult } from "../../magics/registry.js";
+import { typecheckMagic, type TypecheckTarget } from "../../magics/typecheck.js";
+import { lsmagicMagic, type MagicList } from "../../magics/lsmagic.js";
+import { namespaceMagics, type Namespace, type NamespaceTarget } from "../../magics/namespace.js";
+import { CellFailure, timingMagics, type CodeExecution, type ExecutionTarget } from "../../magics/timing.js";
+import { environmentMagics, type EnvironmentTarget } from "../../magics/environment.js";
+import { outputCellMagics } from "../../magics/output-cells.js";
+import { shellMagics, type ShellTarget } from "../../magics/shell.js";
+import { historyMagic, type HistoryTarget } from "../../magics/history.js";
+import type { MainThread } from "./main-thread.js";
+import { declaredInSource, type Declared } from "../../language/declarations.js";
+import { SessionNamespace } from "./namespace.js";
 
 export class Interrupted extends Error {
   constructor() {
@@ -25,11 +36,19 @@ export class Interrupted extends Error {
 /** A running cell, as the interrupt handler sees it. */
 export class CellState {
   phase: "compile" | "sync" | "async" | "done" = "compile";
+  /** What must still happen if the synchronous part is terminated: its reached declarations join the session. */
+  onTerminated: (() => void) | undefined;
   readonly cancelled: Promise<never>;
-  cancel: (reason: Error) => void = () => undefined;
+  /** Set by an interrupt: code that has not started yet (the next %timeit run) does not start. */
+  interrupted = false;
+  private reject: (reason: Error) => void = () => undefined;
   constructor(readonly id: number) {
-    this.cancelled = new Promise<never>((_, reject) => (this.cancel = reject));
+    this.cancelled = new Promise<never>((_, reject) => (this.reject = reject));
     this.cancelled.catch(() => undefined);
+  }
+  cancel(reason: Error): void {
+    this.interrupted = true;
+    this.reject(reason);
   }
 }
 
@@ -73,6 +92,9 @@ class CellRuntime {
   i(specifier: string): Promise<unknown> {
     return importFromSession(specifier);
   }
+  meta(): ImportMeta {
+    return cellImportMeta();
+  }
 }
 
 type Lookup = [keyof CompilerSession, string, unknown];
@@ -109,6 +131,18 @@ interface CacheEntry {
   result?: ResultType;
 }
 
+/** A compiled cell's function, bound to the session. */
+interface LoadedCell {
+  prepared: Prepared;
+  token: number;
+  /** Calls the cell function; only inside `interruptible`. */
+  invoke(): unknown;
+  /** Calls the cell function where an interrupt may stop it. */
+  call(): unknown;
+  /** After the last call: the declarations it reached join the session. */
+  finish(): void;
+}
+
 /** What compiling a cell gave: code to run, and for a checked cell what later cells learn from it. */
 interface Prepared {
   compiled: CompiledCell;
@@ -116,10 +150,28 @@ interface Prepared {
   result?: ResultType;
   /** The check and declaration emit of the cell, when it was checked: later cells learn from them. */
   checked?: { cell: CheckedCell; declarations: string };
+  /** The names the cell declares, as the user wrote them. */
+  declared: Map<string, Declared>;
 }
 
+/** What a magic may use: the runner's settings, the namespace, the registry, and the cell that invoked it. */
+type MagicContext = TypecheckTarget & NamespaceTarget & MagicList & ExecutionTarget & ShellTarget & EnvironmentTarget & HistoryTarget & ModulesTarget;
+
 export class CellRunner {
-  private readonly magics = new MagicRegistry<CellRunner>().register(typecheckMagic);
+  readonly magics = new MagicRegistry<MagicContext>().register(
+    lsmagicMagic,
+    typecheckMagic,
+    ...namespaceMagics,
+    ...timingMagics,
+    ...environmentMagics,
+    ...outputCellMagics,
+    ...shellMagics,
+    historyMagic,
+    ...moduleMagics,
+  );
+  readonly namespace: Namespace;
+  readonly introspection: Introspection;
+  readonly modules: SessionModules;
   private readonly cache = new Map<string, CacheEntry>();
   private tokens = 0;
   typecheck: TypecheckMode = "on";
@@ -130,7 +182,15 @@ export class CellRunner {
     private readonly cells: CellRegistry,
     private readonly control: Int32Array,
     private readonly checker: CellChecker,
-  ) {}
+    private readonly mainThread: MainThread,
+    /** True while the worker's message handler itself is on the stack. */
+    private readonly inMessageTurn: () => boolean,
+    report: (problem: string) => void,
+  ) {
+    this.namespace = new SessionNamespace(session, checker);
+    this.modules = new SessionModules(session, checker, cells);
+    this.introspection = new Introspection(session, checker, this.magics, report);
+  }
 
   /** Loads and exercises the compiler and the type checker (about a second) before the first cell. */
   warmUp(): void {
@@ -140,6 +200,11 @@ export class CellRunner {
     compileCell(code, "warmup.ts", new RecordingSession(this.session));
     // Cells that declare nothing are checked with their own options: warm those too.
     this.checker.check("__warm + 1");
+    // The language service next, as its own task: a cell that arrived meanwhile goes first.
+    setImmediate(() => {
+      this.introspection.complete("Math.m", 6);
+      this.introspection.inspect("Math.max", 6, 0);
+    });
   }
 
   private cached(code: string, imports: string | undefined): CacheEntry | undefined {
@@ -158,16 +223,15 @@ export class CellRunner {
   private prepare(code: string, label: string): Prepared | { error: ReturnType<typeof runtimeError> } {
     if (this.typecheck === "off") {
       const hit = this.cached(code, undefined);
-      if (hit) return { compiled: hit.compiled };
       const recorder = new RecordingSession(this.session);
-      const compiled = compileCell(code, "cell.ts", recorder);
-      this.remember(code, { compiled, lookups: recorder.lookups, imports: undefined });
-      return { compiled };
+      const compiled = hit?.compiled ?? compileCell(code, "cell.ts", recorder);
+      if (!hit) this.remember(code, { compiled, lookups: recorder.lookups, imports: undefined });
+      return { compiled, declared: compiled.bindings.some((b) => b.kind !== undefined) ? declaredInSource(code) : new Map() };
     }
     const plan = this.checker.plan(code);
     // A cell that declares nothing checks the same while the session files it reads are the same.
     const hit = plan.declared.size === 0 ? this.cached(code, plan.suffix) : undefined;
-    if (hit) return { compiled: hit.compiled, result: hit.result };
+    if (hit) return { compiled: hit.compiled, result: hit.result, declared: plan.declared };
     const checked = this.checker.check(code, plan);
     if (checked.syntax.length > 0) return { error: diagnosticsError("SyntaxError", label, code, checked.syntax) };
     // TypeScript's grammar errors (codes below 2000) are syntax errors to a user, whatever the mode.
@@ -182,7 +246,7 @@ export class CellRunner {
     if (checked.declared.size === 0 && checked.diagnostics.length === 0) {
       this.remember(code, { compiled, lookups: recorder.lookups, imports: checked.imports, result: checked.result });
     }
-    return { compiled, result: checked.result, checked: { cell: checked, declarations } };
+    return { compiled, result: checked.result, checked: { cell: checked, declarations }, declared: checked.declared };
   }
 
   private leaveSafeRegion(): void {
@@ -192,30 +256,42 @@ export class CellRunner {
   }
 
   async execute(id: number, input: ExecuteInput, state: CellState): Promise<ExecuteOutcome> {
+    try {
+      return await this.executeCell(id, input, state);
+    } finally {
+      this.introspection.sessionChanged();
+    }
+  }
+
+  private async executeCell(id: number, input: ExecuteInput, state: CellState): Promise<ExecuteOutcome> {
     const label = `Cell In[${input.executionCount}]`;
-    const page = pageFor(input.code, this.session);
+    const page = this.introspection.page(input.code);
     if (page !== undefined) return { status: "ok", payload: [page], userExpressions: {} };
     if (input.storeHistory) this.session.recordInput(input.executionCount, input.code);
-    try {
-      const magic = this.magics.run(input.code, this);
-      if (magic) {
-        if (magic.output) this.router.write("stdout", magic.output);
-        return { status: "ok", payload: [], userExpressions: {} };
+    // Only when something changed: a cell that starts after an await cannot be terminated in place.
+    const changed = this.modules.changedForAutoreload();
+    if (changed.length > 0) await this.autoreload(changed);
+    const magics = parseMagicCell(input.code);
+    if (magics) {
+      let result: MagicResult | undefined;
+      const context = this.magicContext(id, state, this.executionFor(id, state, input.executionCount));
+      const payload: Payload[] = [];
+      try {
+        for (const invocation of magics) {
+          result = await this.router.cellContext.run(id, () => this.runMagic(invocation, context));
+          payload.push(...(result?.payload ?? []));
+        }
+      } catch (e) {
+        if (e instanceof CellFailure) return { status: "error", payload: [], userExpressions: {}, ...e.info };
+        if (!(e instanceof UsageError)) throw e;
+        return { status: "error", payload: [], userExpressions: {}, ename: e.name, evalue: e.message, traceback: [`${e.name}: ${e.message}`] };
       }
-    } catch (e) {
-      if (!(e instanceof UsageError)) throw e;
-      return { status: "error", payload: [], userExpressions: {}, ename: e.name, evalue: e.message, traceback: [`${e.name}: ${e.message}`] };
+      if (result && "value" in result) this.showResult(id, input, result.value, undefined, []);
+      return { status: "ok", payload, userExpressions: {} };
     }
     const outcome = await this.run(id, input.code, label, state, input.executionCount);
     if (!outcome.ok) return { status: "error", payload: [], userExpressions: {}, ...outcome.error };
-    if (outcome.value !== undefined && !input.silent) {
-      const { data, metadata } = mimeBundle(outcome.value);
-      this.router.emit(id, { kind: "result", data, metadata });
-      if (input.storeHistory) {
-        this.session.recordResult(input.executionCount, outcome.value);
-        this.checker.recordResult(input.executionCount, outcome.token, outcome.prepared.checked?.cell.declared.keys() ?? [], outcome.prepared.result);
-      }
-    }
+    this.showResult(id, input, outcome.value, outcome.prepared.result, outcome.prepared.checked?.cell.declared.keys() ?? [], outcome.token);
     const userExpressions: Record<string, unknown> = {};
     for (const [key, expr] of Object.entries(input.userExpressions)) {
       const r = await this.run(id, expr, `${label} user_expressions[${key}]`, new CellState(id), input.executionCount);
@@ -226,20 +302,63 @@ export class CellRunner {
     return { status: "ok", payload: [] as Payload[], userExpressions };
   }
 
-  private async run(
-    id: number,
-    code: string,
-    label: string,
-    state: CellState,
-    count: number,
-  ): Promise<{ ok: true; value: unknown; prepared: Prepared; token: number } | { ok: false; error: ReturnType<typeof runtimeError> }> {
+  /** `%autoreload`: changed local modules reload before the cell, and one line says which. */
+  private async autoreload(changed: string[]): Promise<void> {
+    const report = await this.modules.beforeCell(changed);
+    if (report.reloaded) this.router.write("stdout", `${report.reloaded}\n`);
+    if (report.failed) this.router.write("stderr", `${report.failed}\n`);
+  }
+
+  private magicContext(id: number, state: CellState, execution: CodeExecution): MagicContext {
+    const runner = this;
+    return {
+      output: {
+        write: (name, text) => this.router.write(name, text, id),
+        display: (data) => this.router.emit(id, { kind: "display", data, metadata: {}, update: false }),
+      },
+      cancelled: state.cancelled,
+      chdir: (dir) => this.mainThread.ask(id, { kind: "chdir", dir }),
+      history: (request) => this.mainThread.ask(id, { kind: "history", request }),
+      get typecheck() {
+        return runner.typecheck;
+      },
+      set typecheck(mode: TypecheckMode) {
+        runner.typecheck = mode;
+      },
+      namespace: this.namespace,
+      magics: this.magics,
+      execution,
+      modules: this.modules,
+    };
+  }
+
+  private async runMagic(invocation: MagicInvocation, context: MagicContext): Promise<MagicResult | undefined> {
+    const magic = this.magics.find(invocation);
+    const call = this.magics.parse(magic, invocation);
+    const result = "help" in call ? { output: call.help } : await magic.run(call, context);
+    if (result?.output) this.router.write("stdout", result.output);
+    return result;
+  }
+
+  /** Publishes a cell's value and keeps it in Out, `_n` and `_` (with its type, for later checks). */
+  private showResult(id: number, input: ExecuteInput, value: unknown, type: ResultType | undefined, ownNames: Iterable<string>, token = 0): void {
+    if (value === undefined || input.silent) return;
+    const { data, metadata } = mimeBundle(value);
+    this.router.emit(id, { kind: "result", data, metadata });
+    if (!input.storeHistory) return;
+    for (const culled of this.session.recordResult(input.executionCount, value)) this.checker.forgetResult(culled);
+    this.checker.recordResult(input.executionCount, token, ownNames, type);
+  }
+
+  /** Compiles a cell and readies its function, to call once (or many times, for %timeit). */
+  private load(id: number, code: string, label: string, state: CellState, count: number): LoadedCell | { error: ErrorInfo } {
     let prepared: Prepared;
     try {
       const p = this.prepare(code, label);
-      if ("error" in p) return { ok: false, error: p.error };
+      if ("error" in p) return { error: p.error };
       prepared = p;
     } catch (e) {
-      if (e instanceof CellSyntaxError) return { ok: false, error: diagnosticsError("SyntaxError", label, code, e.diagnostics) };
+      if (e instanceof CellSyntaxError) return { error: diagnosticsError("SyntaxError", label, code, e.diagnostics) };
       throw e;
     }
     const { compiled } = prepared;
@@ -248,30 +367,106 @@ export class CellRunner {
     this.cells.add(token, label, code, compiled.sourceMap);
     const boxes = compiled.bindings.map((b) => this.session.box(b.name));
     const runtime = new CellRuntime(boxes, compiled.bindings, this.session, count);
+    const fn = vm.runInThisContext(compiled.script, { filename: CELL_FILE_PREFIX + token }) as (...a: unknown[]) => unknown;
+    const invoke = () => fn(runtime, ...boxes);
+    return {
+      prepared,
+      token,
+      invoke,
+      call: () => this.interruptible(id, state, invoke),
+      finish: () => {
+        // Types always exist once the cell ran; values only if their declaration was reached.
+        const values = new Set(compiled.bindings.filter((b) => b.kind !== undefined).map((b) => b.name));
+        const reached = [...prepared.declared.keys()].filter((n) => !values.has(n) || runtime.defined(n));
+        this.session.declareNames(count, prepared.declared, reached);
+        if (prepared.checked) this.checker.commit(token, prepared.checked.cell, prepared.checked.declarations, reached);
+        else this.checker.commitUntyped(token, prepared.declared, reached);
+      },
+    };
+  }
+
+  /** Runs synchronous user code where an interrupt may terminate it, with its output attributed to the cell. */
+  private interruptible<T>(id: number, state: CellState, fn: () => T): T {
+    if (state.interrupted) throw new Interrupted();
+    // Terminating is only safe on the message handler's own stack, not in a promise continuation
+    // (measured: it corrupts Node's async context stack); elsewhere an interrupt waits, then restarts.
+    const terminable = this.inMessageTurn();
+    state.phase = "sync";
+    if (terminable) Atomics.store(this.control, CONTROL.REGION, CONTROL.SAFE);
+    try {
+      return this.router.cellContext.run(id, fn);
+    } finally {
+      if (terminable) this.leaveSafeRegion();
+      state.phase = "async";
+    }
+  }
+
+  private async run(
+    id: number,
+    code: string,
+    label: string,
+    state: CellState,
+    count: number,
+  ): Promise<{ ok: true; value: unknown; prepared: Prepared; token: number } | { ok: false; error: ErrorInfo }> {
+    const loaded = this.load(id, code, label, state, count);
+    if ("error" in loaded) return { ok: false, error: loaded.error };
     let result: unknown;
     let failure: unknown;
     let failed = false;
+    state.onTerminated = loaded.finish;
     try {
-      const fn = vm.runInThisContext(compiled.script, { filename: CELL_FILE_PREFIX + token }) as (...a: unknown[]) => unknown;
-      state.phase = "sync";
-      Atomics.store(this.control, CONTROL.REGION, CONTROL.SAFE);
-      try {
-        result = this.router.cellContext.run(id, () => fn(runtime, ...boxes));
-      } finally {
-        this.leaveSafeRegion();
-        state.phase = "async";
-      }
-      if (compiled.isAsync) result = await Promise.race([result, state.cancelled]);
+      result = loaded.call();
+      if (loaded.prepared.compiled.isAsync) result = await Promise.race([result, state.cancelled]);
     } catch (e) {
       failed = true;
       failure = e;
     }
-    if (prepared.checked) {
-      // Types always exist once the cell ran; values only if their declaration was reached.
-      const values = new Set(compiled.bindings.filter((b) => b.kind !== undefined).map((b) => b.name));
-      const { cell, declarations } = prepared.checked;
-      this.checker.commit(token, cell, declarations, [...cell.declared.keys()].filter((n) => !values.has(n) || runtime.defined(n)));
-    }
-    return failed ? { ok: false, error: runtimeError(failure, this.cells) } : { ok: true, value: result, prepared, token };
+    state.onTerminated = undefined;
+    loaded.finish();
+    return failed ? { ok: false, error: runtimeError(failure, this.cells) } : { ok: true, value: result, prepared: loaded.prepared, token: loaded.token };
+  }
+
+  /** What magics that run code (%time, %timeit) may do within the cell that invoked them. */
+  private executionFor(id: number, state: CellState, count: number): CodeExecution {
+    const label = `Cell In[${count}]`;
+    return {
+      run: async (code) => {
+        const wall = performance.now();
+        const cpu = process.cpuUsage();
+        const outcome = await this.run(id, code, label, state, count);
+        const timing = { wallMs: performance.now() - wall, cpu: process.cpuUsage(cpu) };
+        if (!outcome.ok) throw new CellFailure(outcome.error);
+        return { value: outcome.value, ...timing };
+      },
+      repeatable: (code) => {
+        const loaded = this.load(id, code, label, state, count);
+        if ("error" in loaded) throw new CellFailure(loaded.error);
+        state.onTerminated = loaded.finish;
+        const isAsync = loaded.prepared.compiled.isAsync;
+        return {
+          time: async (loops) => {
+            try {
+              // Between runs, let an interrupt message in: runs after the first cannot be terminated in place.
+              if (!this.inMessageTurn()) await new Promise((resolve) => setImmediate(resolve));
+              const start = performance.now();
+              if (isAsync) {
+                for (let i = 0; i < loops; i++) await Promise.race([loaded.call(), state.cancelled]);
+              } else {
+                this.interruptible(id, state, () => {
+                  for (let i = 0; i < loops; i++) loaded.invoke();
+                });
+              }
+              return performance.now() - start;
+            } catch (e) {
+              throw new CellFailure(runtimeError(e, this.cells));
+            }
+          },
+          finish: () => {
+            state.onTerminated = undefined;
+            loaded.finish();
+          },
+        };
+      },
+    };
   }
 }

@@ -2,6 +2,7 @@
 // in which cell, which names closures capture, and the Out/In history (IPython's user namespace).
 import type { DeclKind } from "../compile/resolve.js";
 import type { CompilerSession } from "../compile/cell-compiler.js";
+import type { Declared, UserKind } from "../../language/declarations.js";
 
 /** `d` is 1 while the name is defined: a box outlives `%xdel` so old closures can see the name go. */
 export interface Box {
@@ -14,14 +15,33 @@ export interface BindingInfo {
   cell: number;
 }
 
+/** A name the user declared, as `%who`, `%whos` and `%scope` show it. */
+export interface UserName {
+  name: string;
+  kind: UserKind;
+  /** The execution count of the cell that declared it last. */
+  cell: number;
+  /** A type, interface or `declare`: no run-time value. */
+  typeOnly: boolean;
+  module?: string;
+  /** For an import: the export it names (see Declared.imported). */
+  imported?: string;
+}
+
+/** IPython's default: Out keeps 1000 results, and drops the oldest 20% when full. */
+export const OUT_CACHE_SIZE = 1000;
+const OUT_CULL_FRACTION = 0.2;
+
 export class Session implements CompilerSession {
   private readonly boxes = new Map<string, Box>();
   private readonly info = new Map<string, BindingInfo>();
+  private readonly userNames = new Map<string, UserName>();
   private readonly capturedNames = new Set<string>();
   readonly out: Record<number, unknown> = {};
   readonly inputs: string[] = [""];
 
-  constructor() {
+  /** `outCacheSize`: how many results Out keeps. */
+  constructor(private readonly outCacheSize = OUT_CACHE_SIZE) {
     this.define("Out", this.out, "history", 0);
     this.define("In", this.inputs, "history", 0);
   }
@@ -52,6 +72,36 @@ export class Session implements CompilerSession {
     return [...this.boxes].filter(([, b]) => b.d === 1).map(([n]) => n);
   }
 
+  /** After cell `cell` ran: the declarations it reached are the user's names now. */
+  declareNames(cell: number, declared: Map<string, Declared>, reached: Iterable<string>): void {
+    for (const name of reached) {
+      const d = declared.get(name);
+      if (!d) continue;
+      this.userNames.delete(name);
+      this.userNames.set(name, { name, kind: d.kind, cell, typeOnly: d.typeOnly, ...(d.module === undefined ? {} : { module: d.module, imported: d.imported }) });
+    }
+  }
+
+  /** The names the user declared and has not deleted, oldest declaration first. */
+  userDeclared(): UserName[] {
+    return [...this.userNames.values()];
+  }
+
+  userName(name: string): UserName | undefined {
+    return this.userNames.get(name);
+  }
+
+  /** `%xdel`, `%reset`: the name is gone; closures that read it now see a builtin of that name, if any. */
+  remove(name: string): void {
+    const b = this.boxes.get(name);
+    if (b) {
+      b.v = undefined;
+      b.d = 0;
+    }
+    this.info.delete(name);
+    this.userNames.delete(name);
+  }
+
   markCaptured(names: Iterable<string>): void {
     for (const n of names) this.capturedNames.add(n);
   }
@@ -72,7 +122,8 @@ export class Session implements CompilerSession {
   }
 
   /** Stores a cell's value as IPython does: Out[n], _n, and the rolling _, __, ___. */
-  recordResult(count: number, value: unknown): void {
+  recordResult(count: number, value: unknown): number[] {
+    const culled = this.cullOut();
     this.out[count] = value;
     this.define(`_${count}`, value, "history", count);
     const prev1 = this.lookup("_")?.value;
@@ -80,6 +131,36 @@ export class Session implements CompilerSession {
     this.define("___", prev2, "history", count);
     this.define("__", prev1, "history", count);
     this.define("_", value, "history", count);
+    return culled;
+  }
+
+  /** Makes room in a full Out by dropping its oldest entries (and their `_n`); returns their counts. */
+  private cullOut(): number[] {
+    const counts = Object.keys(this.out).map(Number);
+    if (counts.length < this.outCacheSize) return [];
+    const culled = counts.slice(0, Math.max(1, Math.floor(this.outCacheSize * OUT_CULL_FRACTION)));
+    for (const n of culled) this.forgetResult(n);
+    return culled;
+  }
+
+  forgetResult(count: number): void {
+    delete this.out[count];
+    this.remove(`_${count}`);
+  }
+
+  /** `%reset out`: Out, `_n`, `_`, `__` and `___` are emptied. */
+  resetOut(): number[] {
+    const counts = Object.keys(this.out).map(Number);
+    for (const n of counts) this.forgetResult(n);
+    for (const name of ["_", "__", "___"]) this.define(name, undefined, "history", 0);
+    return counts;
+  }
+
+  /** `%reset in`: In, `_i<n>`, `_i`, `_ii` and `_iii` are emptied; the execution count goes on. */
+  resetIn(): void {
+    for (let n = 1; n < this.inputs.length; n++) if (this.inputs[n] !== undefined) this.remove(`_i${n}`);
+    this.inputs.length = 1;
+    for (const name of ["_i", "_ii", "_iii"]) this.define(name, "", "history", 0);
   }
 
   /** Stores a cell's source as In[n] and _i<n>; _i, _ii, _iii are the three inputs before it, as in IPython. */

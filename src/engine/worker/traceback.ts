@@ -14,26 +14,53 @@ interface CellRecord {
   source: string;
   map: SourceMap | undefined;
   mapText: string;
+  /** Characters the runner put before the emitted code's first line (a module's wrapper). */
+  firstLineShift: number;
 }
 
-/** Source and source map of recent cells, so a frame in any of them can be shown in TypeScript terms. */
+/** Module runs whose maps are kept: a module's text can be large, and reloads add runs. */
+const MODULE_RUNS_KEPT = 200;
+
+type Location = { cell: CellRecord; line: number; column: number };
+
+function mapped(cell: CellRecord, line: number, column: number): Location {
+  cell.map ??= cell.mapText ? new SourceMap(JSON.parse(cell.mapText)) : undefined;
+  const emittedColumn = line === 1 ? column - cell.firstLineShift : column;
+  const entry = cell.map?.findEntry(line - 1, emittedColumn - 1) as { originalLine?: number; originalColumn?: number } | undefined;
+  if (!entry || entry.originalLine === undefined) return { cell, line, column };
+  return { cell, line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
+}
+
+/**
+ * Source and source map of recent cells, and of recent runs of the session's local modules (a reload
+ * is a new run), so a frame in any of them can be shown in TypeScript terms.
+ */
 export class CellRegistry {
   private readonly cells = new Map<number, CellRecord>();
+  private readonly modules = new Map<string, CellRecord>();
   constructor(private readonly capacity = 2000) {}
 
   add(token: number, label: string, source: string, mapText: string): void {
-    this.cells.set(token, { label, source, map: undefined, mapText });
+    this.cells.set(token, { label, source, map: undefined, mapText, firstLineShift: 0 });
     if (this.cells.size > this.capacity) this.cells.delete(this.cells.keys().next().value as number);
   }
 
+  /** A local module's code as it runs under the name `file`: its frames are shown as `label` at positions in `source`. */
+  addModule(file: string, label: string, source: string, mapText: string, firstLineShift: number): void {
+    this.modules.set(file, { label, source, map: undefined, mapText, firstLineShift });
+    if (this.modules.size > MODULE_RUNS_KEPT) this.modules.delete(this.modules.keys().next().value as string);
+  }
+
   /** 1-based line and column in the cell for a 1-based position in its emitted script. */
-  locate(token: number, line: number, column: number): { cell: CellRecord; line: number; column: number } | undefined {
+  locate(token: number, line: number, column: number): Location | undefined {
     const cell = this.cells.get(token);
-    if (!cell) return undefined;
-    cell.map ??= cell.mapText ? new SourceMap(JSON.parse(cell.mapText)) : undefined;
-    const entry = cell.map?.findEntry(line - 1, column - 1) as { originalLine?: number; originalColumn?: number } | undefined;
-    if (!entry || entry.originalLine === undefined) return { cell, line, column };
-    return { cell, line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
+    return cell && mapped(cell, line, column);
+  }
+
+  /** The same for a frame in a local module's file. */
+  locateInModule(file: string, line: number, column: number): Location | undefined {
+    const module = this.modules.get(file);
+    return module && mapped(module, line, column);
   }
 }
 
@@ -52,7 +79,8 @@ export function excerpt(source: string, line: number, column?: number, context =
   return out.join("\n");
 }
 
-const FRAME = /^\s*at (?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/;
+// "at async f (file:1:2)" and "at async file:1:2" are frames of awaiting callers: the same frames to a user.
+const FRAME = /^\s*at (?:async )?(?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/;
 
 function isKernelFrame(file: string): boolean {
   return (
@@ -76,7 +104,7 @@ function errorParts(error: unknown): { ename: string; evalue: string; stack: str
 export function runtimeError(error: unknown, cells: CellRegistry): ErrorInfo {
   const { ename, evalue, stack } = errorParts(error);
   const frames: string[] = [];
-  let innermost: { cell: CellRecord; line: number; column: number } | undefined;
+  let innermost: Location | undefined;
   for (const raw of (stack ?? "").split("\n")) {
     const m = FRAME.exec(raw);
     if (!m) continue;
@@ -88,7 +116,14 @@ export function runtimeError(error: unknown, cells: CellRegistry): ErrorInfo {
       const where = `${at.cell.label}, line ${at.line}, column ${at.column}`;
       frames.push(fn && !fn.startsWith("Object.") ? `    at ${fn} (${where})` : `    at ${where}`);
     } else if (!isKernelFrame(file)) {
-      frames.push(raw.replace(/^\s*/, "    "));
+      const at = cells.locateInModule(file, Number(line), Number(column));
+      if (at) {
+        innermost ??= at;
+        const where = `${at.cell.label}, line ${at.line}, column ${at.column}`;
+        frames.push(fn && !fn.startsWith("Object.") ? `    at ${fn} (${where})` : `    at ${where}`);
+      } else {
+        frames.push(raw.replace(/^\s*/, "    "));
+      }
     }
   }
   const traceback = [`${ename}: ${evalue}`];

@@ -1,0 +1,292 @@
+// Compiles a local module for the registry: TypeScript files are type-checked (errors name the file,
+// line and column) and emitted from the same program; JavaScript files are only transpiled. Either way
+// the result is CommonJS-shaped code in a function the registry calls with its own `require`, so the
+// kernel decides how modules are found, cached and re-executed (reload needs that: Node's own ESM
+// cache cannot forget a module). `import.meta` and `import()` become parameters of that function.
+import ts from "typescript";
+import { readFileSync } from "node:fs";
+import type { CachingHost } from "../../../language/compiler-host.js";
+import { excerpt } from "../traceback.js";
+import { declaredNames } from "../../../language/declarations.js";
+
+export interface ModuleDiagnostic {
+  message: string;
+  /** 1-based. */
+  line: number;
+  column: number;
+  code: number;
+}
+
+/** A local module that does not compile: its syntax or type errors, with positions in its own file. */
+export class ModuleCompileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly source: string,
+    readonly diagnostics: ModuleDiagnostic[],
+    kind: "SyntaxError" | "TypeCheckError",
+  ) {
+    const first = diagnostics[0];
+    const each = diagnostics.map((d) => `${file}, line ${d.line}, column ${d.column}: ${d.message} (TS${d.code})\n${excerpt(source, d.line, d.column)}`);
+    super(`${first.message} (${file}, line ${first.line}, column ${first.column}, TS${first.code})\n${each.join("\n")}`);
+    this.name = kind;
+  }
+}
+
+export interface CompiledModule {
+  /** A script whose value is the module function (see MODULE_PARAMS), a generator paused after the export prologue. */
+  script: string;
+  /** The source map of the emitted code, for positions in errors. */
+  sourceMap: string;
+  /** Characters of the wrapper function before the emitted code on the script's first line. */
+  firstLineShift: number;
+  /** Uses top-level await: it can only be imported, not required. */
+  isAsync: boolean;
+  /** Written as an ES module (imports or exports), so a namespace; otherwise CommonJS (or JSON). */
+  isEsm: boolean;
+  /** A JSON file's value. */
+  json?: unknown;
+  /** With `scope`: the file's top-level names. */
+  scope?: TopLevel;
+  /**
+   * Exported function declarations: exported before the module's imports load (the script is a
+   * generator that pauses after them), so a module importing this one in a cycle can call them, as ES
+   * modules hoist them.
+   */
+  hoisted: string[];
+  /** Specifiers of its static imports and re-exports, in order (loaded before it runs, as ES modules are). */
+  imports: string[];
+  /** The text it was compiled from: what a change on disk is compared with. */
+  source: string;
+}
+
+export const MODULE_PARAMS = ["exports", "require", "module", "__filename", "__dirname", "__tsk_import", "__tsk_meta"];
+
+/** Codes that concern the CommonJS shape the kernel runs, not the user's module. */
+const NOT_FOR_USER = new Set([
+  1323, // dynamic import needs a module option
+  1343, // import.meta needs a module option
+  1378, // top-level await needs a module option
+  5095, // bundler resolution with a CommonJS module option
+  5096, // allowImportingTsExtensions without noEmit
+]);
+
+/** `import.meta` and `import(x)` become calls into the registry: a script has neither. */
+function moduleHooks(): ts.TransformerFactory<ts.SourceFile> {
+  return (tc) => (sf) => {
+    const f = tc.factory;
+    const visit = (node: ts.Node): ts.Node => {
+      if (ts.isMetaProperty(node) && node.keywordToken === ts.SyntaxKind.ImportKeyword) return f.createIdentifier("__tsk_meta");
+      if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+        return f.createCallExpression(f.createIdentifier("__tsk_import"), undefined, node.arguments.map((a) => ts.visitNode(a, visit) as ts.Expression));
+      }
+      return ts.visitEachChild(node, visit, tc);
+    };
+    return ts.visitEachChild(sf, visit, tc);
+  };
+}
+
+/** The hooks visit every node: only a module that may use `import.meta` or `import()` needs them. */
+function hooksFor(text: string): ts.TransformerFactory<ts.SourceFile>[] {
+  return /\bimport\s*[.(]/.test(text) ? [moduleHooks()] : [];
+}
+
+/** `exports.a = exports.b = void 0` or `exports.f = f`: the CommonJS emit's export prologue. */
+function exportAssignment(e: ts.Expression, hoisted: string[]): boolean {
+  if (!ts.isBinaryExpression(e) || e.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return false;
+  if (!ts.isPropertyAccessExpression(e.left) || !ts.isIdentifier(e.left.expression) || e.left.expression.text !== "exports") return false;
+  if (ts.isIdentifier(e.right)) {
+    hoisted.push(e.left.name.text);
+    return true;
+  }
+  return ts.isVoidExpression(e.right) || exportAssignment(e.right, hoisted);
+}
+
+/** Statements the emit puts before the module's own code: directives, helpers, the export prologue. */
+function isPrologue(s: ts.Statement, hoisted: string[]): boolean {
+  if (ts.isVariableStatement(s)) return s.declarationList.declarations.every((d) => ts.isIdentifier(d.name) && d.name.text.startsWith("__"));
+  if (!ts.isExpressionStatement(s)) return false;
+  const e = s.expression;
+  if (ts.isStringLiteral(e)) return true;
+  const definesEsModule = ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === "defineProperty";
+  return definesEsModule || exportAssignment(e, hoisted);
+}
+
+/**
+ * After the module transform: a `yield` right after the export prologue, so the registry can run
+ * the prologue (which exports hoisted functions), load the imports, then run the rest.
+ */
+function pauseAfterPrologue(hoisted: string[]): ts.TransformerFactory<ts.SourceFile> {
+  return (tc) => (sf) => {
+    let at = 0;
+    while (at < sf.statements.length && isPrologue(sf.statements[at], hoisted)) at++;
+    const pause = tc.factory.createExpressionStatement(tc.factory.createYieldExpression(undefined, undefined));
+    return tc.factory.updateSourceFile(sf, [...sf.statements.slice(0, at), pause, ...sf.statements.slice(at)]);
+  };
+}
+
+/** A file's top-level value names (for `%run`): each one's kind, and which it exports by name. */
+export interface TopLevel {
+  kinds: Map<string, string>;
+  exported: Set<string>;
+}
+
+function topLevel(sf: ts.SourceFile): TopLevel & { exportedVariables: Set<string> } {
+  const exported = new Set<string>();
+  const exportedVariables = new Set<string>();
+  for (const s of sf.statements) {
+    const modifiers = ts.canHaveModifiers(s) ? (ts.getModifiers(s) ?? []) : [];
+    if (!modifiers.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) || modifiers.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword)) continue;
+    if (ts.isVariableStatement(s)) {
+      for (const d of s.declarationList.declarations) for (const n of namesIn(d.name)) (exported.add(n), exportedVariables.add(n));
+    } else if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isEnumDeclaration(s)) && s.name) {
+      exported.add(s.name.text);
+    } else if (ts.isModuleDeclaration(s) && ts.isIdentifier(s.name)) {
+      exported.add(s.name.text);
+    }
+  }
+  const kinds = new Map<string, string>();
+  for (const [name, d] of declaredNames(sf)) if (!d.typeOnly && d.kind !== "import" && d.kind !== "declare") kinds.set(name, d.kind);
+  return { kinds, exported, exportedVariables };
+}
+
+/**
+ * For `%run`: after the module's code, `module.__tskScope` gets a getter for each top-level value the
+ * file declares (exported variables live on `exports` once compiled; everything else stays local).
+ */
+function exposeScope(names: string[], exportedVariables: Set<string>): ts.TransformerFactory<ts.SourceFile> {
+  return (tc) => (sf) => {
+    const f = tc.factory;
+    const getters = names.map((n) =>
+      f.createGetAccessorDeclaration(undefined, n, [], undefined, f.createBlock([
+        f.createReturnStatement(exportedVariables.has(n) ? f.createPropertyAccessExpression(f.createIdentifier("exports"), n) : f.createIdentifier(n)),
+      ])),
+    );
+    const target = f.createPropertyAccessExpression(f.createIdentifier("module"), "__tskScope");
+    const expose = f.createExpressionStatement(f.createAssignment(target, f.createObjectLiteralExpression(getters)));
+    return f.updateSourceFile(sf, [...sf.statements, expose]);
+  };
+}
+
+function namesIn(name: ts.BindingName): string[] {
+  if (ts.isIdentifier(name)) return [name.text];
+  return name.elements.flatMap((e) => (ts.isOmittedExpression(e) ? [] : namesIn(e.name)));
+}
+
+function hasTopLevelAwait(sf: ts.SourceFile): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+    if (ts.isAwaitExpression(n) || (ts.isForOfStatement(n) && n.awaitModifier)) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(sf, visit);
+  return found;
+}
+
+function staticImports(sf: ts.SourceFile): string[] {
+  const specs: string[] = [];
+  for (const s of sf.statements) {
+    if (ts.isImportDeclaration(s) && !s.importClause?.isTypeOnly && ts.isStringLiteral(s.moduleSpecifier)) specs.push(s.moduleSpecifier.text);
+    else if (ts.isExportDeclaration(s) && !s.isTypeOnly && s.moduleSpecifier && ts.isStringLiteral(s.moduleSpecifier)) specs.push(s.moduleSpecifier.text);
+    else if (ts.isImportEqualsDeclaration(s) && !s.isTypeOnly && ts.isExternalModuleReference(s.moduleReference) && ts.isStringLiteral(s.moduleReference.expression)) {
+      specs.push(s.moduleReference.expression.text);
+    }
+  }
+  return specs;
+}
+
+function toDiagnostic(d: ts.Diagnostic): ModuleDiagnostic {
+  const at = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : { line: 0, character: 0 };
+  return { message: ts.flattenDiagnosticMessageText(d.messageText, "\n"), line: at.line + 1, column: at.character + 1, code: d.code };
+}
+
+function wrap(js: string, isAsync: boolean): Pick<CompiledModule, "script" | "firstLineShift"> {
+  // On the first line, so that line numbers in the script are those of the emitted code.
+  const body = js.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
+  const head = `(${isAsync ? "async " : ""}function* (${MODULE_PARAMS.join(", ")}) {`;
+  return { script: `${head}${body}\n})`, firstLineShift: head.length };
+}
+
+/** Declarations every module program sees: what the kernel adds to `import.meta`. */
+const MODULE_GLOBALS = `interface ImportMeta {
+  /** True in the file \`%run\` runs as the main program (and in cells); false in an imported module. */
+  main: boolean;
+}
+`;
+
+export class ModuleCompiler {
+  private readonly options: ts.CompilerOptions;
+  private readonly transpileOptions: ts.CompilerOptions;
+  private readonly globalsPath: string;
+  private previous: ts.Program | undefined;
+  /** The last emit of each file: a file whose text did not change is checked again (its imports may have), not emitted again. */
+  private readonly emitted = new Map<string, CompiledModule>();
+
+  /** `files` is shared with the cell checker, so libraries parsed for cells are not parsed again. */
+  constructor(
+    private readonly files: CachingHost,
+    cellOptions: ts.CompilerOptions,
+    virtualDir: string,
+  ) {
+    this.options = {
+      ...cellOptions,
+      module: ts.ModuleKind.CommonJS,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      verbatimModuleSyntax: false,
+      esModuleInterop: true,
+      declaration: false,
+      sourceMap: true,
+      noEmit: false,
+      allowImportingTsExtensions: true,
+    };
+    this.transpileOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, sourceMap: true, allowJs: true };
+    this.globalsPath = `${virtualDir}/module-globals.d.ts`;
+    files.set(this.globalsPath, MODULE_GLOBALS);
+  }
+
+  /** Compiles the file as it is on disk now; `scope` exposes its top-level names (for `%run`). */
+  compile(path: string, { scope = false } = {}): CompiledModule {
+    return /\.[mc]?tsx?$/.test(path) ? this.compileTs(path, scope) : this.transpile(path, readFileSync(path, "utf8"), scope, ts.ScriptKind.JS);
+  }
+
+  private compileTs(path: string, scope: boolean): CompiledModule {
+    const program = ts.createProgram({ rootNames: [this.globalsPath, path], options: this.options, host: this.files.host, oldProgram: this.previous });
+    this.previous = program;
+    const sf = program.getSourceFile(path);
+    if (!sf) throw new Error(`the compiler could not read ${path}`);
+    const errors = (list: readonly ts.Diagnostic[]) =>
+      list.filter((d) => d.category === ts.DiagnosticCategory.Error && !NOT_FOR_USER.has(d.code) && (d.file === undefined || d.file === sf)).map(toDiagnostic);
+    const syntax = errors(program.getSyntacticDiagnostics(sf));
+    if (syntax.length > 0) throw new ModuleCompileError(path, sf.text, syntax, "SyntaxError");
+    const types = errors(program.getSemanticDiagnostics(sf));
+    if (types.length > 0) throw new ModuleCompileError(path, sf.text, types, types.some((d) => d.code < 2000) ? "SyntaxError" : "TypeCheckError");
+    // TypeScript keeps an .mts file an ES module whatever the options: it is transpiled under a neutral name.
+    if (path.endsWith(".mts")) return this.transpile(path, sf.text, scope, ts.ScriptKind.TS);
+    const unchanged = this.emitted.get(path);
+    if (!scope && unchanged?.source === sf.text) return unchanged;
+    let js = "";
+    let map = "";
+    const top = scope ? topLevel(sf) : undefined;
+    const hoisted: string[] = [];
+    const after = [pauseAfterPrologue(hoisted), ...(top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [])];
+    program.emit(sf, (name, out) => (name.endsWith(".map") ? (map = out) : (js = out)), undefined, false, { before: hooksFor(sf.text), after });
+    const isAsync = hasTopLevelAwait(sf);
+    const compiled: CompiledModule = { ...wrap(js, isAsync), sourceMap: map, isAsync, isEsm: ts.isExternalModule(sf), hoisted, imports: staticImports(sf), source: sf.text, ...(top ? { scope: top } : {}) };
+    if (!scope) this.emitted.set(path, compiled);
+    return compiled;
+  }
+
+  private transpile(path: string, text: string, scope: boolean, kind: ts.ScriptKind): CompiledModule {
+    const sf = ts.createSourceFile(path, text, ts.ScriptTarget.ES2022, true, kind);
+    const top = scope ? topLevel(sf) : undefined;
+    const hoisted: string[] = [];
+    const after = [pauseAfterPrologue(hoisted), ...(top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [])];
+    // .mjs and .mts names would keep ES module syntax in the output.
+    const fileName = path.replace(/\.m([jt]s)$/, ".$1");
+    const out = ts.transpileModule(text, { compilerOptions: this.transpileOptions, fileName, reportDiagnostics: true, transformers: { before: hooksFor(text), after } });
+    const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error && !NOT_FOR_USER.has(d.code)).map(toDiagnostic);
+    if (errors.length > 0) throw new ModuleCompileError(path, text, errors, "SyntaxError");
+    const isAsync = hasTopLevelAwait(sf);
+    return { ...wrap(out.outputText, isAsync), sourceMap: out.sourceMapText ?? "", isAsync, isEsm: ts.isExternalModule(sf), hoisted, imports: staticImports(sf), source: text, ...(top ? { scope: top } : {}) };
+  }
+}

@@ -1,0 +1,503 @@
+// The module registry (Python's `sys.modules`): every module the session loaded, by resolved path.
+// A module's top-level code runs once; importing it again returns the cached module. Local modules
+// are run by the registry itself (see compile.ts) so that it can re-execute them in place: each has
+// a stable namespace object (its "facade") whose properties read the current execution's exports,
+// so `import * as m` in a cell, and every module that imported it, see a reload's new bindings.
+import vm from "node:vm";
+import { createRequire } from "node:module";
+import { readFileSync, statSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { inspect } from "node:util";
+import { pathToFileURL } from "node:url";
+import { codeFingerprint } from "./significant.js";
+import type { CompiledModule, ModuleCompiler, TopLevel } from "./compile.js";
+import { resolveModule, type ModuleKind, type Resolved } from "./resolve.js";
+import type { CellRegistry } from "../traceback.js";
+
+interface NodeModuleObject {
+  exports: unknown;
+  id: string;
+  filename: string;
+  loaded: boolean;
+  path: string;
+  require: NodeJS.Require;
+  /** Set by a `%run` compile: the file's top-level names (see compile.ts). */
+  __tskScope?: Record<string, unknown>;
+}
+
+interface Execution {
+  module: NodeModuleObject;
+}
+
+type Facade = Record<string | symbol, unknown>;
+
+export interface LocalModule {
+  path: string;
+  kind: ModuleKind;
+  state: "loading" | "loaded";
+  compiled: CompiledModule;
+  /** The execution whose exports the facade shows. */
+  current: Execution;
+  facade: Facade;
+  /** What a module sees when it imports this one while it is still loading (a cycle). */
+  pending: Facade;
+  /** Modification time and size of the file when it was compiled. */
+  version: string;
+  loadedAt: Date;
+  loadMs: number;
+  /** Local modules this one imports. */
+  deps: Set<string>;
+}
+
+interface ForeignModule {
+  kind: "builtin" | "package";
+  path: string;
+  loadedAt: Date;
+  loadMs: number;
+}
+
+export interface ModuleListing {
+  specifiers: string[];
+  path: string;
+  kind: ModuleKind;
+  loadedAt: Date;
+  loadMs: number;
+  /** Whether the file changed (in code, not only comments or layout) since it was loaded; undefined for builtins and packages. */
+  changed: boolean | undefined;
+}
+
+/** A local module's code failed while running: the module is not registered (or, on reload, the old one stays). */
+export class ModuleRunError extends Error {
+  constructor(
+    readonly path: string,
+    readonly cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = cause instanceof Error ? cause.name : "Error";
+    if (cause instanceof Error && cause.stack) this.stack = cause.stack;
+  }
+}
+
+/** Modification time and size: what a write changes. One stat, so checking 100 modules before each cell stays cheap. */
+function fileVersion(path: string): string {
+  const s = statSync(path, { throwIfNoEntry: false });
+  return s ? `${s.mtimeMs}:${s.size}` : "missing";
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+const isObjectLike = (v: unknown): v is object => (typeof v === "object" && v !== null) || typeof v === "function";
+
+export class ModuleRegistry {
+  private readonly locals = new Map<string, LocalModule>();
+  private readonly foreign = new Map<string, ForeignModule>();
+  /** ES-module packages loaded for local modules: what their `require()` returns. */
+  private readonly esmPackages = new Map<string, Facade>();
+  private readonly specifiers = new Map<string, Set<string>>();
+  private readonly reloadListeners: ((m: LocalModule) => void)[] = [];
+  /** How many times each file's code was started (import, reload, %run). */
+  private readonly runs = new Map<string, number>();
+
+  /** `traces` learns each module's source map as it runs, so errors point into its TypeScript. */
+  constructor(
+    private readonly compiler: ModuleCompiler,
+    private readonly traces: CellRegistry,
+  ) {}
+
+  /** Called after each successful reload (the session rebinds names imported from the module). */
+  onReload(listener: (m: LocalModule) => void): void {
+    this.reloadListeners.push(listener);
+  }
+
+  private note(specifier: string, path: string): void {
+    const set = this.specifiers.get(path) ?? new Set<string>();
+    set.add(specifier);
+    this.specifiers.set(path, set);
+  }
+
+  local(path: string): LocalModule | undefined {
+    return this.locals.get(path);
+  }
+
+  /** `import` from a cell or a module: the module's namespace. */
+  async import(specifier: string, from: string, ancestors: ReadonlySet<string> = new Set()): Promise<unknown> {
+    const r = resolveModule(specifier, from);
+    this.note(specifier, r.path);
+    if (r.kind === "builtin" || r.kind === "package") return this.importForeign(r);
+    const m = await this.loadLocal(r.path, ancestors);
+    return m.state === "loaded" ? m.facade : m.pending;
+  }
+
+  private async importForeign(r: Resolved): Promise<unknown> {
+    const start = performance.now();
+    const ns = (await import(r.kind === "builtin" ? r.path : pathToFileURL(r.path).href)) as Record<string, unknown>;
+    if (!this.foreign.has(r.path)) this.foreign.set(r.path, { kind: r.kind as "builtin" | "package", path: r.path, loadedAt: new Date(), loadMs: performance.now() - start });
+    return ns;
+  }
+
+  /** `require()` from a cell or a module: what Node's require would give (a local ES module gives its namespace). */
+  require(specifier: string, from: string): unknown {
+    const r = resolveModule(specifier, from);
+    this.note(specifier, r.path);
+    if (r.kind === "builtin" || r.kind === "package") {
+      const esm = this.esmPackages.get(r.path);
+      if (esm) return esm;
+      if (r.esm) {
+        throw new Error(`"${specifier}" is an ES module package (${r.path}): require() cannot load it in Node 20; use import or await import()`);
+      }
+      const start = performance.now();
+      const value = createRequire(join(from, "[importer]"))(r.kind === "builtin" ? r.path : r.path);
+      if (!this.foreign.has(r.path)) this.foreign.set(r.path, { kind: r.kind, path: r.path, loadedAt: new Date(), loadMs: performance.now() - start });
+      return value;
+    }
+    return this.requireView(this.requireLocal(r.path));
+  }
+
+  /** What `require()` of a local module gives: a CommonJS module's exports, an ES module's namespace. */
+  private requireView(m: LocalModule): unknown {
+    if (m.state === "loading") return m.compiled.isEsm ? m.pending : m.current.module.exports;
+    return m.compiled.isEsm ? m.facade : m.current.module.exports;
+  }
+
+  private compile(path: string): CompiledModule {
+    return path.endsWith(".json") ? jsonModule(path) : this.compiler.compile(path);
+  }
+
+  private begin(path: string, compiled?: CompiledModule): LocalModule {
+    const start = performance.now();
+    const version = fileVersion(path);
+    compiled ??= this.compile(path);
+    const m: LocalModule = {
+      path,
+      kind: path.endsWith(".json") ? "local json" : /\.[mc]?tsx?$/.test(path) ? "local ts" : "local js",
+      state: "loading",
+      compiled,
+      current: this.newExecution(path),
+      facade: createFacade(),
+      pending: undefined as unknown as Facade,
+      version,
+      loadedAt: new Date(),
+      loadMs: start,
+      deps: new Set(),
+    };
+    m.pending = pendingFacade(m);
+    return m;
+  }
+
+  private async loadLocal(path: string, ancestors: ReadonlySet<string>): Promise<LocalModule> {
+    const known = this.locals.get(path);
+    if (known) {
+      // A module already loading in this chain of imports is a cycle: it gets the module as it is now.
+      if (known.state === "loading" && !ancestors.has(path)) await (known as LocalModule & { ready?: Promise<void> }).ready;
+      return known;
+    }
+    const m = this.begin(path);
+    this.locals.set(path, m);
+    const ready = (async () => {
+      try {
+        const rest = this.start(m, m.current, m.compiled, false);
+        await this.preload(m, m.compiled, new Set([...ancestors, path]));
+        await rest();
+        this.finish(m, m.current, m.compiled);
+      } catch (e) {
+        this.locals.delete(path);
+        throw e;
+      }
+    })();
+    (m as LocalModule & { ready?: Promise<void> }).ready = ready.catch(() => undefined);
+    await ready;
+    return m;
+  }
+
+  /** Static imports load before the module runs, as ES modules do (even those TypeScript elides). */
+  private async preload(m: LocalModule, compiled: CompiledModule, ancestors: ReadonlySet<string>): Promise<void> {
+    const dir = dirname(m.path);
+    for (const specifier of compiled.imports) {
+      const r = resolveModule(specifier, dir);
+      this.note(specifier, r.path);
+      if (r.kind === "package" && r.esm && !this.esmPackages.has(r.path)) {
+        const ns = (await this.importForeign(r)) as Record<string, unknown>;
+        this.esmPackages.set(r.path, esModuleView(ns));
+      } else if (r.kind !== "builtin" && r.kind !== "package") {
+        m.deps.add(r.path);
+        await this.loadLocal(r.path, ancestors);
+      }
+    }
+  }
+
+  private requireLocal(path: string): LocalModule {
+    const known = this.locals.get(path);
+    if (known) return known;
+    const m = this.begin(path);
+    if (m.compiled.isAsync) throw new Error(`${path} uses top-level await, so require() cannot load it: import it instead (import ... from, or await import())`);
+    this.locals.set(path, m);
+    try {
+      const rest = this.start(m, m.current, m.compiled, false);
+      for (const specifier of m.compiled.imports) this.require(specifier, dirname(path));
+      rest();
+      this.finish(m, m.current, m.compiled);
+    } catch (e) {
+      this.locals.delete(path);
+      throw e;
+    }
+    return m;
+  }
+
+  private newExecution(path: string): Execution {
+    const module: NodeModuleObject = { exports: {}, id: path, filename: path, loaded: false, path: dirname(path), require: undefined as unknown as NodeJS.Require };
+    return { module };
+  }
+
+  /**
+   * Starts a compiled module's code in `execution`: its export prologue runs now, so its hoisted
+   * functions are exported before its imports load (a module importing it in a cycle can call them,
+   * as with ES modules). The function returned runs the rest: a promise when it uses top-level await.
+   */
+  private start(m: LocalModule, execution: Execution, compiled: CompiledModule, isMain: boolean): () => Promise<void> | void {
+    const { path } = m;
+    const dir = dirname(path);
+    const module = execution.module;
+    if (compiled.json !== undefined) {
+      module.exports = compiled.json;
+      return () => undefined;
+    }
+    const require = ((specifier: string) => {
+      const value = this.require(specifier, dir);
+      const r = this.locals.get(safeResolve(specifier, dir) ?? "");
+      if (r) m.deps.add(r.path);
+      return value;
+    }) as NodeJS.Require;
+    Object.assign(require, {
+      resolve: (specifier: string) => resolveModule(specifier, dir).path,
+      main: isMain ? module : undefined,
+      cache: {},
+    });
+    module.require = require;
+    const meta = {
+      url: pathToFileURL(path).href,
+      filename: path,
+      dirname: dir,
+      main: isMain,
+      resolve: (specifier: string) => pathToFileURL(resolveModule(specifier, dir).path).href,
+    };
+    const dynamicImport = (specifier: unknown) => this.import(String(specifier), dir);
+    // Each run of a file has a name of its own, so frames of an older version keep their own source map.
+    const run = (this.runs.get(path) ?? 0) + 1;
+    this.runs.set(path, run);
+    const filename = run === 1 ? path : `${path} (run ${run})`;
+    const fn = vm.runInThisContext(compiled.script, { filename }) as (...args: unknown[]) => Generator | AsyncGenerator;
+    this.traces.addModule(filename, path, compiled.source, compiled.sourceMap, compiled.firstLineShift);
+    const fail = (e: unknown): never => {
+      throw new ModuleRunError(path, e);
+    };
+    let steps: Generator | AsyncGenerator;
+    let prologue: unknown;
+    try {
+      steps = fn.call(module.exports, module.exports, require, module, path, dir, dynamicImport, meta);
+      // An async generator also runs up to its first pause at once; the rest comes with the next step.
+      prologue = steps.next();
+    } catch (e) {
+      return fail(e);
+    }
+    if (prologue instanceof Promise) {
+      // Settled when the rest runs; until then (the imports may fail first) a rejection is not unhandled.
+      prologue.catch(() => undefined);
+      return () => prologue.then(() => steps.next()).then(() => void (module.loaded = true), fail);
+    }
+    return () => {
+      try {
+        steps.next();
+      } catch (e) {
+        fail(e);
+      }
+      module.loaded = true;
+    };
+  }
+
+  private finish(m: LocalModule, execution: Execution, compiled: CompiledModule): void {
+    m.current = execution;
+    m.compiled = compiled;
+    m.state = "loaded";
+    m.loadMs = performance.now() - m.loadMs;
+    syncFacade(m);
+  }
+
+  /**
+   * `%reload`: runs the module's current file again in place. A module that fails to compile or run
+   * leaves the old one in effect (the error is thrown).
+   */
+  async reload(path: string): Promise<LocalModule> {
+    const m = this.locals.get(path);
+    if (!m) throw new Error(`${path} is not loaded: import it first`);
+    const start = performance.now();
+    const version = fileVersion(path);
+    const compiled = this.compile(path);
+    const execution = this.newExecution(path);
+    // The new run's imports are collected apart, so a failed reload leaves the old ones.
+    const probe: LocalModule = { ...m, deps: new Set() };
+    const rest = this.start(probe, execution, compiled, false);
+    await this.preload(probe, compiled, new Set([path]));
+    await rest();
+    m.current = execution;
+    m.compiled = compiled;
+    m.version = version;
+    m.loadedAt = new Date();
+    m.loadMs = performance.now() - start;
+    m.deps = probe.deps;
+    syncFacade(m);
+    for (const listener of this.reloadListeners) listener(m);
+    return m;
+  }
+
+  /** Whether a loaded module's file changed in code since it was loaded (comment and layout changes do not count). */
+  changed(m: LocalModule): boolean {
+    const now = fileVersion(m.path);
+    if (now === m.version) return false;
+    // Only a file whose stat changed is read, and only a changed text is fingerprinted.
+    const text = readText(m.path);
+    if (text === undefined) return true;
+    const jsx = m.path.endsWith("x");
+    if (text === m.compiled.source || codeFingerprint(text, jsx) === codeFingerprint(m.compiled.source, jsx)) {
+      m.version = now;
+      return false;
+    }
+    return true;
+  }
+
+  /** `paths` and every local module that imports one of them (directly or not), dependencies first. */
+  withDependents(paths: string[]): string[] {
+    const selected = new Set(paths);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const m of this.locals.values()) {
+        if (!selected.has(m.path) && [...m.deps].some((d) => selected.has(d))) {
+          selected.add(m.path);
+          grew = true;
+        }
+      }
+    }
+    const ordered: string[] = [];
+    const visit = (path: string, seen: Set<string>) => {
+      if (ordered.includes(path) || seen.has(path)) return;
+      seen.add(path);
+      for (const d of this.locals.get(path)?.deps ?? []) if (selected.has(d)) visit(d, seen);
+      ordered.push(path);
+    };
+    for (const p of selected) visit(p, new Set());
+    return ordered;
+  }
+
+  localModules(): LocalModule[] {
+    return [...this.locals.values()].filter((m) => m.state === "loaded");
+  }
+
+  list(): ModuleListing[] {
+    const rows: ModuleListing[] = [];
+    for (const f of this.foreign.values()) {
+      rows.push({ specifiers: [...(this.specifiers.get(f.path) ?? [f.path])], path: f.path, kind: f.kind, loadedAt: f.loadedAt, loadMs: f.loadMs, changed: undefined });
+    }
+    for (const m of this.localModules()) {
+      rows.push({ specifiers: [...(this.specifiers.get(m.path) ?? [])], path: m.path, kind: m.kind, loadedAt: m.loadedAt, loadMs: m.loadMs, changed: this.changed(m) });
+    }
+    return rows;
+  }
+
+  /**
+   * `%run`: compiles and runs a file as the main program (`import.meta.main`, `require.main === module`),
+   * outside the registry. Returns its top-level names and their values.
+   */
+  async runMain(path: string): Promise<{ values: Record<string, unknown>; scope: TopLevel }> {
+    const m = this.begin(path, this.compiler.compile(path, { scope: true }));
+    const rest = this.start(m, m.current, m.compiled, true);
+    await this.preload(m, m.compiled, new Set([path]));
+    await rest();
+    return { values: m.current.module.__tskScope ?? {}, scope: m.compiled.scope ?? { kinds: new Map(), exported: new Set() } };
+  }
+
+  relative(path: string, from: string): string {
+    const r = relative(from, path);
+    return r.startsWith("..") ? path : `./${r}`;
+  }
+}
+
+function safeResolve(specifier: string, dir: string): string | undefined {
+  try {
+    return resolveModule(specifier, dir).path;
+  } catch {
+    return undefined;
+  }
+}
+
+function jsonModule(path: string): CompiledModule {
+  const text = readFileSync(path, "utf8");
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new SyntaxError(`${path}: ${(e as Error).message}`);
+  }
+  return { script: "", sourceMap: "", firstLineShift: 0, isAsync: false, isEsm: false, hoisted: [], imports: [], source: text, json };
+}
+
+/** The namespace object of a local module: its properties read the module's current exports. */
+function createFacade(): Facade {
+  const facade = Object.create(null) as Facade;
+  Object.defineProperty(facade, Symbol.toStringTag, { value: "Module" });
+  Object.defineProperty(facade, "__esModule", { value: true });
+  // Shown with its current values, as Node shows a module namespace (not as getters).
+  Object.defineProperty(facade, inspect.custom, {
+    value: (_depth: number, options: object) => {
+      const shown = Object.create(null) as Record<string, unknown>;
+      Object.defineProperty(shown, Symbol.toStringTag, { value: "Module" });
+      for (const key of Object.keys(facade)) shown[key] = facade[key];
+      return inspect(shown, options);
+    },
+  });
+  return facade;
+}
+
+/** Defines the facade's properties for the module's current exports: names it no longer exports go away. */
+function syncFacade(m: LocalModule): void {
+  const exports = m.current.module.exports;
+  const keys = new Set<string>();
+  if (m.compiled.isEsm && isObjectLike(exports)) {
+    for (const k of Object.getOwnPropertyNames(exports)) if (k !== "__esModule") keys.add(k);
+  } else {
+    keys.add("default");
+    if (isObjectLike(exports)) for (const k of Object.keys(exports)) keys.add(k);
+  }
+  for (const k of Object.keys(m.facade)) if (!keys.has(k)) delete m.facade[k];
+  for (const k of keys) {
+    const get =
+      !m.compiled.isEsm && k === "default" ? () => m.current.module.exports : () => (m.current.module.exports as Record<string, unknown>)[k];
+    Object.defineProperty(m.facade, k, { get, enumerable: true, configurable: true });
+  }
+}
+
+/**
+ * A module imported while it is still loading (a circular import): its hoisted functions are there,
+ * reading any other binding before it exists is an error, as in ES modules.
+ */
+function pendingFacade(m: LocalModule): Facade {
+  return new Proxy(m.facade, {
+    get(target, key) {
+      if (m.state === "loaded" || typeof key === "symbol" || key === "__esModule" || key === "then") return Reflect.get(target, key);
+      if (m.compiled.hoisted.includes(key)) return (m.current.module.exports as Record<string, unknown>)[key];
+      throw new ReferenceError(`Cannot access '${key}' of ${m.path} before that module finished loading (a circular import reads it too early)`);
+    },
+  });
+}
+
+/** An ES module package's namespace as CommonJS code expects it (`__esModule`, so default imports work). */
+function esModuleView(ns: Record<string, unknown>): Facade {
+  const view = Object.create(null) as Facade;
+  Object.defineProperty(view, "__esModule", { value: true });
+  for (const k of Object.keys(ns)) Object.defineProperty(view, k, { get: () => ns[k], enumerable: true });
+  return view;
+}

@@ -1,0 +1,132 @@
+// Where a specifier leads, from a directory: a Node builtin, a package in node_modules (searched
+// upward, as Node does), or a local file. Local files resolve as TypeScript resolves them, so that
+// what the kernel runs is what the checker typed: `./m` finds m.ts, `./m.js` finds m.ts when only the
+// TypeScript source exists, and a directory finds its index file (the `__init__.py` analogue).
+import { createRequire, isBuiltin } from "node:module";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
+
+export type ModuleKind = "builtin" | "package" | "local ts" | "local js" | "local json";
+
+export interface Resolved {
+  kind: ModuleKind;
+  /** The file (or for a builtin, its `node:` name). */
+  path: string;
+  /** For a package: whether Node loads it as an ES module. */
+  esm?: boolean;
+}
+
+export const LOCAL_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".cjs", ".json"];
+const TS_FOR_JS: Record<string, string[]> = { ".js": [".ts", ".tsx"], ".jsx": [".tsx"], ".mjs": [".mts"], ".cjs": [".cts"] };
+
+export class ModuleNotFound extends Error {
+  constructor(
+    readonly specifier: string,
+    readonly from: string,
+    readonly looked: string[],
+  ) {
+    const local = isLocalSpecifier(specifier);
+    const advice = local
+      ? "Check the path (it is relative to the importing file; a cell imports from the notebook's directory)."
+      : `Install it with npm in ${from} or a directory above it.`;
+    super(`Cannot find module "${specifier}" from ${from}. Looked in:\n${looked.map((l) => `  ${l}`).join("\n")}\n${advice}`);
+    this.name = "ModuleNotFoundError";
+  }
+}
+
+export function isLocalSpecifier(specifier: string): boolean {
+  return specifier.startsWith("./") || specifier.startsWith("../") || specifier === "." || specifier === ".." || isAbsolute(specifier) || specifier.startsWith("file:");
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export function localKind(path: string): ModuleKind {
+  if (path.endsWith(".json")) return "local json";
+  return /\.[mc]?tsx?$/.test(path) ? "local ts" : "local js";
+}
+
+/** The candidate files for a local path, in the order they are tried. */
+function localCandidates(base: string): string[] {
+  const candidates: string[] = [];
+  const ext = /\.[a-z]+$/.exec(base)?.[0];
+  if (ext && LOCAL_EXTENSIONS.includes(ext)) candidates.push(base);
+  if (ext && TS_FOR_JS[ext]) for (const ts of TS_FOR_JS[ext]) candidates.push(base.slice(0, -ext.length) + ts);
+  for (const e of LOCAL_EXTENSIONS) candidates.push(base + e);
+  for (const e of LOCAL_EXTENSIONS) candidates.push(join(base, "index" + e));
+  return candidates;
+}
+
+/** Whether Node treats a `.js` file as an ES module: the nearest package.json says `"type": "module"`. */
+export function isEsmFile(path: string): boolean {
+  if (path.endsWith(".mjs") || path.endsWith(".mts")) return true;
+  if (path.endsWith(".cjs") || path.endsWith(".cts") || path.endsWith(".json")) return false;
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg)) {
+      try {
+        return (JSON.parse(readFileSync(pkg, "utf8")) as { type?: string }).type === "module";
+      } catch {
+        return false;
+      }
+    }
+    if (dirname(dir) === dir) return false;
+  }
+}
+
+/** A package whose `exports` only offer the `import` condition: Node's require cannot resolve it. */
+function importOnlyEntry(specifier: string, searchDirs: string[]): string | undefined {
+  const parts = specifier.split("/");
+  const name = specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+  const subpath = "." + specifier.slice(name.length);
+  for (const dir of searchDirs) {
+    const pkgFile = join(dir, name, "package.json");
+    if (!existsSync(pkgFile)) continue;
+    const pkg = JSON.parse(readFileSync(pkgFile, "utf8")) as { exports?: unknown };
+    let entry = pkg.exports;
+    if (entry && typeof entry === "object" && !Array.isArray(entry) && Object.keys(entry).some((k) => k.startsWith("."))) {
+      entry = (entry as Record<string, unknown>)[subpath];
+    } else if (subpath !== ".") {
+      entry = undefined;
+    }
+    for (let depth = 0; entry && typeof entry === "object" && depth < 5; depth++) {
+      const conditions = entry as Record<string, unknown>;
+      entry = conditions.node ?? conditions.import ?? conditions.default;
+    }
+    if (typeof entry === "string") return join(dir, name, entry);
+  }
+  return undefined;
+}
+
+/** Resolves `specifier` as code in directory `from` would import it. Throws ModuleNotFound naming where it looked. */
+export function resolveModule(specifier: string, from: string): Resolved {
+  if (isBuiltin(specifier)) return { kind: "builtin", path: specifier.startsWith("node:") ? specifier : `node:${specifier}` };
+  if (isLocalSpecifier(specifier)) {
+    const base = specifier.startsWith("file:") ? new URL(specifier).pathname : resolvePath(from, specifier);
+    const candidates = localCandidates(base);
+    const found = candidates.find(isFile);
+    if (!found) throw new ModuleNotFound(specifier, from, candidates);
+    return { kind: localKind(found), path: found };
+  }
+  const require = createRequire(join(from, "[importer]"));
+  const searchDirs = require.resolve.paths(specifier) ?? [];
+  let path: string | undefined;
+  try {
+    path = require.resolve(specifier);
+  } catch {
+    path = importOnlyEntry(specifier, searchDirs);
+  }
+  if (!path) throw new ModuleNotFound(specifier, from, searchDirs.map((d) => join(d, specifier)));
+  if (isBuiltin(path)) return { kind: "builtin", path: `node:${path.replace(/^node:/, "")}` };
+  return { kind: "package", path, esm: isEsmFile(path) };
+}
+
+/** The resolution path (the `sys.path` analogue): where a bare specifier is searched from `from`. */
+export function searchPath(from: string): string[] {
+  return createRequire(join(from, "[importer]")).resolve.paths("any-package") ?? [];
+}

@@ -1,0 +1,105 @@
+// The names a cell declares at its top level, as a user wrote them: the TypeScript kind of each (what
+// `%who` and `%scope` show) and how later cells' type checks see it.
+import ts from "typescript";
+
+export type UserKind =
+  | "let"
+  | "const"
+  | "var"
+  | "function"
+  | "class"
+  | "enum"
+  | "namespace"
+  | "import"
+  | "type"
+  | "interface"
+  | "declare";
+
+export const USER_KINDS: readonly UserKind[] = ["let", "const", "var", "function", "class", "enum", "namespace", "import", "type", "interface", "declare"];
+
+/**
+ * How a later cell's check sees a name: variables as module-scoped `declare let` / `declare const`
+ * (assignable, or a constant, as declared), everything else through an import of the declaring cell's
+ * declaration file.
+ */
+export type CheckBinding = "let" | "const" | "import";
+
+export interface Declared {
+  kind: UserKind;
+  as: CheckBinding;
+  /** A type, interface or `declare`: the name has no run-time value. */
+  typeOnly: boolean;
+  /** For an import binding: the module specifier it came from. */
+  module?: string;
+  /** For an import binding: the export it names (`default`, `*` for a namespace, `=` for `import x = require()`). */
+  imported?: string;
+}
+
+function isAmbient(s: ts.Statement): boolean {
+  return ts.getModifiers(s as ts.HasModifiers)?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword) ?? false;
+}
+
+/** Top-level declarations of a parsed cell, by name (the last declaration of a name wins). */
+export function declaredNames(sf: ts.SourceFile): Map<string, Declared> {
+  const names = new Map<string, Declared>();
+  const add = (name: string, kind: UserKind, as: CheckBinding, typeOnly = false, module?: string, imported?: string) =>
+    names.set(name, module === undefined ? { kind, as, typeOnly } : { kind, as, typeOnly, module, ...(imported === undefined ? {} : { imported }) });
+  const addBinding = (n: ts.BindingName, kind: UserKind, as: CheckBinding, typeOnly: boolean) => {
+    if (ts.isIdentifier(n)) add(n.text, kind, as, typeOnly);
+    else for (const el of n.elements) if (!ts.isOmittedExpression(el)) addBinding(el.name, kind, as, typeOnly);
+  };
+  // `var` anywhere outside functions is hoisted to the top level; `let` and `const` in blocks are not.
+  const hoistedVars = (node: ts.Node): void => {
+    if (ts.isFunctionLike(node) || ts.isClassLike(node)) return;
+    if (ts.isVariableDeclarationList(node) && !(node.flags & ts.NodeFlags.BlockScoped)) {
+      for (const d of node.declarations) addBinding(d.name, "var", "let", false);
+    }
+    ts.forEachChild(node, hoistedVars);
+  };
+  for (const s of sf.statements) {
+    const ambient = isAmbient(s);
+    if (ts.isVariableStatement(s)) {
+      const flags = s.declarationList.flags;
+      const as = flags & ts.NodeFlags.Const ? "const" : "let";
+      const kind: UserKind = ambient ? "declare" : flags & ts.NodeFlags.Const ? "const" : flags & ts.NodeFlags.Let ? "let" : "var";
+      for (const d of s.declarationList.declarations) addBinding(d.name, kind, as, ambient);
+    } else if (ts.isFunctionDeclaration(s) && s.name) {
+      add(s.name.text, ambient ? "declare" : "function", "let", ambient);
+    } else if (ts.isClassDeclaration(s) && s.name) {
+      add(s.name.text, ambient ? "declare" : "class", "import", ambient);
+    } else if (ts.isEnumDeclaration(s)) {
+      add(s.name.text, ambient ? "declare" : "enum", "import", ambient);
+    } else if (ts.isModuleDeclaration(s) && ts.isIdentifier(s.name)) {
+      add(s.name.text, ambient ? "declare" : "namespace", "import", ambient);
+    } else if (ts.isInterfaceDeclaration(s)) {
+      add(s.name.text, "interface", "import", true);
+    } else if (ts.isTypeAliasDeclaration(s)) {
+      add(s.name.text, "type", "import", true);
+    } else if (ts.isImportDeclaration(s) && s.importClause && ts.isStringLiteral(s.moduleSpecifier)) {
+      const c = s.importClause;
+      const module = s.moduleSpecifier.text;
+      if (c.name) add(c.name.text, "import", "import", c.isTypeOnly, module, "default");
+      const b = c.namedBindings;
+      if (b && ts.isNamespaceImport(b)) add(b.name.text, "import", "import", c.isTypeOnly, module, "*");
+      if (b && ts.isNamedImports(b)) for (const e of b.elements) add(e.name.text, "import", "import", c.isTypeOnly || e.isTypeOnly, module, (e.propertyName ?? e.name).text);
+    } else if (ts.isImportEqualsDeclaration(s)) {
+      const ref = s.moduleReference;
+      const module = ts.isExternalModuleReference(ref) && ts.isStringLiteral(ref.expression) ? ref.expression.text : undefined;
+      add(s.name.text, "import", "import", s.isTypeOnly, module, "=");
+    }
+    ts.forEachChild(s, hoistedVars);
+  }
+  return names;
+}
+
+/** Parses a cell's source for its declarations alone (used when cells are not type-checked). */
+export function declaredInSource(code: string): Map<string, Declared> {
+  return declaredNames(ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS));
+}
+
+/** The source of the top-level statement in `code` that declares `name`, with its JSDoc; the last one wins. */
+export function declarationSource(code: string, name: string): string | undefined {
+  const sf = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const declaring = sf.statements.filter((s) => declaredNames(ts.factory.updateSourceFile(sf, [s])).has(name)).at(-1);
+  return declaring && code.slice(declaring.getStart(sf, true), declaring.end);
+}

@@ -1,0 +1,226 @@
+// The import-system magics: %modules (the registry, `sys.modules`), %reload, %autoreload, %aimport,
+// %%writefile and %run, as IPython has them.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve as resolvePath } from "node:path";
+import type { ErrorInfo } from "../engine/engine.js";
+import type { ModuleListing } from "../engine/worker/modules/registry.js";
+import { UsageError, type Magic } from "./registry.js";
+import { splitArgs } from "./split-args.js";
+import { rebaseImports } from "./rebase-imports.js";
+import { CellFailure, type ExecutionTarget } from "./timing.js";
+
+export type AutoreloadMode = "off" | "explicit" | "all";
+
+/** What the module magics may see and do of the session's module system. */
+export interface ModuleAccess {
+  readonly notebookDir: string;
+  list(): ModuleListing[];
+  /** Where bare specifiers are searched from the notebook (the `sys.path` analogue). */
+  searchPath(): string[];
+  /** Reloads the loaded module `specifier` names; throws ModuleFailure when it fails (the old module stays). */
+  reload(specifier: string): Promise<{ path: string; rebound: string[] }>;
+  autoreload: AutoreloadMode;
+  /** Imports a module and marks it for `%autoreload explicit`. */
+  aimport(specifier: string): Promise<string>;
+  aimportedList(): string[];
+  /** Runs a file as the main program; its top-level names and values, and which of them it exports. */
+  runMain(path: string): Promise<{ values: Record<string, unknown>; kinds: Map<string, string>; exported: Set<string> }>;
+  /** A module error as the cell shows it. */
+  errorInfo(error: unknown): ErrorInfo;
+  relative(path: string): string;
+}
+
+export interface ModulesTarget {
+  modules: ModuleAccess;
+}
+
+function clock(d: Date): string {
+  return d.toTimeString().slice(0, 8);
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd()).join("\n") + "\n";
+}
+
+export const modulesMagic: Magic<ModulesTarget> = {
+  name: "modules",
+  kind: "line",
+  summary: "list the module registry (sys.modules): specifier, path, kind, load time, changed since",
+  usage:
+    "%modules [--path] [FILTER]\n" +
+    "  --path  show the resolution path (sys.path) instead: where cells' imports are looked for\n" +
+    "FILTER keeps the modules whose specifier or path contains it.",
+  options: { path: { type: "boolean" } },
+  run({ args, options }, { modules }) {
+    if (options.path === true) {
+      const lines = [
+        `Local specifiers (./x, ../x, /abs/x) resolve from the importing file's directory; a cell's from the notebook directory:`,
+        `  ${modules.notebookDir}`,
+        `  trying the path as written, then .ts .tsx .mts .cts .js .mjs .cjs .json, then index.* inside a directory`,
+        `Packages are looked for in these node_modules directories, in order:`,
+        ...modules.searchPath().map((p) => `  ${p}`),
+        `Builtins (fs, node:fs, ...) come from Node itself.`,
+      ];
+      return { output: lines.join("\n") + "\n" };
+    }
+    const filter = args[0];
+    const rows = modules
+      .list()
+      .filter((m) => !filter || m.path.includes(filter) || m.specifiers.some((s) => s.includes(filter)))
+      .sort((a, b) => a.loadedAt.getTime() - b.loadedAt.getTime());
+    if (rows.length === 0) return { output: filter ? `No loaded module matches "${filter}".\n` : "No modules loaded yet.\n" };
+    const header = ["specifier", "kind", "path", "loaded", "load ms", "changed"];
+    const body = rows.map((m) => [
+      m.specifiers.join(", "),
+      m.kind,
+      m.kind === "builtin" ? m.path : modules.relative(m.path),
+      clock(m.loadedAt),
+      m.loadMs.toFixed(1),
+      m.changed === undefined ? "-" : m.changed ? "yes" : "no",
+    ]);
+    return { output: table([header, ...body]) };
+  },
+};
+
+export const reloadMagic: Magic<ModulesTarget> = {
+  name: "reload",
+  kind: "line",
+  summary: "re-execute a loaded local module in place; names imported from it are rebound",
+  usage: "%reload SPECIFIER\nSPECIFIER as a cell imports it (./geometry). If the new version fails, the old one stays in effect.",
+  async run({ args }, { modules }) {
+    if (args.length !== 1) throw new UsageError("%reload takes one module specifier, for example: %reload ./geometry");
+    try {
+      const { path, rebound } = await modules.reload(args[0]);
+      return { output: `Reloaded ${modules.relative(path)}${rebound.length > 0 ? ` (rebound: ${rebound.join(", ")})` : ""}\n` };
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      throw new CellFailure(modules.errorInfo(e));
+    }
+  },
+};
+
+const MODES: Record<string, AutoreloadMode> = { off: "off", "0": "off", explicit: "explicit", "1": "explicit", all: "all", "2": "all" };
+
+export const autoreloadMagic: Magic<ModulesTarget> = {
+  name: "autoreload",
+  kind: "line",
+  summary: "reload changed local modules (and their local dependents) before each cell",
+  usage:
+    "%autoreload [off | explicit | all]\n" +
+    "  off       never (the default)\n" +
+    "  explicit  only the modules named with %aimport\n" +
+    "  all       every loaded local module\n" +
+    "IPython's 0, 1 and 2 mean the same. Without an argument, shows the mode.",
+  run({ args }, { modules }) {
+    if (args.length === 0) return { output: `autoreload is ${modules.autoreload}\n` };
+    const mode = MODES[args[0]];
+    if (!mode || args.length > 1) throw new UsageError(`%autoreload takes one of off, explicit, all (or 0, 1, 2), not "${args.join(" ")}"`);
+    modules.autoreload = mode;
+    return {};
+  },
+};
+
+export const aimportMagic: Magic<ModulesTarget> = {
+  name: "aimport",
+  kind: "line",
+  summary: "import a module and mark it for %autoreload explicit",
+  usage: "%aimport [SPECIFIER ...]\nWithout an argument, lists the marked modules.",
+  async run({ args }, { modules }) {
+    if (args.length === 0) {
+      const marked = modules.aimportedList();
+      return { output: marked.length === 0 ? "No modules marked for autoreload.\n" : `Modules to reload: ${marked.join(" ")}\n` };
+    }
+    try {
+      for (const a of args) await modules.aimport(a);
+    } catch (e) {
+      throw new CellFailure(modules.errorInfo(e));
+    }
+    return {};
+  },
+};
+
+export const writefileMagic: Magic<ModulesTarget> = {
+  name: "writefile",
+  kind: "cell",
+  summary: "write the cell's body to a file (relative to the notebook's directory)",
+  usage: "%%writefile [-a] PATH\nCODE\n  -a  append instead of overwriting",
+  options: { append: { type: "boolean", short: "a" } },
+  run({ args, options, body }, { modules }) {
+    if (args.length !== 1) throw new UsageError("%%writefile takes one file path, for example: %%writefile geometry.ts");
+    const path = resolvePath(modules.notebookDir, args[0]);
+    const text = body.endsWith("\n") ? body : `${body}\n`;
+    const exists = existsSync(path);
+    if (exists && statSync(path).isDirectory()) throw new UsageError(`%%writefile: ${args[0]} is a directory; give a file path`);
+    mkdirSync(dirname(path), { recursive: true });
+    if (options.append === true) {
+      appendFileSync(path, text);
+      return { output: `Appending to ${args[0]}\n` };
+    }
+    writeFileSync(path, text);
+    return { output: `${exists ? "Overwriting" : "Writing"} ${args[0]}\n` };
+  },
+};
+
+/** The cell that brings a %run file's top-level names into the session, typed from the file where it exports them. */
+function bindingCell(path: string, stash: string, kinds: Map<string, string>, exported: Set<string>): string {
+  const lines = [...kinds].map(([name, kind]) => {
+    const keyword = kind === "let" || kind === "var" ? "let" : "const";
+    const type = exported.has(name) ? `typeof import(${JSON.stringify(path)}).${name}` : "any";
+    return `${keyword} ${name}: ${type} = (globalThis as any)[Symbol.for(${JSON.stringify(stash)})].${name};`;
+  });
+  return lines.join("\n");
+}
+
+const RUN_STASH = "tskernel.run.values";
+
+export const runMagic: Magic<ModulesTarget & ExecutionTarget> = {
+  name: "run",
+  kind: "line",
+  summary: "run a file as the main program; its top-level names join the session",
+  usage:
+    "%run [-i] FILE [ARGS ...]\n" +
+    "FILE runs with import.meta.main === true (require.main === module in CommonJS) and process.argv = [node, FILE, ...ARGS].\n" +
+    "  -i  run it inside the session namespace (it sees and sets the notebook's names), as a cell;\n" +
+    "      its relative imports still resolve from FILE's folder",
+  options: { interactive: { type: "boolean", short: "i" } },
+  takesCode: true,
+  async run({ options, lineCode }, { modules, execution }) {
+    let words: string[];
+    try {
+      words = splitArgs(lineCode.trim());
+    } catch (e) {
+      throw new UsageError(`%run: ${(e as Error).message}`);
+    }
+    if (words.length === 0) throw new UsageError("%run needs a file, for example: %run script.ts arg1 arg2");
+    const [file, ...args] = words;
+    const path = resolvePath(modules.notebookDir, file);
+    if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`%run: no file ${file} (looked at ${path})`);
+    const argv = process.argv;
+    process.argv = [argv[0], path, ...args];
+    try {
+      if (options.interactive === true) {
+        await execution.run(rebaseImports(readFileSync(path, "utf8"), dirname(path), modules.notebookDir));
+        return {};
+      }
+      let ran: Awaited<ReturnType<ModuleAccess["runMain"]>>;
+      try {
+        ran = await modules.runMain(path);
+      } catch (e) {
+        throw new CellFailure(modules.errorInfo(e));
+      }
+      if (ran.kinds.size === 0) return {};
+      (globalThis as Record<symbol, unknown>)[Symbol.for(RUN_STASH)] = ran.values;
+      try {
+        await execution.run(bindingCell(path, RUN_STASH, ran.kinds, ran.exported));
+      } finally {
+        delete (globalThis as Record<symbol, unknown>)[Symbol.for(RUN_STASH)];
+      }
+      return {};
+    } finally {
+      process.argv = argv;
+    }
+  },
+};
+
+export const moduleMagics = [modulesMagic, reloadMagic, autoreloadMagic, aimportMagic, writefileMagic, runMagic];

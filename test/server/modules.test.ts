@@ -1,0 +1,182 @@
+// The import system through the real engine: local modules compiled and type-checked by the kernel,
+// packages, the registry (%modules), %reload, %autoreload, %%writefile, %run and circular imports.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MemoryKernel, resultText, silentLogger, streamText, type Exchange } from "../support/memory-kernel.js";
+import { WorkerEngine } from "../../src/engine/worker-engine.js";
+
+const dir = mkdtempSync(join(tmpdir(), "tsk-modules-"));
+const write = (path: string, text: string) => {
+  mkdirSync(join(dir, path, ".."), { recursive: true });
+  writeFileSync(join(dir, path), text);
+};
+
+function ok(ex: Exchange): Exchange {
+  assert.equal(ex.reply.content.status, "ok", `${String(ex.reply.content.ename)}: ${String(ex.reply.content.evalue)}`);
+  return ex;
+}
+
+describe("the import system (in-memory transport, real engine)", () => {
+  write("shapes/index.ts", "export * from './circle';\nexport { square as sq } from './square.ts';\n");
+  write("shapes/circle.ts", "import { PI } from '../constants';\nexport const circle = (r: number): number => PI * r * r;\n");
+  write("shapes/square.ts", "export function square(s: number): number { return s * s; }\n");
+  write("constants.ts", "export const PI = 3;\nconsole.log('constants ran');\n");
+  write("config.json", '{ "name": "demo" }\n');
+  write("legacy.cjs", "module.exports = { isMain: require.main === module, twice: (n) => n * 2 };\n");
+  write("esm.mjs", "export const meta = import.meta.main;\n");
+  write("bad.ts", "export const n: number = 'text';\n");
+  write("node_modules/cjs-pkg/package.json", '{ "name": "cjs-pkg", "main": "index.js" }');
+  write("node_modules/cjs-pkg/index.js", "module.exports = function hello(n) { return 'hello ' + n; };\n");
+  write("node_modules/esm-only/package.json", '{ "name": "esm-only", "type": "module", "exports": { "import": "./index.js" } }');
+  write("node_modules/esm-only/index.js", "export const answer = 42;\nexport default 'esm default';\n");
+  write("node_modules/tla-pkg/package.json", '{ "name": "tla-pkg", "type": "module", "exports": "./index.js" }');
+  write("node_modules/tla-pkg/index.js", "export const ready = await Promise.resolve('awaited');\n");
+  write("uses-packages.ts", "// @ts-nocheck\nimport hello from 'cjs-pkg';\nimport only, { answer } from 'esm-only';\nexport const all = [hello('x'), only, answer];\n");
+  const k = new MemoryKernel(new WorkerEngine(silentLogger(), dir));
+  before(() => k.start());
+  after(() => k.close());
+  const run = async (code: string) => ok(await k.execute(code));
+
+  test("local TypeScript modules: directories, re-exports, relative imports, types, run once", async () => {
+    const first = await run("import { circle, sq } from './shapes'; import * as c from './constants';\n[circle(2), sq(3), c.PI]");
+    assert.equal(resultText(first), "[ 12, 9, 3 ]");
+    assert.equal(streamText(first), "constants ran\n");
+    const again = await run("import { PI } from './constants.ts'; PI");
+    assert.equal(streamText(again), "", "a module's top-level code runs once per session");
+    const typed = await k.execute("const s: string = circle(1)");
+    assert.equal(typed.reply.content.ename, "TypeCheckError");
+    assert.match(typed.reply.content.evalue as string, /Type 'number' is not assignable to type 'string'/);
+  });
+
+  test("a type error inside a module names its file, line and column", async () => {
+    const ex = await k.execute("import { n } from './bad'");
+    assert.equal(ex.reply.content.ename, "TypeCheckError");
+    assert.match(ex.reply.content.evalue as string, /bad\.ts, line 1, column 14, TS2322/);
+  });
+
+  test("JSON, CommonJS, .mjs, packages (CommonJS, ESM-only, top-level await), require and import()", async () => {
+    assert.equal(resultText(await run("import config from './config.json'; config.name")), "'demo'");
+    assert.equal(resultText(await run("import legacy = require('./legacy.cjs'); [legacy.isMain, legacy.twice(4)]")), "[ false, 8 ]");
+    assert.equal(resultText(await run("const { meta } = await import('./esm.mjs'); meta")), "false");
+    assert.equal(resultText(await run("const { all } = await import('./uses-packages'); all")), "[ 'hello x', 'esm default', 42 ]");
+    assert.equal(resultText(await run("// @ts-ignore\nconst tla = await import('tla-pkg'); tla.ready")), "'awaited'");
+    assert.equal(resultText(await run("require('./shapes').sq(5)")), "25");
+  });
+
+  test("a runtime error inside a local module names its TypeScript file, line and column", async () => {
+    write("thrower.ts", "export interface Options { strict: boolean }\n\nexport function check(n: number, options: Options): number {\n  if (options.strict && n < 0) throw new RangeError(`negative: ${n}`);\n  return n;\n}\n");
+    const ex = await k.execute("import { check } from './thrower';\ncheck(-1, { strict: true })");
+    assert.equal(ex.reply.content.ename, "RangeError");
+    const traceback = (ex.reply.content.traceback as string[]).join("\n");
+    assert.match(traceback, /at check \(.*thrower\.ts, line 4, column 38\)/);
+    assert.match(traceback, /at Cell In\[\d+\], line 2, column \d+/);
+    assert.match(traceback, /thrower\.ts, line 4:\n(.*\n)*---->\s+4 \|\s+if \(options\.strict/);
+    await run("const oldCheck = check;");
+    write("thrower.ts", "// moved down\n// two lines\n" + "export interface Options { strict: boolean }\n\nexport function check(n: number, options: Options): number {\n  if (options.strict && n < 0) throw new RangeError(`negative: ${n}`);\n  return n;\n}\n");
+    await run("%reload ./thrower");
+    const rebound = (await k.execute("check(-1, { strict: true })")).reply.content.traceback as string[];
+    assert.match(rebound.join("\n"), /at check \(.*thrower\.ts, line 6, column 38\)/);
+    const old = (await k.execute("oldCheck(-1, { strict: true })")).reply.content.traceback as string[];
+    assert.match(old.join("\n"), /at check \(.*thrower\.ts, line 4, column 38\)/, "the old version's frames keep their own positions");
+    write("fails-on-load.ts", "const ready = true;\nexport const value: number = JSON.parse('{');\n");
+    const onLoad = await k.execute("import { value } from './fails-on-load'");
+    assert.equal(onLoad.reply.content.ename, "SyntaxError");
+    assert.match((onLoad.reply.content.traceback as string[]).join("\n"), /fails-on-load\.ts, line 2, column 35/);
+  });
+
+  test("a missing module lists where the kernel looked; %modules lists the registry and the resolution path", async () => {
+    const missing = await k.execute("require('./nowhere')");
+    assert.equal(missing.reply.content.ename, "ModuleNotFoundError");
+    assert.match(missing.reply.content.evalue as string, /Looked in:\n.*nowhere\.ts/);
+    const listing = streamText(await run("%modules"));
+    assert.match(listing, /^specifier +kind +path +loaded +load ms +changed$/m);
+    assert.match(listing, /^\.\.\/constants, \.\/constants, \.\/constants\.ts +local ts +\.\/constants\.ts +\d\d:\d\d:\d\d +[\d.]+ +no$/m);
+    assert.match(listing, /^\.\/config\.json +local json/m);
+    assert.match(listing, /^cjs-pkg +package +\.\/node_modules\/cjs-pkg\/index\.js/m);
+    assert.match(streamText(await run("%modules --path")), new RegExp(`${dir}/node_modules\n`));
+  });
+
+  test("%%writefile, then %reload: namespaces and imported names see the new version; dependents too", async () => {
+    assert.equal(streamText(await run("%%writefile counter.ts\nexport const step = 1;\nexport const next = (n: number) => n + step;")), "Writing counter.ts\n");
+    await run("%%writefile -a counter.ts\nexport const version = 1;");
+    write("uses-counter.ts", "import { next } from './counter';\nexport const twice = (n: number) => next(next(n));\n");
+    await run("import { next, version } from './counter'; import * as counter from './counter'; import { twice } from './uses-counter';");
+    assert.equal(resultText(await run("[next(0), version, twice(0)]")), "[ 1, 1, 2 ]");
+    assert.equal(streamText(await run("%%writefile counter.ts\nexport const step = 10;\nexport const next = (n: number) => n + step;\nexport const version = 2;")), "Overwriting counter.ts\n");
+    assert.match(streamText(await run("%reload ./counter")), /^Reloaded \.\/counter\.ts \(rebound: next, version\)\n$/);
+    assert.equal(resultText(await run("[next(0), version, counter.version, twice(0)]")), "[ 10, 2, 2, 20 ]");
+    write("counter.ts", "export const step: number = 'broken';\n");
+    const failed = await k.execute("%reload ./counter");
+    assert.equal(failed.reply.content.ename, "TypeCheckError");
+    assert.match(failed.reply.content.evalue as string, /counter\.ts, line 1, column 14/);
+    write("counter.ts", "throw new Error('fails at run time');\n");
+    assert.match((await k.execute("%reload ./counter")).reply.content.evalue as string, /fails at run time/);
+    assert.equal(resultText(await run("[next(0), counter.version]")), "[ 10, 2 ]", "a failed reload leaves the old module in effect");
+  });
+
+  test("%autoreload all reloads changed modules and their dependents; comment-only changes reload nothing", async () => {
+    write("auto.ts", "export const value = 1;\n");
+    write("auto-user.ts", "import { value } from './auto';\nexport const doubled = value * 2;\n");
+    await run("import { doubled } from './auto-user'; import { value } from './auto';");
+    await run("%autoreload all");
+    write("auto.ts", "// only a comment\nexport const value   =   1;\n");
+    assert.equal(streamText(await run("value")), "");
+    write("auto.ts", "export const value = 5;\n");
+    const ex = await run("[value, doubled]");
+    assert.equal(streamText(ex), "[autoreload] reloaded ./auto.ts, ./auto-user.ts\n");
+    assert.equal(resultText(ex), "[ 5, 10 ]");
+    await run("%autoreload explicit");
+    await run("%aimport ./auto-user");
+    write("auto.ts", "export const value = 6;\n");
+    assert.equal(streamText(await run("value")), "", "explicit mode watches only %aimport-ed modules");
+    await run("%autoreload off");
+  });
+
+  test("an unchanged dependent is checked again against the new version of what it imports", async () => {
+    write("unit.ts", "export const size = 2;\n");
+    write("area.ts", "import { size } from './unit';\nexport const area = size * size;\n");
+    await run("import { area } from './area';");
+    await run("%autoreload all");
+    write("unit.ts", "export const size = 'two';\n");
+    const ex = await run("area");
+    assert.equal(resultText(ex), "4", "the old versions stay in effect");
+    assert.match(streamText(ex), /^\[autoreload\] reloaded .*\.\/unit\.ts/);
+    assert.match(streamText(ex, "stderr"), /^\[autoreload\] failed to reload .*\.\/area\.ts \(TypeCheckError: .*area\.ts, line 2, column 21, TS2362\); the old version stays\)\n$/);
+    await run("%autoreload off");
+  });
+
+  test("%run: import.meta.main, argv, its declarations join the session; -i runs in the session", async () => {
+    write("script.ts", "import { meta } from './esm.mjs';\nconst hidden = 'top-level';\nexport let total = 3;\nif (import.meta.main) console.log('main', process.argv.slice(2), meta);\n");
+    assert.equal(streamText(await run("%run script.ts --flag x")), "main [ '--flag', 'x' ] false\n");
+    assert.equal(resultText(await run("[hidden, total + 1]")), "[ 'top-level', 4 ]");
+    const typed = await k.execute("const t: string = total");
+    assert.equal(typed.reply.content.ename, "TypeCheckError", "exported names keep their types");
+    write("cjs-main.cjs", "console.log(require.main === module);\n");
+    assert.equal(streamText(await run("%run cjs-main.cjs")), "true\n");
+    write("inside.ts", "const fromInside = total * 10;\n");
+    await run("%run -i inside.ts");
+    assert.equal(resultText(await run("fromInside")), "30");
+    write("scripts/helper.ts", "export const helped = 'from beside the script';\n");
+    write("scripts/interactive.ts", "import { helped } from './helper';\nconst viaImport = (await import('./helper.ts')).helped;\nconst beside = [helped, viaImport, total];\n");
+    await run("%run -i scripts/interactive.ts");
+    assert.equal(resultText(await run("beside")), "[ 'from beside the script', 'from beside the script', 3 ]");
+  });
+
+  test("circular imports end with a result or a clear error, never a hang", async () => {
+    write("ping.ts", "import { pong } from './pong';\nexport function ping(n: number): string { return n <= 0 ? 'done' : pong(n - 1); }\n");
+    write("pong.ts", "import { ping } from './ping';\nexport function pong(n: number): string { return ping(n); }\n");
+    assert.equal(resultText(await run("import { ping } from './ping'; ping(3)")), "'done'");
+    // b's top-level code calls a's function while a is still loading: ES modules hoist it, so it works.
+    write("hoist-a.ts", "import { table } from './hoist-b';\nexport function double(n: number): number { return n * 2; }\nexport const fromB = table;\n");
+    write("hoist-b.ts", "import { double } from './hoist-a';\nexport const table = [1, 2, 3].map(double);\n");
+    assert.equal(resultText(await run("import { fromB } from './hoist-a'; fromB")), "[ 2, 4, 6 ]");
+    write("early-a.ts", "import { b } from './early-b';\nexport const a = 'a';\nexport const both = a + b;\n");
+    write("early-b.ts", "import { a } from './early-a';\nexport const b = a + 'b';\n");
+    const ex = await k.execute("import { both } from './early-a'");
+    assert.equal(ex.reply.content.ename, "ReferenceError");
+    assert.match(ex.reply.content.evalue as string, /Cannot access 'a' of .*early-a\.ts before that module finished loading/);
+  });
+});

@@ -1,0 +1,195 @@
+// The session's semantics as cell sequences and what each cell must show: run over the in-memory
+// server (test/server/session.test.ts) and over the real kernel process (test/zmq/session.test.ts).
+import assert from "node:assert/strict";
+import type { Message } from "../../src/protocol/messages.js";
+
+/** A cell and what it must show: its result's text/plain, no result (null), or an error's ename. */
+export type Step = [code: string, expect: string | null | { error: string; evalue?: RegExp }];
+
+export const SEQUENCES: Record<string, Step[]> = {
+  "let, const, function and class persist and can be redeclared with any kind": [
+    ["let a = 1", null],
+    ["a", "1"],
+    ["const a = 'text'", null],
+    ["a", "'text'"],
+    ["function a() { return 3 }", null],
+    ["a()", "3"],
+    ["class a { static v = 4 }", null],
+    ["a.v", "4"],
+    ["let a = 5; a", "5"],
+  ],
+  "a function reads the session's current value when called (live binding)": [
+    ["let x = 1; function getX() { return x }", null],
+    ["x = 2; getX()", "2"],
+    ["let x = 3; getX()", "3"],
+    ["function setX(v: number) { x = v }", null],
+    ["setX(9); x", "9"],
+    ["const x = 'redeclared'; getX()", "'redeclared'"],
+  ],
+  "a function may use a name that a later cell defines (declared for the checker, or unchecked)": [
+    ["declare let notYet: number;\nfunction later() { return notYet * 2 }", null],
+    ["later()", { error: "ReferenceError", evalue: /notYet is not defined/ }],
+    ["let notYet = 21", null],
+    ["later()", "42"],
+  ],
+  "a failing cell keeps the declarations that ran before the throw": [
+    ["const fa = 1; throw new Error('midway'); const fb = 2;", { error: "Error", evalue: /midway/ }],
+    ["fa", "1"],
+    ["const checkedFa: number = fa; checkedFa", "1"],
+    ["typeof fb", { error: "TypeCheckError", evalue: /Cannot find name 'fb'/ }],
+  ],
+  "top-level await": [
+    ["const v = await Promise.resolve(5); v * 2", "10"],
+    ["v", "5"],
+    ["for await (const n of (async function* () { yield 1; yield 2 })()) console.log(n); 'done'", "'done'"],
+  ],
+  "results are stored in Out, _n and _; a trailing semicolon suppresses display and storage": [
+    ["6 * 7", "42"],
+    ["_ + 0", "42"],
+    ["99;", null],
+    ["_", "42"],
+  ],
+  "null, NaN, Infinity, 0n and '' are displayed; undefined is not": [
+    ["null", "null"],
+    ["NaN", "NaN"],
+    ["-Infinity", "-Infinity"],
+    ["0n", "0n"],
+    ["''", "''"],
+    ["undefined", null],
+    ["void 0", null],
+  ],
+  "const cannot be reassigned, but can be redeclared": [
+    ["const k1 = 1", null],
+    ["k1 = 2", { error: "TypeCheckError", evalue: /Cannot assign to 'k1' because it is a constant.*TS2588/ }],
+    ["%typecheck off", null],
+    ["k1 = 2", { error: "TypeError", evalue: /constant/ }],
+    ["%typecheck on", null],
+    ["k1", "1"],
+    ["const k1 = 3; k1", "3"],
+    ["const k2 = 1;\n{ let k2 = 2; }", null],
+    ["k2 = 3", { error: "TypeCheckError", evalue: /Cannot assign to 'k2' because it is a constant/ }],
+  ],
+  "closures follow JavaScript: let in loops captures per iteration, var does not": [
+    ["const fns: (() => number)[] = []; for (let i = 0; i < 3; i++) fns.push(() => i); fns.map((f) => f())", "[ 0, 1, 2 ]"],
+    ["const vfns: (() => number)[] = []; for (var j = 0; j < 3; j++) vfns.push(() => j); vfns.map((f) => f())", "[ 3, 3, 3 ]"],
+    ["j", "3"],
+  ],
+  "var keeps its value when declared again; re-running a cell is legal": [
+    ["var hv = 1", null],
+    ["var hv; hv", "1"],
+    ["let counter = 0", null],
+    ["let counter = 0", null],
+    ["counter += 1", "1"],
+    ["counter += 1", "2"],
+  ],
+  "destructuring, enums and namespaces declare session names": [
+    ["const { p, q: [r = 7] } = { p: 'P', q: [] as number[] }; [p, r]", "[ 'P', 7 ]"],
+    ["enum Color { Red, Green }\nColor.Green", "1"],
+    ["namespace Geometry { export const unit = 1 }\nGeometry.unit", "1"],
+    ["[Color.Red, Geometry.unit, p]", "[ 0, 1, 'P' ]"],
+  ],
+  "two declarations of one name in one cell are an error, checked or not": [
+    ["let dup = 1; let dup = 2;", { error: "TypeCheckError", evalue: /Cannot redeclare block-scoped variable 'dup'.*TS2451/ }],
+    ["%typecheck off", null],
+    ["let dup = 1;\nconst dup = 2;", { error: "SyntaxError", evalue: /Identifier 'dup' has already been declared.*line 2, column 7/ }],
+    ["var vdup = 1; var vdup = 2; vdup", "2"],
+    ["%typecheck on", null],
+    ["typeof dup", { error: "TypeCheckError", evalue: /Cannot find name 'dup'/ }],
+  ],
+  "names declared while unchecked are known, typed any, once checking is back on": [
+    ["%typecheck off", null],
+    ["let loose = 'x'; class Loose { n = 1 }", null],
+    ["%typecheck on", null],
+    ["loose.toUpperCase()", "'X'"],
+    ["const l: Loose = new Loose(); l.n", "1"],
+    ["loose = 5", "5"],
+  ],
+  "a type and then a value of the same name: the newest declaration wins": [
+    ["type Shape = { r: number }", null],
+    ["const Shape = 'now a value'; Shape", "'now a value'"],
+    ["const s: Shape = { r: 1 }", { error: "TypeCheckError", evalue: /'Shape' refers to a value, but is being used as a type/ }],
+  ],
+  "return is only allowed inside functions": [
+    ["const before = 1;\nreturn before", { error: "SyntaxError", evalue: /'return' statement.*line 2, column 1/ }],
+  ],
+  "a session name may shadow a builtin, with its own type": [
+    ["const JSON = 'shadowed'", null],
+    ["JSON", "'shadowed'"],
+    ["JSON.length", "8"],
+  ],
+  "cells are type-checked against earlier declarations, with cell positions": [
+    ["let tx = 5", null],
+    ["const wrong: string = 1;\nconst alsoWrong: string = tx;", { error: "TypeCheckError", evalue: /Type 'number' is not assignable to type 'string'.*line 1, column 7, TS2322/ }],
+    ["typeof wrong", { error: "TypeCheckError", evalue: /Cannot find name 'wrong'/ }],
+    ["tx.toFixed(1)", "'5.0'"],
+    ["tx = 'text'", { error: "TypeCheckError", evalue: /not assignable to type 'number'/ }],
+  ],
+  "types persist: interfaces, generic aliases, classes, enums": [
+    ["interface Point { x: number; y: number }\ntype Box<T> = { value: T };", null],
+    ["const pt: Point = { x: 1, y: 2 }; const box: Box<string> = { value: 'v' }; pt.x + pt.y", "3"],
+    ["const bad: Point = { x: 1 }", { error: "TypeCheckError", evalue: /Property 'y' is missing/ }],
+    ["class Account { constructor(public balance: number) {} deposit(n: number) { this.balance += n; return this } }", null],
+    ["new Account(1).deposit(2).balance", "3"],
+    ["new Account('x')", { error: "TypeCheckError", evalue: /not assignable to parameter of type 'number'/ }],
+    ["enum Level { Low, High }", null],
+    ["const lv: Level = Level.High; lv", "1"],
+  ],
+  "the history is typed: _ and _n have the type of the value they hold": [
+    ["[1, 2, 3].map((n) => n * n)", "[ 1, 4, 9 ]"],
+    ["_.reduce((sum, n) => sum + n, 0)", "14"],
+    ["_.toUpperCase()", { error: "TypeCheckError", evalue: /Property 'toUpperCase' does not exist on type 'number'/ }],
+    ["_.toFixed(1)", "'14.0'"],
+    ["___.length", "3"],
+    ["interface Pet { name: string }\nconst pets: Pet[] = [{ name: 'Rex' }]; pets", "[ { name: 'Rex' } ]"],
+    ["_[0].name", "'Rex'"],
+  ],
+  "the newest declaration wins for the type too": [
+    ["let rt = 1", null],
+    ["const rt = 'now a string'", null],
+    ["rt.toUpperCase()", "'NOW A STRING'"],
+  ],
+  "%typecheck warn shows type errors and runs the cell; bad arguments are usage errors": [
+    ["%typecheck warn", null],
+    ["const warned: string = 42 as unknown as number; warned", "42"],
+    ["%typecheck sometimes", { error: "UsageError", evalue: /one of on, warn, off/ }],
+    ["%typecheck on", null],
+  ],
+  "types come from @types/node and imported modules": [
+    ["import { readFileSync } from 'node:fs';", null],
+    ["typeof readFileSync", "'function'"],
+    ["Buffer.from('ab').length", "2"],
+    ["readFileSync(42, 'utf8', 'extra')", { error: "TypeCheckError", evalue: /Expected 1-2 arguments/ }],
+  ],
+  "strict checking by default": [
+    ["function implicit(a) { return a }", { error: "TypeCheckError", evalue: /Parameter 'a' implicitly has an 'any' type.*TS7006/ }],
+  ],
+  "locals stay local": [
+    ["function scoped() { let inner = 1; return inner }\n{ let blockOnly = 2 }\nscoped()", "1"],
+    ["typeof inner", { error: "TypeCheckError", evalue: /Cannot find name 'inner'/ }],
+    ["%typecheck off", null],
+    ["typeof inner + ' ' + typeof blockOnly", "'undefined undefined'"],
+    ["%typecheck on", null],
+  ],
+  "imports bind session names": [
+    ["import { join } from 'node:path'; import * as os from 'node:os';", null],
+    ["join('a', 'b')", "'a/b'"],
+    ["typeof os.cpus", "'function'"],
+    ["const fs = require('node:fs'); typeof fs.readFileSync", "'function'"],
+  ],
+};
+
+
+/** Asserts what one cell showed: its reply, and the text/plain of its execute_result. */
+export function checkStep([code, expect]: Step, ex: { reply: Message; iopub: Message[] }): void {
+  const status = ex.reply.content.status;
+  if (expect !== null && typeof expect === "object") {
+    assert.equal(status, "error", `${code} should fail`);
+    assert.equal(ex.reply.content.ename, expect.error, code);
+    if (expect.evalue) assert.match(ex.reply.content.evalue as string, expect.evalue, code);
+    return;
+  }
+  assert.equal(status, "ok", `${code}: ${String(ex.reply.content.evalue ?? "")}`);
+  const result = ex.iopub.find((m) => m.header.msg_type === "execute_result");
+  const text = (result?.content.data as Record<string, string> | undefined)?.["text/plain"];
+  assert.equal(text ?? null, expect, code);
+}
