@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, UsageError } from "./args.js";
 import { jupyterDataDir } from "./jupyter-paths.js";
+import { KERNEL_ENV } from "./kernel-env.js";
 
 const LOCATION_HELP = `Location (choose at most one; the default is --user):
   --user            The Jupyter user data directory: $JUPYTER_DATA_DIR if set, else
@@ -128,6 +129,7 @@ export async function installCommand(argv: string[]): Promise<number> {
       language: "typescript",
       interrupt_mode: "message",
       metadata: { debugger: false },
+      env: KERNEL_ENV,
     };
     writeFileSync(replaceable(path.join(dir, "kernel.json")), JSON.stringify(spec, null, 2) + "\n");
     for (const [source, target] of LOGOS) copyFileSync(path.join(ASSETS_DIR, source), replaceable(path.join(dir, target)));

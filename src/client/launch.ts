@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { ConnectionInfo } from "../protocol/connection.js";
 import type { Message } from "../protocol/messages.js";
 import { KernelClient } from "./kernel-client.js";
+import { KERNEL_ENV } from "../cli/kernel-env.js";
 
 export interface LaunchOptions {
   cwd?: string;
@@ -67,7 +68,8 @@ export async function launchKernel(options: LaunchOptions = {}): Promise<Launche
   );
   const child = spawn(argv[0], argv.slice(1), {
     cwd: options.cwd,
-    env: options.env ?? process.env,
+    // As the kernelspec starts it; a caller's env may override.
+    env: { ...KERNEL_ENV, ...(options.env ?? process.env) },
     stdio: "pipe",
     // A session of its own, as jupyter_client does: Ctrl-C in the terminal must not reach the kernel directly.
     detached: process.platform !== "win32",

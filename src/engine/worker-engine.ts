@@ -26,6 +26,8 @@ const INTERRUPT_GRACE_MS = 2000;
 const KEPT_SINKS = 5000;
 /** How long stream output may gather before it is published: fewer, larger messages. */
 const STREAM_COALESCE_MS = 10;
+/** How long the session must have been idle before its heap is compacted. */
+const IDLE_COMPACT_MS = 1000;
 
 interface Pending {
   resolve(value: unknown): void;
@@ -54,7 +56,7 @@ function heapFlagMb(): number | undefined {
  * fills with large strings and about 15 s a GB with small objects (measured on Node 20), so a lower
  * limit is also reported sooner. `--max-old-space-size` (e.g. in NODE_OPTIONS) overrides it.
  */
-export function sessionHeapLimitMb(): number {
+function sessionHeapLimitMb(): number {
   const flag = heapFlagMb();
   if (flag !== undefined) return flag;
   let available = os.freemem();
@@ -82,6 +84,7 @@ export class WorkerEngine implements Engine {
   private readonly inspector = new inspector.Session();
   private inspectorSession: string | undefined;
   private interrupting: NodeJS.Timeout | undefined;
+  private compacting: NodeJS.Timeout | undefined;
   private closing = false;
   private restartReason: string | undefined;
   /** Fixed at start: measured after a crash, the dying session's memory would count as used. */
@@ -175,6 +178,7 @@ export class WorkerEngine implements Engine {
           this.stopInterrupting();
         }
         p?.resolve(m.value);
+        if (this.pending.size === 0) this.compactWhenIdle();
         break;
       }
       case "log":
@@ -243,6 +247,7 @@ export class WorkerEngine implements Engine {
 
   private request<T>(make: (id: number) => ToWorker, lost: (reason: string) => T): Promise<T> {
     this.start();
+    clearTimeout(this.compacting);
     const id = this.nextId++;
     return new Promise<T>((resolve) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, lost });
@@ -300,7 +305,7 @@ export class WorkerEngine implements Engine {
     const attempt = () => {
       if (this.runningCell === undefined) return this.stopInterrupting();
       if (Atomics.compareExchange(this.control, CONTROL.REGION, CONTROL.SAFE, CONTROL.TERMINATING) === CONTROL.SAFE) {
-        this.terminateWorkerScript();
+        this.sendToWorkerInspector("Runtime.terminateExecution");
       } else if (Date.now() - started > INTERRUPT_GRACE_MS) {
         return this.replace("the cell could not be interrupted in place (it was busy outside its own top-level code), so the session was restarted; its variables are lost");
       }
@@ -314,17 +319,34 @@ export class WorkerEngine implements Engine {
     this.interrupting = undefined;
   }
 
-  private terminateWorkerScript(): void {
+  private sendToWorkerInspector(method: string): void {
     if (!this.inspectorSession) return;
     this.inspector.post("NodeWorker.sendMessageToWorker", {
       sessionId: this.inspectorSession,
-      message: JSON.stringify({ id: 1, method: "Runtime.terminateExecution" }),
+      message: JSON.stringify({ id: 1, method }),
     });
+  }
+
+  /**
+   * Once the session has been idle a while, full garbage collections (the worker's and this thread's)
+   * that return free memory to the system. Checking cells churns through far more memory than it
+   * keeps, and without this a heap stays at its high-water mark (up to four times what is live) for as
+   * long as the kernel runs.
+   */
+  private compactWhenIdle(): void {
+    clearTimeout(this.compacting);
+    this.compacting = setTimeout(() => {
+      if (this.pending.size > 0) return;
+      this.sendToWorkerInspector("HeapProfiler.collectGarbage");
+      this.inspector.post("HeapProfiler.collectGarbage");
+    }, IDLE_COMPACT_MS);
+    this.compacting.unref();
   }
 
   async close(): Promise<void> {
     this.closing = true;
     this.stopInterrupting();
+    clearTimeout(this.compacting);
     if (this.drainTimer) clearTimeout(this.drainTimer);
     await Promise.all([this.worker?.terminate(), this.syntax.close()]);
     this.inspector.disconnect();

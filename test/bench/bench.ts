@@ -6,6 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launchKernel, type LaunchedKernel } from "../../src/client/launch.js";
+import { soakCell } from "../faults/soak-cells.js";
+import { openFds, settledRssMb } from "../faults/support.js";
 import { HistoryFile } from "../../src/server/history-file.js";
 import { CachingHost } from "../../src/language/compiler-host.js";
 import ts from "typescript";
@@ -169,6 +171,7 @@ async function main(): Promise<void> {
   }
   await historyBench();
   await modulesBench();
+  await soak();
 }
 
 /** A kernel whose history file already holds 100k cells from 100 sessions: start, tail and search. */
@@ -295,6 +298,31 @@ async function modulesBench(): Promise<void> {
   } finally {
     await kernel.shutdown();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The soak test's cells on a fresh kernel: settled RSS and open fds after warming up and at the end. */
+async function soak(): Promise<void> {
+  const warmUp = 100;
+  const cells = 2000;
+  const kernel = await launchKernel();
+  try {
+    const pid = kernel.child.pid!;
+    let start = { rss: 0, fds: 0 };
+    for (let i = 0; i < cells; i++) {
+      const cell = soakCell(i);
+      cell.check(await kernel.client.execute(cell.code));
+      if (i + 1 === warmUp) start = { rss: await settledRssMb(pid), fds: openFds(pid) };
+    }
+    const end = { rss: await settledRssMb(pid), fds: openFds(pid) };
+    report(
+      `soak: settled RSS after ${warmUp} / ${cells} cells`,
+      `${start.rss.toFixed(0)} / ${end.rss.toFixed(0)} MB (+${(end.rss - start.rss).toFixed(0)})`,
+      "target ≤ +50 MB at 10,000",
+    );
+    report(`soak: open fds after ${warmUp} / ${cells} cells`, `${start.fds} / ${end.fds}`, "target equal");
+  } finally {
+    await kernel.shutdown();
   }
 }
 

@@ -35,6 +35,22 @@ export function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
+/**
+ * RSS once the kernel has settled: an idle kernel compacts its heaps after a second, and the memory
+ * comes back to the system over the following moments; wait until RSS has not fallen for 1.5 s.
+ */
+export async function settledRssMb(pid: number): Promise<number> {
+  await new Promise((r) => setTimeout(r, 2000));
+  const samples = [rssMb(pid)];
+  while (samples.length < 80) {
+    await new Promise((r) => setTimeout(r, 250));
+    samples.push(rssMb(pid));
+    const recent = samples.slice(-7);
+    if (recent.length === 7 && recent[0] - Math.min(...recent) < 1) break;
+  }
+  return samples[samples.length - 1];
+}
+
 export function openFds(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
 }
