@@ -1,11 +1,18 @@
 // A compiler host over virtual files that hands TypeScript the same SourceFile object for unchanged
 // text, so each new program reuses every parse (and bind) of the libraries and earlier cells. Files
 // outside node_modules (the user's own modules) are read again when they change on disk.
+// Resolutions made from files that do not change (packages, TypeScript's libraries) are kept too.
 import ts from "typescript";
 import { statSync } from "node:fs";
 import { dirname, sep } from "node:path";
 
 const PACKAGES = `${sep}node_modules${sep}`;
+const TYPESCRIPT_LIBS = dirname(ts.getDefaultLibFilePath({}));
+
+interface ResolutionCaches {
+  modules: ts.ModuleResolutionCache;
+  types: ts.TypeReferenceDirectiveResolutionCache;
+}
 
 /** What changes when a file is written: its modification time and size. */
 function version(name: string): string {
@@ -25,13 +32,27 @@ export class CachingHost {
   private readonly readAt = new Map<string, string>();
   /** How the compiler last asked for each file to be parsed (target, module format detection). */
   private readonly options = new Map<string, Parameters<ts.CompilerHost["getSourceFile"]>[1]>();
+  /**
+   * Per option set: resolutions from files that do not change during a session. Without them every
+   * program that adds a file resolves the imports of @types/node's ~150 files again (15-50 ms).
+   */
+  private readonly stable = new Map<ts.CompilerOptions, ResolutionCaches>();
+  /**
+   * Which package.json governs each directory. Given to every program: without it each one reads and
+   * parses the package.json above every one of its files again (about 10 ms a program).
+   */
+  private readonly packageScopes: ts.ModuleResolutionCache;
+  private readonly canonical: (name: string) => string;
   readonly host: ts.CompilerHost;
   private readonly base: ts.CompilerHost;
 
   constructor(options: ts.CompilerOptions) {
     const base = ts.createCompilerHost(options, true);
     this.base = base;
-    this.host = {
+    this.canonical = (name) => base.getCanonicalFileName(name);
+    this.packageScopes = ts.createModuleResolutionCache(base.getCurrentDirectory(), this.canonical, options);
+    // getModuleResolutionCache is read by createProgram though the host's public type omits it.
+    const host: ts.CompilerHost & { getModuleResolutionCache(): ts.ModuleResolutionCache } = {
       ...base,
       getSourceFile: (name, languageVersion) => {
         this.options.set(name, languageVersion);
@@ -48,7 +69,36 @@ export class CachingHost {
       directoryExists: (dir) => this.virtualDirs.has(dir.replace(/[\\/]+$/, "")) || (base.directoryExists?.(dir) ?? true),
       readFile: (name) => this.virtual.get(name) ?? base.readFile(name),
       writeFile: () => undefined,
+      resolveModuleNameLiterals: (literals, containing, redirected, options, file) => {
+        const cache = this.stableCaches(containing, options)?.modules;
+        return literals.map((l) => ts.resolveModuleName(l.text, containing, options, this.host, cache, redirected, ts.getModeForUsageLocation(file, l, options)));
+      },
+      resolveTypeReferenceDirectiveReferences: (references, containing, redirected, options, file) => {
+        const cache = this.stableCaches(containing, options)?.types;
+        return references.map((r) => {
+          const [name, mode]: [string, ts.ResolutionMode] = typeof r === "string" ? [r, undefined] : [r.fileName.toLowerCase(), ts.getModeForFileReference(r, file?.impliedNodeFormat)];
+          return ts.resolveTypeReferenceDirective(name, containing, options, this.host, redirected, cache, mode);
+        });
+      },
+      getModuleResolutionCache: () => this.packageScopes,
     };
+    this.host = host;
+  }
+
+  /** The kept resolutions for a file that does not change; none for the user's files, which may. */
+  private stableCaches(containing: string, options: ts.CompilerOptions): ResolutionCaches | undefined {
+    if (!containing.includes(PACKAGES) && dirname(containing) !== TYPESCRIPT_LIBS) return undefined;
+    let caches = this.stable.get(options);
+    if (!caches) {
+      const dir = this.base.getCurrentDirectory();
+      const packages = this.packageScopes.getPackageJsonInfoCache();
+      caches = {
+        modules: ts.createModuleResolutionCache(dir, this.canonical, options, packages),
+        types: ts.createTypeReferenceDirectiveResolutionCache(dir, this.canonical, options, packages),
+      };
+      this.stable.set(options, caches);
+    }
+    return caches;
   }
 
   private diskText(name: string, base: ts.CompilerHost): string | undefined {
