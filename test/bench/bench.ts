@@ -9,8 +9,8 @@ import { launchKernel, type LaunchedKernel } from "../../src/client/launch.js";
 import { soakCell } from "../faults/soak-cells.js";
 import { openFds, settledRssMb } from "../faults/support.js";
 import { HistoryFile } from "../../src/server/history-file.js";
-import { CachingHost } from "../../src/language/compiler-host.js";
-import ts from "typescript";
+import { fileURLToPath } from "node:url";
+import { bigModule, typedFunctions } from "./workloads.js";
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -114,13 +114,14 @@ async function main(): Promise<void> {
     // Each run is a new version of the cell (a constant changes), as when a user edits and re-runs it.
     const functionCells: number[] = [];
     for (let run = 0; run < 9; run++) {
-      const functions = Array.from({ length: 200 }, (_, i) => `function typed${i}(a: number, b: string): string { return b.repeat(a) + ${i + 1000 * run}; }`).join("\n");
-      const [fnTime, fnResult] = await timed(() => kernel.client.execute(functions));
+      const [fnTime, fnResult] = await timed(() => kernel.client.execute(typedFunctions(run)));
       assertOk("200 functions", fnResult.reply.content.status);
       functionCells.push(fnTime);
     }
     report("a cell declaring 200 typed functions, first run", ms(functionCells[0]));
     report("a cell declaring 200 typed functions, edited and re-run (median of 8)", ms(median(functionCells.slice(1))), "target ≤ 50 ms");
+    const cellFloor = typescriptAlone("cells");
+    report("  the same 9 cells checked and emitted by TypeScript alone: first / median of 8", `${ms(cellFloor[0])} / ${ms(median(cellFloor.slice(1)))}`, "the floor on this machine");
 
     const fresh = async (label: string) => {
       const xs: number[] = [];
@@ -202,46 +203,10 @@ async function historyBench(): Promise<void> {
   }
 }
 
-/** A 1,000-line TypeScript module (`version` makes each copy's code differ). */
-function bigModule(version: number): string {
-  const lines = [`export const version = ${version};`];
-  for (let i = 0; lines.length < 1000; i++) {
-    lines.push(`export interface Item${i} { id: number; label: string; tags: string[] }`);
-    lines.push(`export function make${i}(id: number, label: string): Item${i} {`);
-    lines.push(`  const tags: string[] = label.split(",").map((t) => t.trim());`);
-    lines.push(`  return { id: id + ${i}, label, tags };`);
-    lines.push("}");
-  }
-  return lines.join("\n") + "\n";
-}
-
-/**
- * What a first import cannot go below: TypeScript parsing, checking and emitting a new 1,000-line file
- * in this process, with the libraries already parsed (as they are in a running kernel). Median of 5.
- */
-function typescriptAlone(dir: string): number {
-  const options: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, strict: true, skipLibCheck: true, types: ["node"], sourceMap: true };
-  const files = new CachingHost(options);
-  const compile = (path: string) => {
-    const program = ts.createProgram({ rootNames: [path], options, host: files.host });
-    const sf = program.getSourceFile(path)!;
-    if (program.getSemanticDiagnostics(sf).length > 0) throw new Error(`${path} has type errors`);
-    program.emit(sf, () => undefined);
-  };
-  writeFileSync(join(dir, "floor-warm.ts"), bigModule(-1));
-  compile(join(dir, "floor-warm.ts"));
-  const xs: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    writeFileSync(join(dir, `floor${i}.ts`), bigModule(200 + i));
-    xs.push(timedSync(() => compile(join(dir, `floor${i}.ts`))));
-  }
-  return median(xs);
-}
-
-function timedSync(fn: () => void): number {
-  const t0 = performance.now();
-  fn();
-  return performance.now() - t0;
+/** Times (ms) of a workload checked and emitted by TypeScript alone, in a fresh process (typescript-floor.ts). */
+function typescriptAlone(workload: "cells" | "module"): number[] {
+  const script = fileURLToPath(new URL("./typescript-floor.js", import.meta.url));
+  return JSON.parse(execFileSync(process.execPath, [script, workload], { encoding: "utf8" })) as number[];
 }
 
 /** Runs `loop` in a cell of its own, which pushes times to `__t`; returns them. */
@@ -266,7 +231,7 @@ async function modulesBench(): Promise<void> {
     };
     const firsts: number[] = [];
     for (let i = 0; i < 5; i++) firsts.push(await run(`import { make1, version as v${i} } from './big${i}';`));
-    const floor = typescriptAlone(dir);
+    const floor = median(typescriptAlone("module"));
     report("first import of a 1,000-line TS module, execute to idle (5 modules)", ms(median(firsts)), "target ≤ 150 ms");
     report("  the same files checked and emitted by TypeScript alone (5 files)", ms(floor), "the floor on this machine");
     for (let i = 0; i < 5; i++) writeFileSync(join(dir, `dyn${i}.ts`), bigModule(300 + i));
