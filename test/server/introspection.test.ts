@@ -127,6 +127,22 @@ describe("completion and inspection (in-memory transport, real engine)", () => {
     assert.deepEqual((await complete("%who fo")).matches, []);
   });
 
+  test("%reload and %aimport offer the loaded local modules' specifiers, then paths; packages are not offered", async () => {
+    await k.execute("import { shout } from './lib/strings';\nimport { unit } from './geometry.mjs';\nimport { greet } from 'tsk-fake-package';");
+    const all = await complete("%reload ");
+    assert.deepEqual(all.matches, ["./geometry.mjs", "./lib/strings"]);
+    assert.ok(all.typed.every((t) => t.type === "module"));
+    assert.equal(all.cursor_start, 8);
+    const lib = await complete("%aimport ./li");
+    assert.equal(lib.matches[0], "./lib/strings");
+    assert.equal(lib.typed[0].type, "module");
+    const path = await complete(`%aimport ${notebook}/li`);
+    assert.deepEqual(path.matches, [`${notebook}/lib/`]);
+    assert.equal(path.typed[0].type, "path");
+    assert.deepEqual((await complete('%reload "./g')).matches, ['"./geometry.mjs']);
+    assert.deepEqual((await complete("%reload tsk")).matches, []);
+  });
+
   test("code after %time and in a %%timeit body completes as code", async () => {
     assert.deepEqual((await complete("%time arr.fla")).matches, ["flat", "flatMap"]);
     assert.deepEqual((await complete("%%timeit -n 2\narr.fla")).matches, ["flat", "flatMap"]);

@@ -9,6 +9,7 @@ import { CellLanguage, type LanguageMatch, type QuickInfo } from "../../language
 import { declarationSource } from "../../language/declarations.js";
 import { completeMagicName, completePath, looksLikePath, magicSpot, type MagicSpot } from "../../magics/completion.js";
 import type { Magic } from "../../magics/registry.js";
+import type { ModuleListing } from "./modules/registry.js";
 
 const IDENT = "[A-Za-z_$][\\w$]*";
 const PATH = new RegExp(`(${IDENT}(?:\\s*\\.\\s*${IDENT})*)`);
@@ -16,6 +17,8 @@ const MEMBER_BEFORE_CURSOR = new RegExp(`${PATH.source}\\s*\\.\\s*([\\w$]*)$`);
 const PAGE = new RegExp(`^\\s*(?:(\\?\\??)\\s*${PATH.source}|${PATH.source}\\s*(\\?\\??))\\s*$`);
 /** Magics whose arguments are files or directories. */
 const PATH_MAGICS = new Set(["load", "cd", "run", "writefile"]);
+/** Magics whose arguments are loaded modules' specifiers: those complete, then paths. */
+const MODULE_MAGICS = new Set(["reload", "aimport"]);
 /** Magics that take shell code, not TypeScript: their words complete as paths. */
 const SHELL_MAGICS = new Set(["system", "sh", "bash"]);
 
@@ -113,6 +116,8 @@ export class Introspection {
     private readonly session: Session,
     checker: CellChecker,
     private readonly magics: MagicList,
+    /** The module registry's listing: `%reload` and `%aimport` complete its local modules. */
+    private readonly loadedModules: () => ModuleListing[],
     /** Where the language service failed: the request still answers, from the live values. */
     private readonly report: (problem: string) => void,
   ) {
@@ -162,9 +167,23 @@ export class Introspection {
     }
     const magicCode = this.codeOf(code, spot);
     if (magicCode !== undefined) return this.codeCompletion(magicCode, cursor);
-    if (!PATH_MAGICS.has(spot.name) && !looksLikePath(spot.written)) return undefined;
-    const matches = completePath(spot.written, process.cwd(), spot.name === "cd" ? "directory" : undefined).map((m) => ({ text: m.text, kind: "path", signature: "" }));
+    const modules = MODULE_MAGICS.has(spot.name) ? this.localSpecifiers(spot.written) : [];
+    if (!PATH_MAGICS.has(spot.name) && !looksLikePath(spot.written) && modules.length === 0) return undefined;
+    const paths = PATH_MAGICS.has(spot.name) || looksLikePath(spot.written) ? completePath(spot.written, process.cwd(), spot.name === "cd" ? "directory" : undefined) : [];
+    const offered = new Set(modules.map((m) => m.text));
+    const matches = [...modules, ...paths.filter((p) => !offered.has(p.text)).map((p) => ({ text: p.text, kind: "path", signature: "" }))];
     return { start: spot.start, end: cursor, matches };
+  }
+
+  /** Specifiers of the loaded local modules that complete `written` (which may open a quote), as cells wrote them. */
+  private localSpecifiers(written: string): LanguageMatch[] {
+    const quote = /^["']/.test(written) ? written[0] : "";
+    const prefix = written.slice(quote.length);
+    const specifiers = this.loadedModules()
+      .filter((m) => m.changed !== undefined)
+      .flatMap((m) => m.specifiers)
+      .filter((s) => s.startsWith(prefix));
+    return [...new Set(specifiers)].sort().map((s) => ({ text: quote + s, kind: "module", signature: "" }));
   }
 
   private codeCompletion(code: string, cursor: number): Completion | undefined {

@@ -189,7 +189,7 @@ export class CellRunner {
   ) {
     this.namespace = new SessionNamespace(session, checker);
     this.modules = new SessionModules(session, checker, cells);
-    this.introspection = new Introspection(session, checker, this.magics, report);
+    this.introspection = new Introspection(session, checker, this.magics, () => this.modules.list(), report);
   }
 
   /** Loads and exercises the compiler and the type checker (about a second) before the first cell. */
