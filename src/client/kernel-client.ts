@@ -104,12 +104,15 @@ export class KernelClient extends EventEmitter<KernelClientEvents> {
     this.codec = new WireCodec(info.key, info.signature_scheme);
     // The kernel routes input_request to the identity that sent execute_request, so stdin must share shell's.
     const identity = `tskernel-client-${randomBytes(8).toString("hex")}`;
-    this.shell = new zmq.Dealer({ linger: 0, routingId: identity });
-    this.stdin = new zmq.Dealer({ linger: 0, routingId: identity });
-    this.control = new zmq.Dealer({ linger: 0 });
-    this.iopubSocket = new zmq.Subscriber({ linger: 0 });
+    // A client usually connects before the kernel has bound its ports: retry every 10 ms, not zeromq's
+    // default 100 ms, so a new kernel is reached as soon as it listens.
+    const common = { linger: 0, reconnectInterval: 10 };
+    this.shell = new zmq.Dealer({ ...common, routingId: identity });
+    this.stdin = new zmq.Dealer({ ...common, routingId: identity });
+    this.control = new zmq.Dealer(common);
+    this.iopubSocket = new zmq.Subscriber(common);
     // relaxed + correlate let a new ping go out after one went unanswered, ignoring a late echo of the old one.
-    this.hb = new zmq.Request({ linger: 0, relaxed: true, correlate: true });
+    this.hb = new zmq.Request({ ...common, relaxed: true, correlate: true });
     this.queues = {
       shell: new SendQueue(this.shell),
       control: new SendQueue(this.control),
