@@ -170,9 +170,9 @@ export class CellChecker {
     // History names: `_3` has the type of cell 3's value, `_i3` is a cell's source.
     for (const name of used) {
       if (own.has(name) || this.declaredIn.has(name)) continue;
-      const result = name === "_" || name === "__" || name === "___" ? this.recent[name.length - 1] : /^_(\d+)$/.exec(name)?.[1];
+      const result = this.resultOf(name);
       if (result !== undefined) {
-        if (this.results.has(Number(result))) lines.push(`declare const ${name}: typeof import("./.tskernel/out-${result}.js").value;`);
+        lines.push(`declare const ${name}: typeof import("./.tskernel/out-${result}.js").value;`);
       } else if (/^_i\d+$/.test(name)) {
         lines.push(`declare const ${name}: string;`);
       }
@@ -186,18 +186,31 @@ export class CellChecker {
     return lines;
   }
 
-  /**
-   * For the language service: lines that declare the session names a partial cell mentions, and those
-   * `wanted` accepts (the names a completion may offer), to put before the cell's text.
-   */
-  preamble(code: string, wanted: (name: string) => boolean): string {
+  /** For the language service: lines that declare the session names a partial cell mentions, to put before its text. */
+  preamble(code: string): string {
     const sf = ts.createSourceFile(this.cellPath(), code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
     const { identifiers, outIndices } = mentions(sf);
-    const used = new Set(identifiers);
-    for (const name of this.declaredIn.keys()) if (wanted(name)) used.add(name);
-    for (const n of this.results) if (wanted(`_${n}`)) used.add(`_${n}`);
-    for (const name of ["_", "__", "___"]) if (wanted(name)) used.add(name);
-    return `${this.sessionLines(used, outIndices, declaredNames(sf)).join("\n")}\nexport {};\n`;
+    return `${this.sessionLines(identifiers, outIndices, declaredNames(sf)).join("\n")}\nexport {};\n`;
+  }
+
+  /** Where a session name (or a history name: `_3`, `_`) is declared: a declaration file, and the name in it. */
+  declarationOf(name: string): { path: string; name: string } | undefined {
+    const from = this.declaredIn.get(name);
+    if (from) return { path: this.declarationPath(from.cell), name };
+    const result = this.resultOf(name);
+    return result === undefined ? undefined : { path: this.resultPath(result), name: "value" };
+  }
+
+  /** History names whose value has a recorded type: `_`, `__`, `___` and `_N`. */
+  historyNames(): string[] {
+    const recent = ["_", "__", "___"].filter((name) => this.resultOf(name) !== undefined);
+    return [...recent, ...[...this.results].map((n) => `_${n}`)];
+  }
+
+  /** The execution count whose value a history name holds, when its type is recorded. */
+  private resultOf(name: string): number | undefined {
+    const count = name === "_" || name === "__" || name === "___" ? this.recent[name.length - 1] : Number(/^_(\d+)$/.exec(name)?.[1]);
+    return count !== undefined && this.results.has(count) ? count : undefined;
   }
 
   /** The session names cells may use (values and types), oldest first. */

@@ -2,7 +2,9 @@
 //
 // The service reads the same cached SourceFiles as the checker (through its own document registry), so a
 // request only parses the edited cell. The cell is served with a preamble that declares the session names
-// it mentions and those a completion may offer; positions are shifted past the preamble.
+// it mentions; positions are shifted past the preamble. Session names a completion offers come from the
+// session's catalog and their declaration files' text, not through the preamble: so the program's files
+// stay the same while the user types, and TypeScript reuses the last program whole.
 import ts from "typescript";
 import { dirname, join } from "node:path";
 import type { CellChecker } from "./cell-checker.js";
@@ -20,9 +22,8 @@ export interface LanguageCompletions {
   /** The span of the cell the matches replace (UTF-16 offsets). */
   start: number;
   end: number;
-  matches: LanguageMatch[];
-  /** Session names that also match, offered without their types (see TYPED_SESSION_NAMES). */
-  moreSessionNames: string[];
+  /** In menu order. A session name past the first DESCRIBED matches has no kind: the caller knows its value. */
+  matches: (LanguageMatch | { text: string; kind: undefined; signature: "" })[];
 }
 
 export interface QuickInfo {
@@ -34,12 +35,8 @@ export interface QuickInfo {
 
 /** Kinds and signatures are worked out for this many matches at most: enough for any menu a front end shows. */
 const DESCRIBED = 30;
-/**
- * A completion brings at most this many matching session names into the service's program (the first
- * in a menu's order); the others are offered untyped. Each costs the program a declaration file: with
- * all of 1,000 names in, completion took 60-150 ms instead of ~10.
- */
-const TYPED_SESSION_NAMES = 30;
+/** Where session names sort among TypeScript's matches: with a module's own names, before globals and keywords. */
+const SESSION_SORT_TEXT = "11";
 const KERNEL_NAME = /^(__tsk|__b\$)/;
 /** Menu order; one collator, since `localeCompare` sets one up on every call (ms over 1,000 names). */
 const byName = new Intl.Collator("en").compare;
@@ -115,9 +112,9 @@ export class CellLanguage {
     this.version++;
   }
 
-  /** Serves the cell with a preamble; returns how far the preamble moves positions. */
-  private load(code: string, wanted: (name: string) => boolean): number {
-    const preamble = this.checker.preamble(code, wanted);
+  /** Serves the cell with a preamble for the session names `mentioned` uses; returns how far the preamble moves positions. */
+  private load(code: string, mentioned = code): number {
+    const preamble = this.checker.preamble(mentioned);
     // The same text keeps the same program, and the types it already worked out.
     if (this.context.files.text(this.path) !== preamble + code) {
       this.context.files.set(this.path, preamble + code);
@@ -128,12 +125,9 @@ export class CellLanguage {
 
   complete(code: string, cursor: number): LanguageCompletions {
     const prefix = IDENTIFIER_BEFORE.exec(code.slice(0, cursor))?.[0] ?? "";
-    // After `.` only members can match: no session name needs to come in.
-    const member = /\.\s*$/.test(code.slice(0, cursor - prefix.length));
-    const matching = member ? [] : this.checker.sessionNames().filter((n) => n.startsWith(prefix) && !KERNEL_NAME.test(n));
-    // Typed: those a menu shows first.
-    const typed = new Set([...matching].sort(byName).slice(0, TYPED_SESSION_NAMES));
-    const offset = this.load(code, (name) => typed.has(name));
+    // The word being completed is not a mention: it must not bring a session name into the program.
+    const mentioned = code.slice(0, cursor - prefix.length) + " ".repeat(prefix.length) + code.slice(cursor);
+    const offset = this.load(code, mentioned);
     const at = offset + cursor;
     const list = this.service.getCompletionsAtPosition(this.path, at, {
       includeCompletionsForModuleExports: false,
@@ -146,22 +140,38 @@ export class CellLanguage {
     const start = span && span.start <= at && span.start >= offset ? span.start - offset : cursor - prefix.length;
     const written = code.slice(start, cursor);
     const entries = (list?.entries ?? []).filter((e) => !KERNEL_NAME.test(e.name));
-    let chosen = entries.filter((e) => e.name.startsWith(written));
-    if (chosen.length === 0) chosen = entries.filter((e) => e.name.toLowerCase().startsWith(written.toLowerCase()));
+    const offered = new Set(entries.map((e) => e.name));
+    // Where the service offers globalThis, global names are in scope: the session's are too.
+    const inScope = entries.some((e) => e.name === "globalThis");
+    const names = inScope ? [...this.checker.sessionNames(), ...this.checker.historyNames()] : [];
+    const session = names.filter((n) => !offered.has(n) && !KERNEL_NAME.test(n));
+    const candidates: { name: string; sortText: string; entry?: ts.CompletionEntry }[] = [
+      ...entries.map((entry) => ({ name: entry.name, sortText: entry.sortText, entry })),
+      ...session.map((name) => ({ name, sortText: SESSION_SORT_TEXT })),
+    ];
+    let chosen = candidates.filter((c) => c.name.startsWith(written));
+    if (chosen.length === 0) chosen = candidates.filter((c) => c.name.toLowerCase().startsWith(written.toLowerCase()));
     chosen.sort((a, b) => (a.sortText === b.sortText ? byName(a.name, b.name) : a.sortText < b.sortText ? -1 : 1));
-    const matches = chosen.map((e, i) => ({ text: e.name, ...(i < DESCRIBED ? describe(e, program, file) : { kind: KINDS[e.kind] ?? e.kind, signature: "" }) }));
-    const offered = new Set(matches.map((m) => m.text));
-    return {
-      start,
-      end: cursor,
-      matches,
-      moreSessionNames: list?.isGlobalCompletion ? matching.filter((n) => !offered.has(n) && n.startsWith(written)) : [],
-    };
+    const matches = chosen.map((c, i) => {
+      if (c.entry) return { text: c.name, ...(i < DESCRIBED ? describe(c.entry, program, file) : { kind: KINDS[c.entry.kind] ?? c.entry.kind, signature: "" }) };
+      const declared = i < DESCRIBED ? this.describeSessionName(c.name) : undefined;
+      return { text: c.name, ...(declared ?? { kind: undefined, signature: "" as const }) };
+    });
+    return { start, end: cursor, matches };
+  }
+
+  /** A session name's kind and signature as its declaration file writes them, read without a checker. */
+  private describeSessionName(name: string): LanguageMatch | undefined {
+    const at = this.checker.declarationOf(name);
+    const declarations = at && this.context.files.sourceFile(at.path, ts.ScriptTarget.ES2022);
+    const d = declarations && declarationNamed(declarations, at.name);
+    const described = d && describeDeclared(d, declarations);
+    return described && { text: name, ...described };
   }
 
   /** The signature and JSDoc of the name at `cursor`; for a session name, as the cell that declared it wrote it. */
   quickInfo(code: string, cursor: number): QuickInfo | undefined {
-    const offset = this.load(code, () => false);
+    const offset = this.load(code);
     const program = this.service.getProgram()!;
     const file = program.getSourceFile(this.path)!;
     let at = offset + cursor;
@@ -243,28 +253,61 @@ function importedDeclaration(node: ts.ImportTypeNode, program: ts.Program): ts.D
   const argument = node.argument;
   if (!node.qualifier || !ts.isIdentifier(node.qualifier) || !ts.isLiteralTypeNode(argument) || !ts.isStringLiteral(argument.literal)) return undefined;
   const path = join(dirname(node.getSourceFile().fileName), argument.literal.text.replace(/\.js$/, ".d.ts"));
-  const name = node.qualifier.text;
-  for (const statement of program.getSourceFile(path)?.statements ?? []) {
+  const file = program.getSourceFile(path);
+  return file && declarationNamed(file, node.qualifier.text);
+}
+
+/** The top-level declaration of `name` in a declaration file, found by its text. */
+function declarationNamed(file: ts.SourceFile, name: string): ts.Declaration | undefined {
+  for (const statement of file.statements) {
     if (ts.isVariableStatement(statement)) {
       const found = statement.declarationList.declarations.find((d) => ts.isIdentifier(d.name) && d.name.text === name);
       if (found) return found;
-    } else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name?.text === name) {
+    } else if (
+      (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement) || ts.isEnumDeclaration(statement)) &&
+      statement.name?.text === name
+    ) {
+      return statement;
+    } else if (ts.isModuleDeclaration(statement) && ts.isIdentifier(statement.name) && statement.name.text === name) {
       return statement;
     }
   }
   return undefined;
 }
 
-/** A declaration's source from `from` to `to`, on one line. */
-function sourceText(node: ts.Node, from: number, to: number): string {
-  return node.getSourceFile().text.slice(from, to).replace(/\s+/g, " ").trim();
+/** A file's source from `from` to `to`, on one line. */
+function sourceText(file: ts.SourceFile, from: number, to: number): string {
+  return file.text.slice(from, to).replace(/\s+/g, " ").trim();
 }
 
 /** `<T>(a: T, b?: string): T`, as written in a function's declaration or a function type. */
-function signatureText(d: ts.SignatureDeclaration): string {
+function signatureText(d: ts.SignatureDeclaration, file: ts.SourceFile): string {
   const start = d.typeParameters ? d.typeParameters.pos - 1 : d.parameters.pos - 1;
-  const params = sourceText(d, start, d.parameters.end + 1);
-  return d.type ? `${params}: ${sourceText(d.type, d.type.getStart(), d.type.end)}` : params;
+  const params = sourceText(file, start, d.parameters.end + 1);
+  return d.type ? `${params}: ${sourceText(file, d.type.getStart(file), d.type.end)}` : params;
+}
+
+/**
+ * What a declaration is and its signature, as a declaration file (the libraries', the session's) spells
+ * them out; undefined when its text does not say (a type to infer, `typeof` another name).
+ */
+function describeDeclared(d: ts.Declaration, file: ts.SourceFile): { kind: string; signature: string } | undefined {
+  if (ts.isClassLike(d)) return { kind: "class", signature: "" };
+  if (ts.isEnumDeclaration(d)) return { kind: "enum", signature: "" };
+  if (ts.isInterfaceDeclaration(d)) return { kind: "interface", signature: "" };
+  if (ts.isTypeAliasDeclaration(d)) return { kind: "type", signature: "" };
+  if (ts.isModuleDeclaration(d) || ts.isSourceFile(d)) return { kind: "module", signature: "" };
+  if (!file.isDeclarationFile) return undefined;
+  const method = ts.isMethodDeclaration(d) || ts.isMethodSignature(d);
+  if (ts.isFunctionLike(d)) return { kind: method ? "method" : "function", signature: signatureText(d, file) };
+  const declaredType = (ts.isVariableDeclaration(d) || ts.isPropertySignature(d) || ts.isPropertyDeclaration(d)) && d.type;
+  if (declaredType && ts.isFunctionTypeNode(declaredType)) return { kind: "function", signature: signatureText(declaredType, file) };
+  if (declaredType && !ts.isTypeQueryNode(declaredType)) return { kind: valueKind(d), signature: sourceText(file, declaredType.getStart(file), declaredType.end) };
+  return undefined;
+}
+
+function valueKind(d: ts.Declaration): string {
+  return ts.isVariableDeclaration(d) ? "variable" : ts.isParameter(d) ? "parameter" : "property";
 }
 
 /**
@@ -280,23 +323,12 @@ function describe(entry: ts.CompletionEntry, program: ts.Program, file: ts.Sourc
   if (!symbol || entry.kind === ts.ScriptElementKind.keyword) return { kind: fallback, signature: "" };
   const d = declarationOf(symbol, checker, program);
   if (!d) return { kind: fallback, signature: "" };
-  if (ts.isClassLike(d)) return { kind: "class", signature: "" };
-  if (ts.isEnumDeclaration(d)) return { kind: "enum", signature: "" };
-  if (ts.isInterfaceDeclaration(d)) return { kind: "interface", signature: "" };
-  if (ts.isTypeAliasDeclaration(d)) return { kind: "type", signature: "" };
-  if (ts.isModuleDeclaration(d) || ts.isSourceFile(d)) return { kind: "module", signature: "" };
+  const declared = describeDeclared(d, d.getSourceFile());
+  if (declared) return declared;
   const method = ts.isMethodDeclaration(d) || ts.isMethodSignature(d);
-  const valueKind = ts.isVariableDeclaration(d) ? "variable" : ts.isParameter(d) ? "parameter" : "property";
-  // Declaration files (the libraries', the session's) spell every type out.
-  if (d.getSourceFile().isDeclarationFile) {
-    if (ts.isFunctionLike(d)) return { kind: method ? "method" : "function", signature: signatureText(d) };
-    const declaredType = (ts.isVariableDeclaration(d) || ts.isPropertySignature(d) || ts.isPropertyDeclaration(d)) && d.type;
-    if (declaredType && ts.isFunctionTypeNode(declaredType)) return { kind: "function", signature: signatureText(declaredType) };
-    if (declaredType && !ts.isTypeQueryNode(declaredType)) return { kind: valueKind, signature: sourceText(declaredType, declaredType.getStart(), declaredType.end) };
-  }
   // An inferred type (a name the edited cell declares, a JavaScript module's): the checker's.
   const type = checker.getTypeOfSymbol(symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol);
   const calls = type.getCallSignatures();
   if (calls.length > 0 && type.getProperties().length === 0) return { kind: method ? "method" : "function", signature: checker.signatureToString(calls[0], file) };
-  return { kind: valueKind, signature: checker.typeToString(type, file) };
+  return { kind: valueKind(d), signature: checker.typeToString(type, file) };
 }

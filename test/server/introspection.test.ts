@@ -74,6 +74,18 @@ describe("completion and inspection (in-memory transport, real engine)", () => {
     assert.ok((await complete("setTime")).matches.includes("setTimeout"));
   });
 
+  test("every matching session name is offered, the first ones with their types; history names complete typed", async () => {
+    await k.execute(Array.from({ length: 40 }, (_, i) => `let manyName${i}: number = ${i};`).join("\n"));
+    const c = await complete("const total = manyN");
+    assert.equal(c.matches.length, 40);
+    assert.deepEqual(c.typed[0], { start: 14, end: 19, text: "manyName0", type: "variable", signature: "number" });
+    assert.ok(c.typed.every((t) => t.type === "variable"), "names past the described ones still have their kind");
+    const result = await k.execute("'a string' + manyName1");
+    const count = result.reply.content.execution_count as number;
+    const history = await complete(`_${count}`);
+    assert.deepEqual(history.typed.map((t) => [t.text, t.signature]), [[`_${count}`, "string"]]);
+  });
+
   test("a name the cell declares itself completes too, typed from the cell", async () => {
     const c = await complete("const localThing = { depth: 2 };\nlocalThing.de");
     assert.deepEqual(c.matches, ["depth"]);

@@ -197,8 +197,8 @@ export class Introspection {
       const live = runtimeMembers(code.slice(0, cursor), cursor, this.session);
       if (live || !typed) return live;
     }
-    const more = typed.moreSessionNames.map((text): LanguageMatch => ({ text, kind: this.sessionKind(text), signature: "" }));
-    return { start: typed.start, end: typed.end, matches: [...typed.matches, ...more] };
+    const matches = typed.matches.map((m): LanguageMatch => (m.kind === undefined ? { ...m, kind: this.sessionKind(m.text) } : m));
+    return { start: typed.start, end: typed.end, matches };
   }
 
   /** A session name's kind as the user declared it; a variable holding a function is a function. */
