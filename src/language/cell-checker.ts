@@ -257,7 +257,7 @@ export class CellChecker {
   }
 
   private resultType(program: ts.Program, file: ts.SourceFile, code: string): ResultType | undefined {
-    const last = file.statements.filter((s) => s.pos < code.length).at(-1);
+    const last = file.statements.filter((s) => s.getStart(file) < code.length).at(-1);
     if (!last || !ts.isExpressionStatement(last) || code.slice(last.pos, last.end).trimEnd().endsWith(";")) return undefined;
     const checker = program.getTypeChecker();
     // A stored value is used like a variable holding it: `'a'` gives a string, not the literal type "a".
