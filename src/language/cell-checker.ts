@@ -91,6 +91,9 @@ function defaultOptions(): ts.CompilerOptions {
     // Plain JavaScript modules a cell imports are typed from their source.
     allowJs: true,
     esModuleInterop: true,
+    // A .tsx module's JSX calls the jsx-runtime of the package the notebook installs (React, Preact...);
+    // a .tsx file without JSX needs no package at all.
+    jsx: ts.JsxEmit.ReactJSX,
     sourceMap: true,
     newLine: ts.NewLineKind.LineFeed,
   };
@@ -108,6 +111,8 @@ function notebookOptions(dir: string): ts.CompilerOptions {
   // Comments stay: JSDoc written in a cell must reach its declaration file for inspection.
   const owned = ["target", "module", "moduleResolution", "noEmit", "declaration", "sourceMap", "outDir", "outFile", "rootDir", "composite", "incremental", "verbatimModuleSyntax", "removeComments"];
   const user = Object.fromEntries(Object.entries(parsed.options).filter(([k]) => !owned.includes(k)));
+  // "preserve" (Next.js's default) and "react-native" leave JSX in code the kernel must run.
+  if (user.jsx === ts.JsxEmit.Preserve || user.jsx === ts.JsxEmit.ReactNative) delete user.jsx;
   return { ...options, ...user };
 }
 

@@ -24,10 +24,12 @@ export class ModuleCompileError extends Error {
     readonly source: string,
     readonly diagnostics: ModuleDiagnostic[],
     kind: "SyntaxError" | "TypeCheckError",
+    /** What to do, when TypeScript's own messages do not say it. */
+    advice?: string,
   ) {
     const first = diagnostics[0];
     const each = diagnostics.map((d) => `${file}, line ${d.line}, column ${d.column}: ${d.message} (TS${d.code})\n${excerpt(source, d.line, d.column)}`);
-    super(`${first.message} (${file}, line ${first.line}, column ${first.column}, TS${first.code})\n${each.join("\n")}`);
+    super(`${first.message} (${file}, line ${first.line}, column ${first.column}, TS${first.code})\n${each.join("\n")}${advice ? `\n${advice}` : ""}`);
     this.name = kind;
   }
 }
@@ -69,6 +71,18 @@ const NOT_FOR_USER = new Set([
   5095, // bundler resolution with a CommonJS module option
   5096, // allowImportingTsExtensions without noEmit
 ]);
+
+/** No JSX.IntrinsicElements; no jsx-runtime module: the JSX library's types are missing. */
+const JSX_LIBRARY_MISSING = new Set([7026, 2875]);
+
+function jsxAdvice(diagnostics: ModuleDiagnostic[], options: ts.CompilerOptions): string | undefined {
+  if (!diagnostics.some((d) => JSX_LIBRARY_MISSING.has(d.code))) return undefined;
+  const library = options.jsxImportSource ?? "react";
+  return (
+    `JSX in a .tsx module compiles to calls of ${library}/jsx-runtime ("jsx": "react-jsx"): install ${library} and its types ` +
+    `with npm in the notebook's directory, or set "jsxImportSource" in its tsconfig.json to the JSX library you use.`
+  );
+}
 
 /** `import.meta` and `import(x)` become calls into the registry: a script has neither. */
 function moduleHooks(): ts.TransformerFactory<ts.SourceFile> {
@@ -259,7 +273,9 @@ export class ModuleCompiler {
     const syntax = errors(program.getSyntacticDiagnostics(sf));
     if (syntax.length > 0) throw new ModuleCompileError(path, sf.text, syntax, "SyntaxError");
     const types = errors(program.getSemanticDiagnostics(sf));
-    if (types.length > 0) throw new ModuleCompileError(path, sf.text, types, types.some((d) => d.code < 2000) ? "SyntaxError" : "TypeCheckError");
+    if (types.length > 0) {
+      throw new ModuleCompileError(path, sf.text, types, types.some((d) => d.code < 2000) ? "SyntaxError" : "TypeCheckError", jsxAdvice(types, this.options));
+    }
     // TypeScript keeps an .mts file an ES module whatever the options: it is transpiled under a neutral name.
     if (path.endsWith(".mts")) return this.transpile(path, sf.text, scope, ts.ScriptKind.TS);
     const unchanged = this.emitted.get(path);
