@@ -197,6 +197,11 @@ function hasTopLevelAwait(sf: ts.SourceFile): boolean {
   return found;
 }
 
+/** Imports or exports make an ES module, unless it has `export =`: that sets `module.exports`, as CommonJS does. */
+function isEsModule(sf: ts.SourceFile): boolean {
+  return ts.isExternalModule(sf) && !sf.statements.some((s) => ts.isExportAssignment(s) && s.isExportEquals);
+}
+
 function staticImports(sf: ts.SourceFile): string[] {
   const specs: string[] = [];
   for (const s of sf.statements) {
@@ -287,7 +292,7 @@ export class ModuleCompiler {
     const after = [pauseAfterPrologue(hoisted), ...(top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [])];
     program.emit(sf, (name, out) => (name.endsWith(".map") ? (map = out) : (js = out)), undefined, false, { before: hooksFor(sf.text), after });
     const isAsync = hasTopLevelAwait(sf);
-    const compiled: CompiledModule = { ...wrap(js, isAsync), sourceMap: map, isAsync, isEsm: ts.isExternalModule(sf), hoisted, imports: staticImports(sf), source: sf.text, ...(top ? { scope: top } : {}) };
+    const compiled: CompiledModule = { ...wrap(js, isAsync), sourceMap: map, isAsync, isEsm: isEsModule(sf), hoisted, imports: staticImports(sf), source: sf.text, ...(top ? { scope: top } : {}) };
     if (!scope) this.emitted.set(path, compiled);
     return compiled;
   }
@@ -303,6 +308,6 @@ export class ModuleCompiler {
     const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error && !NOT_FOR_USER.has(d.code)).map(toDiagnostic);
     if (errors.length > 0) throw new ModuleCompileError(path, text, errors, "SyntaxError");
     const isAsync = hasTopLevelAwait(sf);
-    return { ...wrap(out.outputText, isAsync), sourceMap: out.sourceMapText ?? "", isAsync, isEsm: ts.isExternalModule(sf), hoisted, imports: staticImports(sf), source: text, ...(top ? { scope: top } : {}) };
+    return { ...wrap(out.outputText, isAsync), sourceMap: out.sourceMapText ?? "", isAsync, isEsm: isEsModule(sf), hoisted, imports: staticImports(sf), source: text, ...(top ? { scope: top } : {}) };
   }
 }
