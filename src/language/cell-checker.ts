@@ -313,7 +313,7 @@ export class CellChecker {
   commit(cell: number, checked: CheckedCell, declarations: string, live: string[]): void {
     if (live.length === 0) return;
     // The declaration file sits in .tskernel/: the cell's relative imports are one directory up from it.
-    const relocated = declarations.replace(/((?:from|import)\s*\(?\s*)(["'])(\.{1,2}\/)/g, "$1$2../$3");
+    const relocated = declarations.replace(/((?:from|import|require)\s*\(?\s*)(["'])(\.{1,2}\/)/g, "$1$2../$3");
     this.files.set(this.declarationPath(cell), relocated);
     for (const name of live) this.declaredIn.set(name, { cell, as: checked.declared.get(name)?.as ?? "import" });
   }
