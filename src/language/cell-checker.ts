@@ -13,6 +13,7 @@ import { createRequire } from "node:module";
 import { CachingHost } from "./compiler-host.js";
 import { declaredNames, type CheckBinding, type Declared } from "./declarations.js";
 import type { CellDiagnostic } from "../engine/compile/cell-compiler.js";
+import { diagnosticMessage, type WhereLooked } from "./missing-module.js";
 
 export interface CheckedCell {
   program: ts.Program;
@@ -134,7 +135,8 @@ export class CellChecker {
   private recent: (number | undefined)[] = [];
   private readonly printer = ts.createPrinter({ removeComments: true });
 
-  constructor(notebookDir: string, kernelGlobalsText: string) {
+  /** `whereLooked` adds to "Cannot find module" where the kernel looked (from the notebook's directory). */
+  constructor(notebookDir: string, kernelGlobalsText: string, private readonly whereLooked?: WhereLooked) {
     // Virtual files live under the notebook's directory, so packages resolve from its node_modules.
     this.dir = join(notebookDir, ".tskernel");
     this.options = notebookOptions(notebookDir);
@@ -250,7 +252,7 @@ export class CellChecker {
         .filter((d) => d.start === undefined || d.start < code.length)
         .map((d) => {
           const at = d.start !== undefined ? file.getLineAndCharacterOfPosition(d.start) : { line: 0, character: 0 };
-          return { message: ts.flattenDiagnosticMessageText(d.messageText, "\n"), line: at.line + 1, column: at.character + 1, code: d.code };
+          return { message: diagnosticMessage(d, this.whereLooked), line: at.line + 1, column: at.character + 1, code: d.code };
         });
     const syntax = inCell(program.getSyntacticDiagnostics(file));
     // The appended imports must resolve: if they do not, checking would silently see `any` everywhere.

@@ -19,11 +19,11 @@ const write = (path: string, text: string) => {
 const LOCAL_KINDS: Record<string, string> = {
   "./kinds/plain.ts": "ts",
   "./kinds/view.tsx": "tsx",
-  "./kinds/esm.mts": "mts",
-  "./kinds/common.cts": "cts",
+  "./kinds/typed.mts": "mts",
+  "./kinds/typed.cts": "cts",
   "./kinds/script.js": "js",
-  "./kinds/esm.mjs": "mjs",
-  "./kinds/common.cjs": "cjs",
+  "./kinds/module.mjs": "mjs",
+  "./kinds/legacy.cjs": "cjs",
   "./kinds/data.json": "json",
   "./kinds/folder": "folder",
 };
@@ -34,11 +34,11 @@ function writeLocalKinds(): void {
   const esm = (kind: string, from = "./shared/tag") => `import { tag } from '${from}';\nexport const kind = tag('${kind}');\n`;
   write("kinds/plain.ts", esm("ts"));
   write("kinds/view.tsx", `${esm("tsx")}export type Props = { label: string };\n`);
-  write("kinds/esm.mts", esm("mts", "./shared/tag.ts"));
-  write("kinds/common.cts", esm("cts"));
+  write("kinds/typed.mts", esm("mts", "./shared/tag.ts"));
+  write("kinds/typed.cts", esm("cts"));
   write("kinds/script.js", esm("js"));
-  write("kinds/esm.mjs", esm("mjs", "./shared/tag.ts"));
-  write("kinds/common.cjs", "const { tag } = require('./shared/tag');\nmodule.exports = { kind: tag('cjs') };\n");
+  write("kinds/module.mjs", esm("mjs", "./shared/tag.ts"));
+  write("kinds/legacy.cjs", "const { tag } = require('./shared/tag');\nmodule.exports = { kind: tag('cjs') };\n");
   write("kinds/data.json", '{ "kind": "kind json" }\n');
   write("kinds/folder/index.ts", "export * from './inner';\n");
   write("kinds/folder/inner.ts", esm("folder", "../shared/tag"));
@@ -102,6 +102,10 @@ describe("every kind of module, every form of import (in-memory transport, real 
       // A later cell that ends with a comment still reads the imported names.
       assert.equal(await result(`[static${n}, required${n}.kind].join() // both`), `'kind ${kind},kind ${kind}'`);
     }
+    // As the checker reads it: a .js specifier means the TypeScript source beside it, when there is one.
+    write("twin.ts", "export const twin = 'the TypeScript source';\n");
+    write("twin.js", "export const twin = 'compiled output';\n");
+    assert.equal(await result("import { twin } from './twin.js'; twin"), "'the TypeScript source'");
   });
 
   test("their types reach the cell: a wrong use of what each import gives is a type error", async () => {

@@ -5,9 +5,12 @@
 // cache cannot forget a module). `import.meta` and `import()` become parameters of that function.
 import ts from "typescript";
 import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import type { CachingHost } from "../../../language/compiler-host.js";
 import { excerpt } from "../traceback.js";
 import { declaredNames } from "../../../language/declarations.js";
+import { diagnosticMessage } from "../../../language/missing-module.js";
+import { whereLookedFor } from "./resolve.js";
 
 export interface ModuleDiagnostic {
   message: string;
@@ -216,7 +219,9 @@ function staticImports(sf: ts.SourceFile): string[] {
 
 function toDiagnostic(d: ts.Diagnostic): ModuleDiagnostic {
   const at = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : { line: 0, character: 0 };
-  return { message: ts.flattenDiagnosticMessageText(d.messageText, "\n"), line: at.line + 1, column: at.character + 1, code: d.code };
+  // A module's imports resolve from its own directory.
+  const whereLooked = d.file ? (specifier: string) => whereLookedFor(specifier, dirname(d.file!.fileName)) : undefined;
+  return { message: diagnosticMessage(d, whereLooked), line: at.line + 1, column: at.character + 1, code: d.code };
 }
 
 function wrap(js: string, isAsync: boolean): Pick<CompiledModule, "script" | "firstLineShift"> {
