@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MemoryKernel, resultText, silentLogger, type Exchange } from "../support/memory-kernel.js";
+import { MemoryKernel, resultText, silentLogger, streamText, type Exchange } from "../support/memory-kernel.js";
 import { WorkerEngine } from "../../src/engine/worker-engine.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tsk-module-kinds-"));
@@ -159,5 +159,14 @@ describe("every kind of module, every form of import (in-memory transport, real 
     assert.equal(await result("import { ready } from 'tla-pkg'; [ready, (await import('tla-pkg')).ready]"), "[ 'awaited', 'awaited' ]");
     await fails("const readied: number = ready", "TypeCheckError", /Type 'string' is not assignable to type 'number'/);
     await fails("import tla = require('tla-pkg')", "Error", /"tla-pkg" is an ES module package/);
+  });
+
+  test("%modules lists the builtins and packages cells imported, with their kinds", async () => {
+    assert.equal(await result("import { sep } from 'node:path'; import { readFileSync } from 'fs'; [sep, typeof readFileSync]"), "[ '/', 'function' ]");
+    const listing = streamText(ok(await k.execute("%modules"), "%modules"));
+    assert.match(listing, /^node:path +builtin +node:path /m);
+    assert.match(listing, /^fs +builtin +node:fs /m);
+    assert.match(listing, /^cjs-pkg +package +\.\/node_modules\/cjs-pkg\/index\.js /m);
+    assert.match(listing, /^tla-pkg +package +\.\/node_modules\/tla-pkg\/index\.js /m);
   });
 });
