@@ -105,7 +105,7 @@ describe("the import system (in-memory transport, real engine)", () => {
     // The list and the advice after it, without the cell position a checked cell's error adds.
     const lookedIn = (evalue: string) => /Looked in:\n[\s\S]*?\n(Check|Install).*?\.(?= \(Cell In|$)/.exec(evalue)?.[0];
     const checked = new Map<string, string>();
-    for (const specifier of ["./nowhere", "./data", "no-such-package"]) {
+    for (const specifier of ["./nowhere", "./data", "no-such-package", "@no-such/package/sub"]) {
       const ex = await k.execute(`import missing from '${specifier}'`);
       assert.equal(ex.reply.content.ename, "TypeCheckError", specifier);
       assert.match(ex.reply.content.evalue as string, new RegExp(`^Cannot find module '${specifier}' or its corresponding type declarations\\.\nLooked in:\n`));
@@ -113,7 +113,8 @@ describe("the import system (in-memory transport, real engine)", () => {
       checked.set(specifier, lookedIn(ex.reply.content.evalue as string)!);
     }
     assert.match(checked.get("./nowhere")!, new RegExp(`^Looked in:\n  ${dir}/nowhere\\.ts\n`));
-    assert.match(checked.get("no-such-package")!, new RegExp(`^Looked in:\n  ${dir}/node_modules/no-such-package\n[\\s\\S]*\nInstall it with npm in ${dir} or a directory above it\\.$`));
+    assert.match(checked.get("no-such-package")!, new RegExp(`^Looked in:\n  ${dir}/node_modules/no-such-package\n[\\s\\S]*\nInstall no-such-package with npm in ${dir} or a directory above it\\.$`));
+    assert.match(checked.get("@no-such/package/sub")!, /\nInstall @no-such\/package with npm in /);
     const inModule = await k.execute("import { value } from './imports-missing'");
     assert.match(inModule.reply.content.evalue as string, new RegExp(`imports-missing\\.ts, line 1, column 22[\\s\\S]*Looked in:\n  ${dir}/gone\\.ts\n`));
     await run("%typecheck off");

@@ -34,7 +34,7 @@ export class ModuleNotFound extends Error {
     readonly looked: string[],
     advice = isLocalSpecifier(specifier)
       ? "Check the path (it is relative to the importing file; a cell imports from the notebook's directory)."
-      : `Install it with npm in ${from} or a directory above it.`,
+      : `Install ${packageName(specifier)} with npm in ${from} or a directory above it.`,
   ) {
     const lookedIn = `Looked in:\n${looked.map((l) => `  ${l}`).join("\n")}\n${advice}`;
     super(`Cannot find module "${specifier}" from ${from}. ${lookedIn}`);
