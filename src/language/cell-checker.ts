@@ -13,6 +13,7 @@ import { createRequire } from "node:module";
 import { CachingHost } from "./compiler-host.js";
 import { declaredNames, type CheckBinding, type Declared } from "./declarations.js";
 import type { CellDiagnostic } from "../engine/compile/cell-compiler.js";
+import { diagnosticMessage, type WhereLooked } from "./missing-module.js";
 
 export interface CheckedCell {
   program: ts.Program;
@@ -91,6 +92,9 @@ function defaultOptions(): ts.CompilerOptions {
     // Plain JavaScript modules a cell imports are typed from their source.
     allowJs: true,
     esModuleInterop: true,
+    // A .tsx module's JSX calls the jsx-runtime of the package the notebook installs (React, Preact...);
+    // a .tsx file without JSX needs no package at all.
+    jsx: ts.JsxEmit.ReactJSX,
     sourceMap: true,
     newLine: ts.NewLineKind.LineFeed,
   };
@@ -108,6 +112,8 @@ function notebookOptions(dir: string): ts.CompilerOptions {
   // Comments stay: JSDoc written in a cell must reach its declaration file for inspection.
   const owned = ["target", "module", "moduleResolution", "noEmit", "declaration", "sourceMap", "outDir", "outFile", "rootDir", "composite", "incremental", "verbatimModuleSyntax", "removeComments"];
   const user = Object.fromEntries(Object.entries(parsed.options).filter(([k]) => !owned.includes(k)));
+  // "preserve" (Next.js's default) and "react-native" leave JSX in code the kernel must run.
+  if (user.jsx === ts.JsxEmit.Preserve || user.jsx === ts.JsxEmit.ReactNative) delete user.jsx;
   return { ...options, ...user };
 }
 
@@ -129,7 +135,8 @@ export class CellChecker {
   private recent: (number | undefined)[] = [];
   private readonly printer = ts.createPrinter({ removeComments: true });
 
-  constructor(notebookDir: string, kernelGlobalsText: string) {
+  /** `whereLooked` adds to "Cannot find module" where the kernel looked (from the notebook's directory). */
+  constructor(notebookDir: string, kernelGlobalsText: string, private readonly whereLooked?: WhereLooked) {
     // Virtual files live under the notebook's directory, so packages resolve from its node_modules.
     this.dir = join(notebookDir, ".tskernel");
     this.options = notebookOptions(notebookDir);
@@ -258,7 +265,7 @@ export class CellChecker {
         .filter((d) => d.start === undefined || d.start < code.length)
         .map((d) => {
           const at = d.start !== undefined ? file.getLineAndCharacterOfPosition(d.start) : { line: 0, character: 0 };
-          return { message: ts.flattenDiagnosticMessageText(d.messageText, "\n"), line: at.line + 1, column: at.character + 1, code: d.code };
+          return { message: diagnosticMessage(d, this.whereLooked), line: at.line + 1, column: at.character + 1, code: d.code };
         });
     const syntax = inCell(program.getSyntacticDiagnostics(file));
     // The appended imports must resolve: if they do not, checking would silently see `any` everywhere.
@@ -270,7 +277,7 @@ export class CellChecker {
   }
 
   private resultType(program: ts.Program, file: ts.SourceFile, code: string): ResultType | undefined {
-    const last = file.statements.filter((s) => s.pos < code.length).at(-1);
+    const last = file.statements.filter((s) => s.getStart(file) < code.length).at(-1);
     if (!last || !ts.isExpressionStatement(last) || code.slice(last.pos, last.end).trimEnd().endsWith(";")) return undefined;
     const checker = program.getTypeChecker();
     // A stored value is used like a variable holding it: `'a'` gives a string, not the literal type "a".
@@ -321,7 +328,7 @@ export class CellChecker {
   commit(cell: number, checked: CheckedCell, declarations: string, live: string[]): void {
     if (live.length === 0) return;
     // The declaration file sits in .tskernel/: the cell's relative imports are one directory up from it.
-    const relocated = declarations.replace(/((?:from|import)\s*\(?\s*)(["'])(\.{1,2}\/)/g, "$1$2../$3");
+    const relocated = declarations.replace(/((?:from|import|require)\s*\(?\s*)(["'])(\.{1,2}\/)/g, "$1$2../$3");
     this.files.set(this.declarationPath(cell), relocated);
     for (const name of live) this.declaredIn.set(name, { cell, as: checked.declared.get(name)?.as ?? "import" });
   }

@@ -8,6 +8,7 @@ import { UsageError, type Magic } from "./registry.js";
 import { splitArgs } from "./split-args.js";
 import { rebaseImports } from "./rebase-imports.js";
 import { CellFailure, type ExecutionTarget } from "./timing.js";
+import { IMPLIED_EXTENSIONS, LOCAL_EXTENSIONS, TS_FOR_JS } from "../engine/worker/modules/resolve.js";
 
 export type AutoreloadMode = "off" | "explicit" | "all";
 
@@ -57,8 +58,10 @@ export const modulesMagic: Magic<ModulesTarget> = {
       const lines = [
         `Local specifiers (./x, ../x, /abs/x) resolve from the importing file's directory; a cell's from the notebook directory:`,
         `  ${modules.notebookDir}`,
-        `  trying the path as written, then .ts .tsx .mts .cts .js .mjs .cjs .json, then index.* inside a directory`,
-        `Packages are looked for in these node_modules directories, in order:`,
+        `  a path ending in ${LOCAL_EXTENSIONS.join(" ")} names that file, or first, as TypeScript reads it, the source beside it:`,
+        `  ${Object.entries(TS_FOR_JS).map(([js, ts]) => `${js} -> ${ts.join(" ")}`).join(", ")};`,
+        `  any other path tries ${IMPLIED_EXTENSIONS.join(" ")} added to it, then ${IMPLIED_EXTENSIONS.map((e) => `index${e}`).join(" ")} inside it`,
+        `Packages a cell imports are looked for in these directories, in order (a module's, from its own directory upward):`,
         ...modules.searchPath().map((p) => `  ${p}`),
         `Builtins (fs, node:fs, ...) come from Node itself.`,
       ];

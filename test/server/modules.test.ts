@@ -99,6 +99,58 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.match(streamText(await run("%modules --path")), new RegExp(`${dir}/node_modules\n`));
   });
 
+  test("a checked cell's \"Cannot find module\" lists where the kernel looked, as the unchecked cell's error does", async () => {
+    write("data.json", '{ "found": "only by its full name" }\n');
+    write("imports-missing.ts", "import { gone } from './gone';\nexport const value = gone;\n");
+    // The list and the advice after it, without the cell position a checked cell's error adds.
+    const lookedIn = (evalue: string) => /Looked in:\n[\s\S]*?\n(Check|Install).*?\.(?= \(Cell In|$)/.exec(evalue)?.[0];
+    const checked = new Map<string, string>();
+    for (const specifier of ["./nowhere", "./data", "no-such-package", "@no-such/package/sub"]) {
+      const ex = await k.execute(`import missing from '${specifier}'`);
+      assert.equal(ex.reply.content.ename, "TypeCheckError", specifier);
+      assert.match(ex.reply.content.evalue as string, new RegExp(`^Cannot find module '${specifier}' or its corresponding type declarations\\.\nLooked in:\n`));
+      assert.match(ex.reply.content.evalue as string, /\(Cell In\[\d+\], line 1, column 21, TS2307\)$/);
+      checked.set(specifier, lookedIn(ex.reply.content.evalue as string)!);
+    }
+    assert.match(checked.get("./nowhere")!, new RegExp(`^Looked in:\n  ${dir}/nowhere\\.ts\n`));
+    assert.match(checked.get("no-such-package")!, new RegExp(`^Looked in:\n  ${dir}/node_modules/no-such-package\n[\\s\\S]*\nInstall no-such-package with npm in ${dir} or a directory above it\\.$`));
+    assert.match(checked.get("@no-such/package/sub")!, /\nInstall @no-such\/package with npm in /);
+    const inModule = await k.execute("import { value } from './imports-missing'");
+    assert.match(inModule.reply.content.evalue as string, new RegExp(`imports-missing\\.ts, line 1, column 22[\\s\\S]*Looked in:\n  ${dir}/gone\\.ts\n`));
+    await run("%typecheck off");
+    for (const [specifier, list] of checked) {
+      const ex = await k.execute(`import missing from '${specifier}'`);
+      assert.equal(ex.reply.content.ename, "ModuleNotFoundError", `${specifier} is not found when it runs either`);
+      assert.equal(lookedIn(ex.reply.content.evalue as string), list, `the same places for ${specifier}`);
+    }
+    await run("%typecheck on");
+  });
+
+  test("packages resolve from the importing file's directory upward, as %modules --path and \"Cannot find module\" say", async () => {
+    const listed = streamText(await run("%modules --path")).split("\n");
+    const searched = listed.slice(listed.findIndex((l) => l.startsWith("Packages")) + 1).filter((l) => l.startsWith("  ")).map((l) => l.trim());
+    const upward: string[] = [];
+    for (let d = dir; ; d = join(d, "..")) {
+      upward.push(join(d, "node_modules"));
+      if (d === "/") break;
+    }
+    assert.deepEqual(searched.slice(0, upward.length), upward, "node_modules from the notebook's directory up to the root, in order");
+    await run("%typecheck off");
+    const missing = await k.execute("require('no-such-package')");
+    const looked = (missing.reply.content.evalue as string).split("\n").filter((l) => l.startsWith("  ")).map((l) => l.trim());
+    assert.deepEqual(looked, searched.map((d) => `${d}/no-such-package`), "a missing package names each directory %modules --path lists");
+    write("nested/node_modules/cjs-pkg/package.json", '{ "name": "cjs-pkg", "main": "index.js" }');
+    write("nested/node_modules/cjs-pkg/index.js", "module.exports = () => 'the nested copy';\n");
+    write("nested/uses-pkg.ts", "// @ts-nocheck\nimport hello from 'cjs-pkg';\nexport const which = hello('x');\n");
+    assert.equal(resultText(await run("import { which } from './nested/uses-pkg'; [which, require('cjs-pkg')('x')]")), "[ 'the nested copy', 'hello x' ]");
+    write("node_modules/exports-pkg/package.json", '{ "name": "exports-pkg", "exports": { ".": "./index.js" } }');
+    write("node_modules/exports-pkg/index.js", "module.exports = 1;\n");
+    const hidden = await k.execute("require('exports-pkg/internal')");
+    assert.equal(hidden.reply.content.ename, "ModuleNotFoundError");
+    assert.match(hidden.reply.content.evalue as string, new RegExp(`Looked in:\n  ${dir}/node_modules/exports-pkg/package\\.json\nPackage subpath './internal' is not defined by "exports".*: import a path its "exports" lists\\.$`));
+    await run("%typecheck on");
+  });
+
   test("%%writefile, then %reload: namespaces and imported names see the new version; dependents too", async () => {
     assert.equal(streamText(await run("%%writefile counter.ts\nexport const step = 1;\nexport const next = (n: number) => n + step;")), "Writing counter.ts\n");
     await run("%%writefile -a counter.ts\nexport const version = 1;");

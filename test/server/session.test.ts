@@ -1,7 +1,7 @@
 // Table-driven cell sequences: what a notebook user sees, cell after cell, in one session.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryKernel, resultText, silentLogger, streamText } from "../support/memory-kernel.js";
@@ -10,7 +10,7 @@ import { SEQUENCES, checkStep } from "../support/session-sequences.js";
 
 describe("the notebook's directory (in-memory transport, real engine)", () => {
   const notebookDir = mkdtempSync(join(tmpdir(), "tsk-notebook-"));
-  writeFileSync(join(notebookDir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: false, noUnusedParameters: true } }));
+  writeFileSync(join(notebookDir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: false, noUnusedParameters: true, jsx: "preserve" } }));
   const k = new MemoryKernel(new WorkerEngine(silentLogger(), notebookDir));
   before(() => k.start());
   after(() => k.close());
@@ -32,6 +32,18 @@ describe("the notebook's directory (in-memory transport, real engine)", () => {
     const unused = await k.execute("function ignores(p: number) { return 1 }");
     assert.equal(unused.reply.content.ename, "TypeCheckError");
     assert.match(unused.reply.content.evalue as string, /'p' is declared but its value is never read.*TS6133/);
+  });
+
+  test('its "jsx": "preserve" still runs a .tsx module: the kernel compiles JSX for the jsx-runtime', async () => {
+    const runtime = join(notebookDir, "node_modules", "react");
+    mkdirSync(runtime, { recursive: true });
+    writeFileSync(join(runtime, "package.json"), '{ "name": "react", "version": "0.0.0" }');
+    writeFileSync(join(runtime, "jsx-runtime.js"), "exports.jsx = (type, props) => ({ type, props });\n");
+    writeFileSync(join(runtime, "jsx-runtime.d.ts"), "export namespace JSX { interface IntrinsicElements { [tag: string]: object } }\nexport declare function jsx(type: unknown, props: object): JSX.Element;\n");
+    writeFileSync(join(notebookDir, "tag.tsx"), "export const tag = <em>kept</em>;\n");
+    const ex = await k.execute("import { tag } from './tag'; tag");
+    assert.equal(ex.reply.content.status, "ok", String(ex.reply.content.evalue));
+    assert.equal(resultText(ex), "{ type: 'em', props: { children: 'kept' } }");
   });
 });
 

@@ -49,6 +49,13 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["99;", null],
     ["_", "42"],
   ],
+  "a cell that ends with a comment or a line break still shows its value and reads session names": [
+    ["const t = 6", null],
+    ["t * 7 // the answer", "42"],
+    ["t + 1\n\n", "7"],
+    ["const u = t // a copy\n", null],
+    ["u", "6"],
+  ],
   "null, NaN, Infinity, 0n and '' are displayed; undefined is not": [
     ["null", "null"],
     ["NaN", "NaN"],

@@ -129,7 +129,14 @@ function sessionTransformer(
   return (tc) => (sf) => {
     const misplaced = topLevelReturn(sf);
     if (misplaced) throw new CellSyntaxError([cellDiagnostic(sf, misplaced, "A 'return' statement can only be used within a function body.", 1108)]);
-    const own = f.updateSourceFile(sf, sf.statements.filter((s) => ts.getOriginalNode(s).pos < code.length));
+    // By where each statement's first token starts: a trailing comment or line break of the cell is
+    // leading trivia of the first appended statement. Statements the emit synthesized have no position.
+    const parsed = ts.getOriginalNode(sf) as ts.SourceFile;
+    const start = (s: ts.Statement) => {
+      const original = ts.getOriginalNode(s);
+      return original.pos < 0 ? original.pos : original.getStart(parsed);
+    };
+    const own = f.updateSourceFile(sf, sf.statements.filter((s) => start(s) < code.length));
     const twice = redeclaration(own);
     if (twice) throw new CellSyntaxError([cellDiagnostic(sf, twice, `Identifier '${twice.text}' has already been declared.`, 2451)]);
     const resolution = resolveCell(own, session);

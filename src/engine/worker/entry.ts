@@ -17,6 +17,7 @@ import { StreamRing } from "../stream-ring.js";
 import { MainThread } from "./main-thread.js";
 import { CellChecker } from "../../language/cell-checker.js";
 import { KERNEL_GLOBALS_DTS } from "../../language/kernel-globals.js";
+import { whereLookedFor } from "./modules/resolve.js";
 
 if (!parentPort) throw new Error("the engine must run in a worker thread");
 const port = parentPort;
@@ -45,7 +46,7 @@ useErrorText((e) => runtimeError(e, cells).traceback.filter((part) => !part.star
 setNotebookDir(shared.notebookDir);
 /** True while `handle` runs: the only stack on which a cell's synchronous part may be terminated. */
 let inMessageTurn = false;
-const checker = new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS);
+const checker = new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS, (specifier) => whereLookedFor(specifier, shared.notebookDir));
 const runner = new CellRunner(session, router, cells, control, checker, mainThread, () => inMessageTurn, (problem) => post({ type: "log", text: problem }));
 let current: CellState | undefined;
 

@@ -45,8 +45,10 @@ export function sessionRequire(dir = notebookDir): NodeJS.Require {
 export async function importFromSession(specifier: string): Promise<unknown> {
   const provided = kernelModules.get(specifier);
   if (provided) return provided;
-  if (isBuiltin(specifier)) return import(specifier);
-  if (!active) throw new Error("modules are not ready yet: the session is still starting");
+  if (!active) {
+    if (isBuiltin(specifier)) return import(specifier);
+    throw new Error("modules are not ready yet: the session is still starting");
+  }
   return active.registry.import(specifier, notebookDir);
 }
 

@@ -5,9 +5,12 @@
 // cache cannot forget a module). `import.meta` and `import()` become parameters of that function.
 import ts from "typescript";
 import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import type { CachingHost } from "../../../language/compiler-host.js";
 import { excerpt } from "../traceback.js";
 import { declaredNames } from "../../../language/declarations.js";
+import { diagnosticMessage } from "../../../language/missing-module.js";
+import { whereLookedFor } from "./resolve.js";
 
 export interface ModuleDiagnostic {
   message: string;
@@ -24,10 +27,12 @@ export class ModuleCompileError extends Error {
     readonly source: string,
     readonly diagnostics: ModuleDiagnostic[],
     kind: "SyntaxError" | "TypeCheckError",
+    /** What to do, when TypeScript's own messages do not say it. */
+    advice?: string,
   ) {
     const first = diagnostics[0];
     const each = diagnostics.map((d) => `${file}, line ${d.line}, column ${d.column}: ${d.message} (TS${d.code})\n${excerpt(source, d.line, d.column)}`);
-    super(`${first.message} (${file}, line ${first.line}, column ${first.column}, TS${first.code})\n${each.join("\n")}`);
+    super(`${first.message} (${file}, line ${first.line}, column ${first.column}, TS${first.code})\n${each.join("\n")}${advice ? `\n${advice}` : ""}`);
     this.name = kind;
   }
 }
@@ -69,6 +74,18 @@ const NOT_FOR_USER = new Set([
   5095, // bundler resolution with a CommonJS module option
   5096, // allowImportingTsExtensions without noEmit
 ]);
+
+/** No JSX.IntrinsicElements; no jsx-runtime module: the JSX library's types are missing. */
+const JSX_LIBRARY_MISSING = new Set([7026, 2875]);
+
+function jsxAdvice(diagnostics: ModuleDiagnostic[], options: ts.CompilerOptions): string | undefined {
+  if (!diagnostics.some((d) => JSX_LIBRARY_MISSING.has(d.code))) return undefined;
+  const library = options.jsxImportSource ?? "react";
+  return (
+    `JSX in a .tsx module compiles to calls of ${library}/jsx-runtime ("jsx": "react-jsx"): install ${library} and its types ` +
+    `with npm in the notebook's directory, or set "jsxImportSource" in its tsconfig.json to the JSX library you use.`
+  );
+}
 
 /** `import.meta` and `import(x)` become calls into the registry: a script has neither. */
 function moduleHooks(): ts.TransformerFactory<ts.SourceFile> {
@@ -183,6 +200,11 @@ function hasTopLevelAwait(sf: ts.SourceFile): boolean {
   return found;
 }
 
+/** Imports or exports make an ES module, unless it has `export =`: that sets `module.exports`, as CommonJS does. */
+function isEsModule(sf: ts.SourceFile): boolean {
+  return ts.isExternalModule(sf) && !sf.statements.some((s) => ts.isExportAssignment(s) && s.isExportEquals);
+}
+
 function staticImports(sf: ts.SourceFile): string[] {
   const specs: string[] = [];
   for (const s of sf.statements) {
@@ -197,7 +219,9 @@ function staticImports(sf: ts.SourceFile): string[] {
 
 function toDiagnostic(d: ts.Diagnostic): ModuleDiagnostic {
   const at = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : { line: 0, character: 0 };
-  return { message: ts.flattenDiagnosticMessageText(d.messageText, "\n"), line: at.line + 1, column: at.character + 1, code: d.code };
+  // A module's imports resolve from its own directory.
+  const whereLooked = d.file ? (specifier: string) => whereLookedFor(specifier, dirname(d.file!.fileName)) : undefined;
+  return { message: diagnosticMessage(d, whereLooked), line: at.line + 1, column: at.character + 1, code: d.code };
 }
 
 function wrap(js: string, isAsync: boolean): Pick<CompiledModule, "script" | "firstLineShift"> {
@@ -259,7 +283,9 @@ export class ModuleCompiler {
     const syntax = errors(program.getSyntacticDiagnostics(sf));
     if (syntax.length > 0) throw new ModuleCompileError(path, sf.text, syntax, "SyntaxError");
     const types = errors(program.getSemanticDiagnostics(sf));
-    if (types.length > 0) throw new ModuleCompileError(path, sf.text, types, types.some((d) => d.code < 2000) ? "SyntaxError" : "TypeCheckError");
+    if (types.length > 0) {
+      throw new ModuleCompileError(path, sf.text, types, types.some((d) => d.code < 2000) ? "SyntaxError" : "TypeCheckError", jsxAdvice(types, this.options));
+    }
     // TypeScript keeps an .mts file an ES module whatever the options: it is transpiled under a neutral name.
     if (path.endsWith(".mts")) return this.transpile(path, sf.text, scope, ts.ScriptKind.TS);
     const unchanged = this.emitted.get(path);
@@ -271,7 +297,7 @@ export class ModuleCompiler {
     const after = [pauseAfterPrologue(hoisted), ...(top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [])];
     program.emit(sf, (name, out) => (name.endsWith(".map") ? (map = out) : (js = out)), undefined, false, { before: hooksFor(sf.text), after });
     const isAsync = hasTopLevelAwait(sf);
-    const compiled: CompiledModule = { ...wrap(js, isAsync), sourceMap: map, isAsync, isEsm: ts.isExternalModule(sf), hoisted, imports: staticImports(sf), source: sf.text, ...(top ? { scope: top } : {}) };
+    const compiled: CompiledModule = { ...wrap(js, isAsync), sourceMap: map, isAsync, isEsm: isEsModule(sf), hoisted, imports: staticImports(sf), source: sf.text, ...(top ? { scope: top } : {}) };
     if (!scope) this.emitted.set(path, compiled);
     return compiled;
   }
@@ -287,6 +313,6 @@ export class ModuleCompiler {
     const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error && !NOT_FOR_USER.has(d.code)).map(toDiagnostic);
     if (errors.length > 0) throw new ModuleCompileError(path, text, errors, "SyntaxError");
     const isAsync = hasTopLevelAwait(sf);
-    return { ...wrap(out.outputText, isAsync), sourceMap: out.sourceMapText ?? "", isAsync, isEsm: ts.isExternalModule(sf), hoisted, imports: staticImports(sf), source: text, ...(top ? { scope: top } : {}) };
+    return { ...wrap(out.outputText, isAsync), sourceMap: out.sourceMapText ?? "", isAsync, isEsm: isEsModule(sf), hoisted, imports: staticImports(sf), source: text, ...(top ? { scope: top } : {}) };
   }
 }

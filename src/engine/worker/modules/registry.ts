@@ -99,6 +99,8 @@ export class ModuleRegistry {
   private readonly foreign = new Map<string, ForeignModule>();
   /** ES-module packages loaded for local modules: what their `require()` returns. */
   private readonly esmPackages = new Map<string, Facade>();
+  /** CommonJS packages as imports see them (see commonJsPackageView), one object each. */
+  private readonly commonJsViews = new Map<string, unknown>();
   private readonly specifiers = new Map<string, Set<string>>();
   private readonly reloadListeners: ((m: LocalModule) => void)[] = [];
   /** How many times each file's code was started (import, reload, %run). */
@@ -129,9 +131,24 @@ export class ModuleRegistry {
   async import(specifier: string, from: string, ancestors: ReadonlySet<string> = new Set()): Promise<unknown> {
     const r = resolveModule(specifier, from);
     this.note(specifier, r.path);
+    if (r.kind === "package" && !r.esm) return this.commonJsPackageView(r, from);
     if (r.kind === "builtin" || r.kind === "package") return this.importForeign(r);
     const m = await this.loadLocal(r.path, ancestors);
     return m.state === "loaded" ? m.facade : m.pending;
+  }
+
+  /**
+   * A CommonJS package as a cell's `import` sees it, as TypeScript's esModuleInterop types it: every
+   * property of `module.exports` by name, and `module.exports` as the default (a compiled ES module's
+   * own exports, `__esModule` says so). Node's own import finds only the names its static analysis can.
+   */
+  private commonJsPackageView(r: Resolved, from: string): unknown {
+    const known = this.commonJsViews.get(r.path);
+    if (known) return known;
+    const exports = this.requireForeign(r, from);
+    const view = isObjectLike(exports) && (exports as { __esModule?: unknown }).__esModule ? exports : commonJsNamespace(exports);
+    this.commonJsViews.set(r.path, view);
+    return view;
   }
 
   private async importForeign(r: Resolved): Promise<unknown> {
@@ -151,12 +168,16 @@ export class ModuleRegistry {
       if (r.esm) {
         throw new Error(`"${specifier}" is an ES module package (${r.path}): require() cannot load it in Node 20; use import or await import()`);
       }
-      const start = performance.now();
-      const value = createRequire(join(from, "[importer]"))(r.kind === "builtin" ? r.path : r.path);
-      if (!this.foreign.has(r.path)) this.foreign.set(r.path, { kind: r.kind, path: r.path, loadedAt: new Date(), loadMs: performance.now() - start });
-      return value;
+      return this.requireForeign(r, from);
     }
     return this.requireView(this.requireLocal(r.path));
+  }
+
+  private requireForeign(r: Resolved, from: string): unknown {
+    const start = performance.now();
+    const value = createRequire(join(from, "[importer]"))(r.path);
+    if (!this.foreign.has(r.path)) this.foreign.set(r.path, { kind: r.kind as "builtin" | "package", path: r.path, loadedAt: new Date(), loadMs: performance.now() - start });
+    return value;
   }
 
   /** What `require()` of a local module gives: a CommonJS module's exports, an ES module's namespace. */
@@ -492,6 +513,16 @@ function pendingFacade(m: LocalModule): Facade {
       throw new ReferenceError(`Cannot access '${key}' of ${m.path} before that module finished loading (a circular import reads it too early)`);
     },
   });
+}
+
+/** `module.exports` of a CommonJS package as a namespace, taken when first imported (as Node takes it): `default` is it. */
+function commonJsNamespace(exports: unknown): Facade {
+  const ns = Object.create(null) as Facade;
+  Object.defineProperty(ns, Symbol.toStringTag, { value: "Module" });
+  const keys = isObjectLike(exports) ? Object.keys(exports).filter((k) => k !== "default") : [];
+  for (const k of keys) Object.defineProperty(ns, k, { value: (exports as Record<string, unknown>)[k], enumerable: true });
+  Object.defineProperty(ns, "default", { value: exports, enumerable: true });
+  return Object.freeze(ns);
 }
 
 /** An ES module package's namespace as CommonJS code expects it (`__esModule`, so default imports work). */

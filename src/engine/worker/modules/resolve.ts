@@ -1,7 +1,8 @@
 // Where a specifier leads, from a directory: a Node builtin, a package in node_modules (searched
 // upward, as Node does), or a local file. Local files resolve as TypeScript resolves them, so that
-// what the kernel runs is what the checker typed: `./m` finds m.ts, `./m.js` finds m.ts when only the
-// TypeScript source exists, and a directory finds its index file (the `__init__.py` analogue).
+// what the kernel runs is what the checker typed: `./m` finds m.ts, `./m.js` finds m.ts when the
+// TypeScript source exists, a directory finds its index file (the `__init__.py` analogue), and the
+// other kinds (.mts .cts .mjs .cjs .json) are found only by their full name.
 import { createRequire, isBuiltin } from "node:module";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
@@ -16,21 +17,29 @@ export interface Resolved {
   esm?: boolean;
 }
 
+/** The local files the kernel loads, by the extension a specifier names. */
 export const LOCAL_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".cjs", ".json"];
-const TS_FOR_JS: Record<string, string[]> = { ".js": [".ts", ".tsx"], ".jsx": [".tsx"], ".mjs": [".mts"], ".cjs": [".cts"] };
+/** Tried, in order, after a path written without an extension, and after `index` inside a directory (as TypeScript does). */
+export const IMPLIED_EXTENSIONS = [".ts", ".tsx", ".js"];
+/** TypeScript sources a JavaScript specifier means, tried before the JavaScript file (as TypeScript does). */
+export const TS_FOR_JS: Record<string, string[]> = { ".js": [".ts", ".tsx"], ".jsx": [".tsx"], ".mjs": [".mts"], ".cjs": [".cts"] };
 
 export class ModuleNotFound extends Error {
+  /** Where the kernel looked and what to do: what a type checker's "Cannot find module" leaves out. */
+  readonly lookedIn: string;
+
   constructor(
     readonly specifier: string,
     readonly from: string,
     readonly looked: string[],
-  ) {
-    const local = isLocalSpecifier(specifier);
-    const advice = local
+    advice = isLocalSpecifier(specifier)
       ? "Check the path (it is relative to the importing file; a cell imports from the notebook's directory)."
-      : `Install it with npm in ${from} or a directory above it.`;
-    super(`Cannot find module "${specifier}" from ${from}. Looked in:\n${looked.map((l) => `  ${l}`).join("\n")}\n${advice}`);
+      : `Install ${packageName(specifier)} with npm in ${from} or a directory above it.`,
+  ) {
+    const lookedIn = `Looked in:\n${looked.map((l) => `  ${l}`).join("\n")}\n${advice}`;
+    super(`Cannot find module "${specifier}" from ${from}. ${lookedIn}`);
     this.name = "ModuleNotFoundError";
+    this.lookedIn = lookedIn;
   }
 }
 
@@ -53,13 +62,12 @@ export function localKind(path: string): ModuleKind {
 
 /** The candidate files for a local path, in the order they are tried. */
 function localCandidates(base: string): string[] {
-  const candidates: string[] = [];
   const ext = /\.[a-z]+$/.exec(base)?.[0];
-  if (ext && LOCAL_EXTENSIONS.includes(ext)) candidates.push(base);
-  if (ext && TS_FOR_JS[ext]) for (const ts of TS_FOR_JS[ext]) candidates.push(base.slice(0, -ext.length) + ts);
-  for (const e of LOCAL_EXTENSIONS) candidates.push(base + e);
-  for (const e of LOCAL_EXTENSIONS) candidates.push(join(base, "index" + e));
-  return candidates;
+  if (ext && (LOCAL_EXTENSIONS.includes(ext) || TS_FOR_JS[ext])) {
+    const sources = (TS_FOR_JS[ext] ?? []).map((ts) => base.slice(0, -ext.length) + ts);
+    return LOCAL_EXTENSIONS.includes(ext) ? [...sources, base] : sources;
+  }
+  return [...IMPLIED_EXTENSIONS.map((e) => base + e), ...IMPLIED_EXTENSIONS.map((e) => join(base, "index" + e))];
 }
 
 /** Whether Node treats a `.js` file as an ES module: the nearest package.json says `"type": "module"`. */
@@ -79,10 +87,15 @@ export function isEsmFile(path: string): boolean {
   }
 }
 
+/** `pkg` of `pkg/sub/path`, `@scope/pkg` of `@scope/pkg/sub`. */
+function packageName(specifier: string): string {
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+}
+
 /** A package whose `exports` only offer the `import` condition: Node's require cannot resolve it. */
 function importOnlyEntry(specifier: string, searchDirs: string[]): string | undefined {
-  const parts = specifier.split("/");
-  const name = specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+  const name = packageName(specifier);
   const subpath = "." + specifier.slice(name.length);
   for (const dir of searchDirs) {
     const pkgFile = join(dir, name, "package.json");
@@ -116,14 +129,32 @@ export function resolveModule(specifier: string, from: string): Resolved {
   const require = createRequire(join(from, "[importer]"));
   const searchDirs = require.resolve.paths(specifier) ?? [];
   let path: string | undefined;
+  let refused: (Error & { code?: string }) | undefined;
   try {
     path = require.resolve(specifier);
-  } catch {
+  } catch (e) {
+    refused = e as Error & { code?: string };
     path = importOnlyEntry(specifier, searchDirs);
+  }
+  if (!path && refused?.code === "ERR_PACKAGE_PATH_NOT_EXPORTED") {
+    // Node stops at the first package of that name: it is installed, but does not offer that path.
+    const pkg = searchDirs.map((d) => join(d, packageName(specifier), "package.json")).filter((p) => existsSync(p)).slice(0, 1);
+    throw new ModuleNotFound(specifier, from, pkg, `${refused.message.split("\n")[0]}: import a path its "exports" lists.`);
   }
   if (!path) throw new ModuleNotFound(specifier, from, searchDirs.map((d) => join(d, specifier)));
   if (isBuiltin(path)) return { kind: "builtin", path: `node:${path.replace(/^node:/, "")}` };
   return { kind: "package", path, esm: isEsmFile(path) };
+}
+
+/** For a specifier the kernel cannot resolve from `from`: where it looked and what to do (undefined when it can). */
+export function whereLookedFor(specifier: string, from: string): string | undefined {
+  try {
+    resolveModule(specifier, from);
+    return undefined;
+  } catch (e) {
+    // Anything else (an unreadable package.json) shows up, with its own message, when the module is loaded.
+    return e instanceof ModuleNotFound ? e.lookedIn : undefined;
+  }
 }
 
 /** The resolution path (the `sys.path` analogue): where a bare specifier is searched from `from`. */
