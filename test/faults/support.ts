@@ -1,6 +1,7 @@
 // Shared by the fault tests: a launched kernel whose whole stderr is kept, and readings of its process.
 import { readdirSync, readFileSync } from "node:fs";
 import { launchKernel, type LaunchedKernel, type LaunchOptions } from "../../src/client/launch.js";
+import { IDLE_COMPACT_MS } from "../../src/engine/worker-engine.js";
 import type { Message } from "../../src/protocol/messages.js";
 
 export interface WatchedKernel extends LaunchedKernel {
@@ -36,11 +37,11 @@ export function rssMb(pid: number): number {
 }
 
 /**
- * RSS once the kernel has settled: an idle kernel compacts its heaps after a second, and the memory
- * comes back to the system over the following moments; wait until RSS has not fallen for 1.5 s.
+ * RSS once the kernel has settled: an idle kernel compacts its heaps (after IDLE_COMPACT_MS), and the
+ * memory comes back to the system over the following moments; wait until RSS has not fallen for 1.5 s.
  */
 export async function settledRssMb(pid: number): Promise<number> {
-  await new Promise((r) => setTimeout(r, 2000));
+  await new Promise((r) => setTimeout(r, IDLE_COMPACT_MS + 1000));
   const samples = [rssMb(pid)];
   while (samples.length < 80) {
     await new Promise((r) => setTimeout(r, 250));
