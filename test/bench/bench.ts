@@ -120,6 +120,15 @@ async function main(): Promise<void> {
     }
     report("a cell declaring 200 typed functions, first run", ms(functionCells[0]));
     report("a cell declaring 200 typed functions, edited and re-run (median of 8)", ms(median(functionCells.slice(1))), "target ≤ 50 ms");
+    // As a person runs cells: after a pause, in which an idle kernel may do its housekeeping.
+    const afterPause: number[] = [];
+    for (let run = 9; run < 14; run++) {
+      await new Promise((r) => setTimeout(r, 2000));
+      const [t, r] = await timed(() => kernel.client.execute(typedFunctions(run)));
+      assertOk("200 functions after a pause", r.reply.content.status);
+      afterPause.push(t);
+    }
+    report("  the same cell edited and re-run after 2 s idle (median of 5)", ms(median(afterPause)), "target ≤ 50 ms");
     const cellFloor = typescriptAlone("cells");
     report("  the same 9 cells checked and emitted by TypeScript alone: first / median of 8", `${ms(cellFloor[0])} / ${ms(median(cellFloor.slice(1)))}`, "the floor on this machine");
 
