@@ -33,10 +33,36 @@ export interface History extends HistorySource {
   recordOutput(line: number, output: string): void;
 }
 
-/** Turns a history glob (`*` any run, `?` one character) into an anchored regular expression. */
-export function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[\\s\\S]*").replace(/\?/g, "[\\s\\S]");
-  return new RegExp(`^${escaped}$`);
+/** Whether `part` (where `?` is any one character) matches `text` at `at`. */
+function partAt(text: string, at: number, part: string): boolean {
+  if (at + part.length > text.length) return false;
+  for (let i = 0; i < part.length; i++) if (part[i] !== "?" && part[i] !== text[at + i]) return false;
+  return true;
+}
+
+/**
+ * A test for a history glob (`*` any run, `?` one character, everything else literally) over a whole
+ * input. Each part between stars is taken at its first place that fits, which is always right for a
+ * glob: an anchored regular expression backtracks instead, and took minutes on long inputs for a
+ * pattern like `*(*[*`.
+ */
+export function globMatcher(glob: string): (text: string) => boolean {
+  const parts = glob.split("*");
+  if (parts.length === 1) return (text) => text.length === glob.length && partAt(text, 0, glob);
+  const first = parts[0];
+  const last = parts[parts.length - 1];
+  const middle = parts.slice(1, -1).filter((part) => part !== "");
+  return (text) => {
+    const end = text.length - last.length;
+    if (end < first.length || !partAt(text, 0, first) || !partAt(text, end, last)) return false;
+    let at = first.length;
+    for (const part of middle) {
+      while (at + part.length <= end && !partAt(text, at, part)) at++;
+      if (at + part.length > end) return false;
+      at += part.length;
+    }
+    return true;
+  };
 }
 
 /**
@@ -63,7 +89,7 @@ export function resolveSession(requested: number, current: number): number {
  * Outputs are written after their input, so they are attached to kept entries as they arrive.
  */
 export class SearchSelection {
-  private readonly pattern: RegExp;
+  private readonly matches: (input: string) => boolean;
   /** Text every matching input contains, to skip other stored lines without parsing them. */
   readonly literal: string | undefined;
   private readonly kept = new Map<string, HistoryEntry>();
@@ -74,12 +100,12 @@ export class SearchSelection {
     private readonly n: number | null,
     private readonly unique: boolean,
   ) {
-    this.pattern = globToRegExp(pattern);
+    this.matches = globMatcher(pattern);
     this.literal = globLiteral(pattern);
   }
 
   offer(entry: HistoryEntry): void {
-    if (!this.pattern.test(entry.input)) return;
+    if (!this.matches(entry.input)) return;
     const key = this.unique ? entry.input : lineKey(entry.session, entry.line);
     this.drop(key);
     this.kept.set(key, entry);
