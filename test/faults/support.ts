@@ -39,16 +39,18 @@ export function rssMb(pid: number): number {
 
 /**
  * RSS once the kernel has settled: an idle kernel compacts its heaps (after IDLE_COMPACT_MS), and the
- * memory comes back to the system over the following moments; wait until RSS has not fallen for 1.5 s.
+ * memory comes back to the system over the following seconds, later on a busy machine; wait until RSS
+ * has not fallen for 3 s.
  */
 export async function settledRssMb(pid: number): Promise<number> {
-  await new Promise((r) => setTimeout(r, IDLE_COMPACT_MS + 1000));
+  await new Promise((r) => setTimeout(r, IDLE_COMPACT_MS + 2000));
   const samples = [rssMb(pid)];
-  while (samples.length < 80) {
+  const window = 13;
+  while (samples.length < 120) {
     await new Promise((r) => setTimeout(r, 250));
     samples.push(rssMb(pid));
-    const recent = samples.slice(-7);
-    if (recent.length === 7 && recent[0] - Math.min(...recent) < 1) break;
+    const recent = samples.slice(-window);
+    if (recent.length === window && recent[0] - Math.min(...recent) < 1) break;
   }
   return samples[samples.length - 1];
 }
