@@ -323,7 +323,7 @@ export class WorkerEngine implements Engine {
     try {
       await writeBackMirrors(this.workerInspector);
     } catch (e) {
-      this.log.warn(`the interrupted cell's variables keep the values they had when it started: ${e instanceof Error ? e.message : String(e)}`);
+      this.log.warn(`the interrupted cell's variables lose what its loop reached (their values from before the cell are kept): ${e instanceof Error ? e.message : String(e)}`);
     }
     if (this.worker === worker) this.workerInspector.send("Runtime.terminateExecution");
   }
