@@ -17,6 +17,8 @@ import type {
 import { CONTROL, type FromWorker, type OutputEvent, type ToWorker, type WorkerAnswers, type WorkerRequest } from "./worker-protocol.js";
 import { StreamRing } from "./stream-ring.js";
 import { SyntaxThread } from "./syntax/syntax-thread.js";
+import { WorkerInspector } from "./worker-inspector.js";
+import { writeBackMirrors } from "./interrupt-progress.js";
 import type { Logger } from "../server/log.js";
 import type { HistorySource } from "../server/history.js";
 
@@ -87,7 +89,7 @@ export class WorkerEngine implements Engine {
   private lastCell: number | undefined;
   private nextId = 1;
   private readonly inspector = new inspector.Session();
-  private inspectorSession: string | undefined;
+  private readonly workerInspector: WorkerInspector;
   private interrupting: NodeJS.Timeout | undefined;
   private compacting: NodeJS.Timeout | undefined;
   private closing = false;
@@ -104,11 +106,7 @@ export class WorkerEngine implements Engine {
     private readonly services: { history?: HistorySource } = {},
   ) {
     this.inspector.connect();
-    // The inspector attaches to every worker thread, the parser thread too: keep the engine worker's session.
-    this.inspector.on("NodeWorker.attachedToWorker", (m: { params: { sessionId: string; workerInfo: { url: string } } }) => {
-      if (m.params.workerInfo.url === WORKER_URL.href) this.inspectorSession = m.params.sessionId;
-    });
-    this.inspector.post("NodeWorker.enable", { waitForDebuggerOnStart: false });
+    this.workerInspector = new WorkerInspector(this.inspector, WORKER_URL.href);
   }
 
   /**
@@ -122,7 +120,7 @@ export class WorkerEngine implements Engine {
   }
 
   private spawn(): void {
-    this.inspectorSession = undefined;
+    this.workerInspector.detach();
     Atomics.store(this.control, CONTROL.REGION, CONTROL.IDLE);
     // A fresh ring per worker: a dying worker may still be writing to its own.
     this.streams = StreamRing.create();
@@ -299,8 +297,8 @@ export class WorkerEngine implements Engine {
 
   /**
    * Stops the running cell. Its synchronous part is terminated through the inspector, but only while
-   * the worker is inside the region where that is safe (claimed atomically); an awaiting cell is
-   * cancelled by message. Code busy elsewhere (a timer's endless loop) cannot be stopped in place:
+   * the worker is inside the region where that is safe (claimed atomically), and only once the values
+   * its mirrors reached are written back (interrupt-progress.ts); an awaiting cell is cancelled by message. Code busy elsewhere (a timer's endless loop) cannot be stopped in place:
    * after a grace period the session is restarted.
    */
   interrupt(): void {
@@ -310,7 +308,7 @@ export class WorkerEngine implements Engine {
     const attempt = () => {
       if (this.runningCell === undefined) return this.stopInterrupting();
       if (Atomics.compareExchange(this.control, CONTROL.REGION, CONTROL.SAFE, CONTROL.TERMINATING) === CONTROL.SAFE) {
-        this.sendToWorkerInspector("Runtime.terminateExecution");
+        void this.terminateKeepingProgress();
       } else if (Date.now() - started > INTERRUPT_GRACE_MS) {
         return this.replace("the cell could not be interrupted in place (it was busy outside its own top-level code), so the session was restarted; its variables are lost");
       }
@@ -324,12 +322,15 @@ export class WorkerEngine implements Engine {
     this.interrupting = undefined;
   }
 
-  private sendToWorkerInspector(method: string): void {
-    if (!this.inspectorSession) return;
-    this.inspector.post("NodeWorker.sendMessageToWorker", {
-      sessionId: this.inspectorSession,
-      message: JSON.stringify({ id: 1, method }),
-    });
+  /** Terminates the running cell's synchronous part (claimed for termination) once its mirrors are written back. */
+  private async terminateKeepingProgress(): Promise<void> {
+    const worker = this.worker;
+    try {
+      await writeBackMirrors(this.workerInspector);
+    } catch (e) {
+      this.log.warn(`the interrupted cell's variables lose what its loop reached (their values from before the cell are kept): ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (this.worker === worker) this.workerInspector.send("Runtime.terminateExecution");
   }
 
   /**
@@ -342,7 +343,7 @@ export class WorkerEngine implements Engine {
     clearTimeout(this.compacting);
     this.compacting = setTimeout(() => {
       if (this.pending.size > 0) return;
-      this.sendToWorkerInspector("HeapProfiler.collectGarbage");
+      this.workerInspector.send("HeapProfiler.collectGarbage");
       this.inspector.post("HeapProfiler.collectGarbage");
     }, IDLE_COMPACT_MS);
     this.compacting.unref();

@@ -105,6 +105,19 @@ describe("the kernel over zeromq", () => {
     assert.equal(resultOf((await kernel.client.execute("kept")).iopub), "'kept'");
   });
 
+  test("an interrupted top-level loop keeps the values its variables reached", async () => {
+    const { result } = await interruptWhileStreaming(
+      kernel,
+      "let acc = 0, last = 0;\nconsole.log('looping');\nfor (let i = 1; i < 1e12; i++) { acc += 2; last = i; }",
+      async () => {
+        await new Promise((r) => setTimeout(r, 50));
+        await kernel.client.request("control", "interrupt_request", {});
+      },
+    );
+    assert.equal(result.reply.content.ename, "KeyboardInterrupt");
+    assert.equal(resultOf((await kernel.client.execute("last > 0 && acc === 2 * last")).iopub), "true");
+  });
+
   test("SIGINT stops a busy loop and a pending await; the session survives", async () => {
     for (const code of ['console.log("spin"); while (true) {}', 'console.log("wait"); await new Promise(() => {})']) {
       const { result } = await interruptWhileStreaming(kernel, code, () => {

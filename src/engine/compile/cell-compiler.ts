@@ -2,7 +2,7 @@
 // rewritten over the session's bindings (rewrite.ts), with a source map back to the cell.
 import ts from "typescript";
 import { bindingNames, resolveCell, type DeclKind, type SessionView } from "./resolve.js";
-import { rewriteCell, type Binding } from "./rewrite.js";
+import { rewriteCell, type Binding, type RewriteOutput } from "./rewrite.js";
 
 export interface CompilerSession extends SessionView {
   kind(name: string): DeclKind | undefined;
@@ -31,6 +31,8 @@ export interface CompiledCell {
   isAsync: boolean;
   /** Session names the cell's functions read or write: they must stay boxed in later cells. */
   captured: string[];
+  /** Writes the mirrors back from the cell function's frame, where an interrupt pauses it (see rewrite.ts). */
+  writeBack: string;
 }
 
 const OPTIONS: ts.CompilerOptions = {
@@ -124,7 +126,7 @@ function cellDiagnostic(sf: ts.SourceFile, node: ts.Node, message: string, code:
 function sessionTransformer(
   code: string,
   session: CompilerSession,
-  done: (result: { bindings: Binding[]; isAsync: boolean; captured: string[] }) => void,
+  done: (result: RewriteOutput & { captured: string[] }) => void,
 ): ts.TransformerFactory<ts.SourceFile> {
   return (tc) => (sf) => {
     const misplaced = topLevelReturn(sf);

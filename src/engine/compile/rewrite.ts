@@ -4,11 +4,13 @@
 // an earlier cell reads the current value when it is called. Boxes are slow in tight loops (a
 // double stored in an object is boxed on every write), so a name that no function can observe
 // (not captured by a closure, here or in an earlier cell) lives in a local "mirror" during the
-// cell and is written back to its box when declared and when the cell ends.
+// cell and is written back to its box when declared and when the cell ends. An interrupt that stops
+// the cell part-way writes them back too, by evaluating `writeBack` in the paused cell's frame: the
+// cell's loops carry no check of their own.
 import ts from "typescript";
 import { bindingNames, type DeclKind, type Resolution } from "./resolve.js";
+import { CELL_FUNCTION, KERNEL_PARAM } from "./cell-frame.js";
 
-export const KERNEL_PARAM = "__tsk";
 export const BOX_PREFIX = "__b$";
 const IMPORT_PREFIX = "__tsk_m";
 
@@ -32,6 +34,12 @@ export interface RewriteContext {
 export interface RewriteOutput {
   bindings: Binding[];
   isAsync: boolean;
+  /**
+   * Statements that write the mirrors to their boxes, valid in the cell function's own frame: what its
+   * end runs, one name at a time (a name still uninitialised is skipped, not an error). Mirrors an
+   * inner block of the cell may hide are left out: there, the name may be the block's own.
+   */
+  writeBack: string;
 }
 
 const f = ts.factory;
@@ -49,6 +57,34 @@ function containsTopLevelAwait(node: ts.Node): boolean {
   };
   visit(node);
   return found;
+}
+
+/**
+ * Names the cell's own code (outside its functions and classes) declares in an inner scope: a block,
+ * a loop head, a catch clause. While that scope runs, such a name hides the cell's binding.
+ */
+function namesDeclaredInInnerScopes(sf: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  const add = (name: ts.BindingName) => {
+    for (const id of bindingNames(name)) names.add(id.text);
+  };
+  const inner = (n: ts.Node): void => {
+    if (ts.isFunctionLike(n) || ts.isClassLike(n)) {
+      if ((ts.isFunctionDeclaration(n) || ts.isClassLike(n)) && n.name) names.add(n.name.text);
+      return;
+    }
+    if (ts.isVariableDeclarationList(n) && n.flags & ts.NodeFlags.BlockScoped) for (const d of n.declarations) add(d.name);
+    if (ts.isCatchClause(n) && n.variableDeclaration) add(n.variableDeclaration.name);
+    ts.forEachChild(n, inner);
+  };
+  for (const s of sf.statements) {
+    if (ts.isVariableStatement(s)) {
+      for (const d of s.declarationList.declarations) if (d.initializer) inner(d.initializer);
+    } else if (!ts.isFunctionDeclaration(s) && !ts.isClassDeclaration(s)) {
+      inner(s);
+    }
+  }
+  return names;
 }
 
 function stripModifiers<T extends ts.Node>(node: T): T {
@@ -260,12 +296,15 @@ export function rewriteCell(sf: ts.SourceFile, tc: ts.TransformationContext, rc:
   // Mirrors start from the session value; `var` names exist from the cell's first line, as hoisting has it.
   const locals: ts.VariableDeclaration[] = importTemps.map((t) => f.createVariableDeclaration(t));
   const sync: ts.Statement[] = [];
+  const hidable = namesDeclaredInInnerScopes(sf);
+  const writeBack: string[] = [];
   for (const b of bindings) {
     if (b.mode === "mirror") {
       const start =
         b.kind === undefined ? boxRead(b.name) : b.kind === "var" ? boxRead(b.name, "z") : f.createVoidZero();
       locals.push(f.createVariableDeclaration(b.name, undefined, undefined, start));
       sync.push(f.createExpressionStatement(kernelCall("s", [f.createNumericLiteral(index.get(b.name)!), f.createIdentifier(b.name)])));
+      if (!hidable.has(b.name)) writeBack.push(`try { ${KERNEL_PARAM}.s(${index.get(b.name)!}, ${b.name}); } catch {}`);
     }
     if (b.kind === "var") prologue.unshift(f.createExpressionStatement(declare(b.name)));
   }
@@ -281,12 +320,12 @@ export function rewriteCell(sf: ts.SourceFile, tc: ts.TransformationContext, rc:
   const fn = f.createFunctionExpression(
     isAsync ? [f.createModifier(ts.SyntaxKind.AsyncKeyword)] : undefined,
     undefined,
-    undefined,
+    CELL_FUNCTION,
     undefined,
     params,
     undefined,
     f.createBlock(fnBody, true),
   );
   const file = f.updateSourceFile(sf, [f.createExpressionStatement(f.createParenthesizedExpression(fn))]);
-  return { file, out: { bindings, isAsync } };
+  return { file, out: { bindings, isAsync, writeBack: writeBack.join("\n") } };
 }

@@ -5,6 +5,7 @@ import { inspect } from "node:util";
 import type { CapturedVariable, Namespace, NamespaceEntry } from "../../magics/namespace.js";
 import type { CellChecker } from "../../language/cell-checker.js";
 import { BOX_PREFIX } from "../compile/rewrite.js";
+import { CELL_FUNCTION } from "../compile/cell-frame.js";
 import { valueAt } from "./introspect.js";
 import type { Box, Session } from "./session.js";
 
@@ -169,7 +170,9 @@ export class SessionNamespace implements Namespace {
     const captured: CapturedVariable[] = [];
     const seen = new Set<string>();
     for (const scope of this.inspector.scopes(fn)) {
-      const scopeName = /^Closure \((.+)\)$/.exec(scope.description)?.[1];
+      const enclosing = /^Closure \((.+)\)$/.exec(scope.description)?.[1];
+      // A cell's own scope is the session's top level, not a function the user wrote.
+      const scopeName = enclosing === CELL_FUNCTION ? undefined : enclosing;
       for (const [variable, value] of scope.variables) {
         if (!mentions(variable)) continue;
         if (variable.startsWith(BOX_PREFIX)) {

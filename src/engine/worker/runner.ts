@@ -60,6 +60,8 @@ class CellRuntime {
     private readonly bindings: Binding[],
     private readonly session: Session,
     private readonly cell: number,
+    /** Read by an interrupt, in the paused cell's frame (see interrupt-progress.ts). */
+    readonly writeBack: string,
   ) {
     this.live = bindings.map((b) => b.kind === undefined || b.kind === "var" || b.kind === "function");
   }
@@ -366,7 +368,7 @@ export class CellRunner {
     const token = ++this.tokens;
     this.cells.add(token, label, code, compiled.sourceMap);
     const boxes = compiled.bindings.map((b) => this.session.box(b.name));
-    const runtime = new CellRuntime(boxes, compiled.bindings, this.session, count);
+    const runtime = new CellRuntime(boxes, compiled.bindings, this.session, count, compiled.writeBack);
     const fn = vm.runInThisContext(compiled.script, { filename: CELL_FILE_PREFIX + token }) as (...a: unknown[]) => unknown;
     const invoke = () => fn(runtime, ...boxes);
     return {

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { dirname } from "node:path";
 import type { ErrorInfo } from "../engine.js";
 import type { CellDiagnostic } from "../compile/cell-compiler.js";
+import { CELL_FUNCTION } from "../compile/cell-frame.js";
 
 export const CELL_FILE_PREFIX = "tskernel:cell/";
 const ENGINE_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -114,7 +115,8 @@ export function runtimeError(error: unknown, cells: CellRegistry): ErrorInfo {
       if (!at) continue;
       innermost ??= at;
       const where = `${at.cell.label}, line ${at.line}, column ${at.column}`;
-      frames.push(fn && !fn.startsWith("Object.") ? `    at ${fn} (${where})` : `    at ${where}`);
+      // The cell's own code is shown by its place alone, as a script's top level is.
+      frames.push(fn && fn !== CELL_FUNCTION && !fn.startsWith("Object.") ? `    at ${fn} (${where})` : `    at ${where}`);
     } else if (!isKernelFrame(file)) {
       const at = cells.locateInModule(file, Number(line), Number(column));
       if (at) {
