@@ -1,5 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { SearchSelection, SessionHistory, globLiteral, globMatcher } from "../../src/server/history.js";
 import { historyFilePath, jupyterDataDir } from "../../src/cli/jupyter-paths.js";
 import { codePointToUtf16, utf16ToCodePoint } from "../../src/protocol/codepoints.js";
@@ -59,11 +61,12 @@ test("a search with unique and n keeps the newest n distinct inputs, in the orde
 });
 
 test("the history file lives in the Jupyter data directory of each platform, or where TSKERNEL_HISTORY_FILE says", () => {
-  const linux = { env: {}, platform: "linux" as const, home: "/home/ada" };
-  assert.equal(historyFilePath(linux), "/home/ada/.local/share/jupyter/tskernel/history/history.jsonl");
+  const home = join(tmpdir(), "ada");
+  const linux = { env: {}, platform: "linux" as const, home };
+  assert.equal(historyFilePath(linux), join(home, ".local", "share", "jupyter", "tskernel", "history", "history.jsonl"));
   assert.equal(jupyterDataDir({ ...linux, env: { XDG_DATA_HOME: "/xdg" } }), "/xdg/jupyter");
   assert.equal(jupyterDataDir({ ...linux, env: { JUPYTER_DATA_DIR: "/jd", XDG_DATA_HOME: "/xdg" } }), "/jd");
-  assert.equal(jupyterDataDir({ env: {}, platform: "darwin", home: "/Users/ada" }), "/Users/ada/Library/Jupyter");
+  assert.equal(jupyterDataDir({ env: {}, platform: "darwin", home }), join(home, "Library", "Jupyter"));
   assert.equal(
     historyFilePath({ env: { APPDATA: "C:\\Users\\ada\\AppData\\Roaming" }, platform: "win32", home: "C:\\Users\\ada" }),
     "C:\\Users\\ada\\AppData\\Roaming\\jupyter\\tskernel\\history\\history.jsonl",
