@@ -7,43 +7,60 @@ import { CELL_FUNCTION, WRITE_BACK_PROBE } from "./compile/cell-frame.js";
 import type { WorkerInspector } from "./worker-inspector.js";
 
 /**
- * How long the worker may take to pause. JavaScript pauses within microseconds; a worker that does not
+ * How long the worker may take to pause. JavaScript pauses within microseconds once the debugger is on
+ * (turning it on takes ~150 ms the first time, more on a loaded machine); a worker that does not pause
  * is inside a native call, which termination has to wait for as well, and is terminated without.
  */
-const PAUSE_WAIT_MS = 250;
+const PAUSE_WAIT_MS = 500;
+/**
+ * The most a write-back may take in all; the caller adds this to the time it gives the cell to stop.
+ * Past it the worker is resumed and terminated without its progress: an interrupt always ends.
+ */
+export const WRITE_BACK_LIMIT_MS = 1000;
 
 interface CallFrame {
   callFrameId: string;
   functionName: string;
 }
 
-export type WriteBack = "written" | "nothing to write" | "not paused" | "no cell on the stack";
+/** The protocol calls the write-back makes: WorkerInspector's, or a stand-in in tests. */
+export type Inspecting = Pick<WorkerInspector, "send" | "call" | "nextEvent">;
+
+export type WriteBack = "written" | "nothing to write" | "not paused" | "no cell on the stack" | "too slow";
 
 /**
  * Writes the running cell's mirrors back from its paused frame; the worker runs on afterwards (the
  * caller terminates it). Whatever happens, the debugger is off again when this resolves.
  */
-export async function writeBackMirrors(inspector: WorkerInspector): Promise<WriteBack> {
-  const paused = inspector.nextEvent("Debugger.paused", PAUSE_WAIT_MS);
-  // The debugger keeps no sources of scripts that were collected: cells come and go.
-  inspector.send("Debugger.enable", { maxScriptsCacheSize: 0 });
-  inspector.send("Debugger.pause");
+export async function writeBackMirrors(inspector: Inspecting, limitMs = WRITE_BACK_LIMIT_MS): Promise<WriteBack> {
+  let timer: NodeJS.Timeout | undefined;
+  const tooSlow = new Promise<"too slow">((resolve) => (timer = setTimeout(() => resolve("too slow"), limitMs)));
   try {
-    const at = await paused;
-    if (!at) return "not paused";
-    // The innermost cell function: a function the cell called (from an earlier cell, a library) may be above it.
-    const frame = (at.callFrames as CallFrame[]).find((f) => f.functionName === CELL_FUNCTION);
-    if (!frame) return "no cell on the stack";
-    const evaluate = (expression: string, returnByValue: boolean) =>
-      inspector.call("Debugger.evaluateOnCallFrame", { callFrameId: frame.callFrameId, expression, returnByValue, silent: true });
-    const probe = (await evaluate(WRITE_BACK_PROBE, true)).result as { value?: unknown };
-    if (typeof probe.value !== "string" || probe.value === "") return "nothing to write";
-    const written = await evaluate(probe.value, false);
-    if (written.exceptionDetails) throw new Error(`the write-back failed: ${JSON.stringify(written.exceptionDetails)}`);
-    return "written";
+    return await Promise.race([pauseAndWriteBack(inspector, Math.min(PAUSE_WAIT_MS, limitMs / 2)), tooSlow]);
   } finally {
+    clearTimeout(timer);
+    // Also when too slow: a worker left paused in the debugger could never be terminated.
     // Disabling also drops a pause that was requested but has not happened yet.
     inspector.send("Debugger.resume");
     inspector.send("Debugger.disable");
   }
+}
+
+async function pauseAndWriteBack(inspector: Inspecting, pauseWaitMs: number): Promise<WriteBack> {
+  const paused = inspector.nextEvent("Debugger.paused", pauseWaitMs);
+  // The debugger keeps no sources of scripts that were collected: cells come and go.
+  inspector.send("Debugger.enable", { maxScriptsCacheSize: 0 });
+  inspector.send("Debugger.pause");
+  const at = await paused;
+  if (!at) return "not paused";
+  // The innermost cell function: a function the cell called (from an earlier cell, a library) may be above it.
+  const frame = (at.callFrames as CallFrame[]).find((f) => f.functionName === CELL_FUNCTION);
+  if (!frame) return "no cell on the stack";
+  const evaluate = (expression: string, returnByValue: boolean) =>
+    inspector.call("Debugger.evaluateOnCallFrame", { callFrameId: frame.callFrameId, expression, returnByValue, silent: true });
+  const probe = (await evaluate(WRITE_BACK_PROBE, true)).result as { value?: unknown };
+  if (typeof probe.value !== "string" || probe.value === "") return "nothing to write";
+  const written = await evaluate(probe.value, false);
+  if (written.exceptionDetails) throw new Error(`the write-back failed: ${JSON.stringify(written.exceptionDetails)}`);
+  return "written";
 }

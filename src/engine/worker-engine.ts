@@ -18,7 +18,7 @@ import { CONTROL, type FromWorker, type OutputEvent, type ToWorker, type WorkerA
 import { StreamRing } from "./stream-ring.js";
 import { SyntaxThread } from "./syntax/syntax-thread.js";
 import { WorkerInspector } from "./worker-inspector.js";
-import { writeBackMirrors } from "./interrupt-progress.js";
+import { WRITE_BACK_LIMIT_MS, writeBackMirrors } from "./interrupt-progress.js";
 import type { Logger } from "../server/log.js";
 import type { HistorySource } from "../server/history.js";
 
@@ -153,6 +153,8 @@ export class WorkerEngine implements Engine {
     const betweenCells = this.runningCell === undefined;
     this.runningCell = undefined;
     const old = this.worker;
+    // A worker paused in the debugger (an interrupt's write-back) would never finish terminating.
+    this.workerInspector.send("Debugger.resume");
     this.drainStreams();
     // No cell is running (a timer called process.exit, say): the cell that ran last says what happened.
     if (betweenCells && this.lastCell !== undefined) this.sinks.get(this.lastCell)?.stream("stderr", `SessionRestarted: ${reason}\n`);
@@ -308,8 +310,14 @@ export class WorkerEngine implements Engine {
     const attempt = () => {
       if (this.runningCell === undefined) return this.stopInterrupting();
       if (Atomics.compareExchange(this.control, CONTROL.REGION, CONTROL.SAFE, CONTROL.TERMINATING) === CONTROL.SAFE) {
-        void this.terminateKeepingProgress();
-      } else if (Date.now() - started > INTERRUPT_GRACE_MS) {
+        // Claimed: the grace period starts once the write-back, itself bounded, is done.
+        const cell = this.runningCell;
+        this.interrupting = setTimeout(() => {
+          if (this.runningCell === cell) this.replace("the interrupted cell did not stop (it was inside a native call), so the session was restarted; its variables are lost");
+        }, WRITE_BACK_LIMIT_MS + INTERRUPT_GRACE_MS);
+        return void this.terminateKeepingProgress();
+      }
+      if (Date.now() - started > INTERRUPT_GRACE_MS) {
         return this.replace("the cell could not be interrupted in place (it was busy outside its own top-level code), so the session was restarted; its variables are lost");
       }
       this.interrupting = setTimeout(attempt, 5);
@@ -326,7 +334,9 @@ export class WorkerEngine implements Engine {
   private async terminateKeepingProgress(): Promise<void> {
     const worker = this.worker;
     try {
-      await writeBackMirrors(this.workerInspector);
+      if ((await writeBackMirrors(this.workerInspector)) === "too slow") {
+        this.log.warn(`the interrupted cell's variables lose what its loop reached (their values from before the cell are kept): the worker did not pause and write them back within ${WRITE_BACK_LIMIT_MS} ms`);
+      }
     } catch (e) {
       this.log.warn(`the interrupted cell's variables lose what its loop reached (their values from before the cell are kept): ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -354,6 +364,7 @@ export class WorkerEngine implements Engine {
     this.stopInterrupting();
     clearTimeout(this.compacting);
     if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.workerInspector.send("Debugger.resume");
     await Promise.all([this.worker?.terminate(), this.syntax.close()]);
     this.inspector.disconnect();
   }
