@@ -6,7 +6,7 @@
 // immutable `.d.ts`. Imports shadow globals, so a session name may shadow a builtin; a name a cell
 // redeclares is simply imported from the newer file; and a program only holds the files a cell
 // actually reaches, so checking costs the same however long the session grows.
-import ts from "typescript";
+import ts from "./typescript.js";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";

@@ -5,7 +5,7 @@
 // it mentions; positions are shifted past the preamble. Session names a completion offers come from the
 // session's catalog and their declaration files' text, not through the preamble: so the program's files
 // stay the same while the user types, and TypeScript reuses the last program whole.
-import ts from "typescript";
+import ts from "./typescript.js";
 import { dirname, join } from "node:path";
 import type { CellChecker } from "./cell-checker.js";
 import type { CachingHost } from "./compiler-host.js";

@@ -2,7 +2,7 @@
 // text, so each new program reuses every parse (and bind) of the libraries and earlier cells. Files
 // outside node_modules (the user's own modules) are read again when they change on disk.
 // Resolutions made from files that do not change (packages, TypeScript's libraries) are kept too.
-import ts from "typescript";
+import ts from "./typescript.js";
 import { statSync } from "node:fs";
 import { dirname, sep } from "node:path";
 

@@ -1,6 +1,6 @@
 // The names a cell declares at its top level, as a user wrote them: the TypeScript kind of each (what
 // `%who` and `%scope` show) and how later cells' type checks see it.
-import ts from "typescript";
+import ts from "./typescript.js";
 
 export type UserKind =
   | "let"

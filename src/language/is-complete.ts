@@ -1,6 +1,6 @@
 // is_complete for a terminal (`jupyter console`): whether Enter should run the code or continue it, and
 // how far to indent the next line. A pure function of the text, from TypeScript's scanner and parser.
-import ts from "typescript";
+import ts from "./typescript.js";
 import type { IsCompleteResult } from "../engine/engine.js";
 
 const INDENT = "    ";

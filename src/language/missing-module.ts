@@ -1,6 +1,6 @@
 // TypeScript's "Cannot find module" says what was not found; where the kernel looked for it is told by
 // the module resolver, whose words are added after TypeScript's (see ModuleNotFound.lookedIn).
-import ts from "typescript";
+import ts from "./typescript.js";
 
 const CANNOT_FIND_MODULE = 2307;
 

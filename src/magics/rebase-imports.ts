@@ -1,7 +1,7 @@
 // `%run -i FILE` runs FILE's text as a cell, and a cell's relative imports resolve from the notebook's
 // directory. So that FILE's own `./x` still means the file beside it, its relative specifiers are
 // rewritten relative to the notebook (which also keeps `%reload` able to rebind the names it imports).
-import ts from "typescript";
+import ts from "../language/typescript.js";
 import { join, relative, sep } from "node:path";
 
 function isRelative(specifier: string): boolean {

@@ -1,6 +1,6 @@
 // Compiles one cell with TypeScript's API: types stripped, TypeScript-only syntax lowered, then
 // rewritten over the session's bindings (rewrite.ts), with a source map back to the cell.
-import ts from "typescript";
+import ts from "../../language/typescript.js";
 import { bindingNames, resolveCell, type DeclKind, type SessionView } from "./resolve.js";
 import { rewriteCell, type Binding, type RewriteOutput } from "./rewrite.js";
 

@@ -1,6 +1,6 @@
 // Name resolution over a cell's JavaScript (after TypeScript's own transforms): which identifiers
 // refer to session bindings, which are written, and which session names nested functions capture.
-import ts from "typescript";
+import ts from "../../language/typescript.js";
 
 export type DeclKind = "let" | "const" | "var" | "function" | "class" | "import";
 

@@ -7,7 +7,7 @@
 // cell and is written back to its box when declared and when the cell ends. An interrupt that stops
 // the cell part-way writes them back too, by evaluating `writeBack` in the paused cell's frame: the
 // cell's loops carry no check of their own.
-import ts from "typescript";
+import ts from "../../language/typescript.js";
 import { bindingNames, type DeclKind, type Resolution } from "./resolve.js";
 import { CELL_FUNCTION, KERNEL_PARAM } from "./cell-frame.js";
 

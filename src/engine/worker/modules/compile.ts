@@ -3,7 +3,7 @@
 // the result is CommonJS-shaped code in a function the registry calls with its own `require`, so the
 // kernel decides how modules are found, cached and re-executed (reload needs that: Node's own ESM
 // cache cannot forget a module). `import.meta` and `import()` become parameters of that function.
-import ts from "typescript";
+import ts from "../../../language/typescript.js";
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { CachingHost } from "../../../language/compiler-host.js";

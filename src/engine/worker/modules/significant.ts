@@ -1,7 +1,7 @@
 // A source's fingerprint without its comments and layout: two versions with the same fingerprint
 // run the same, so a comment or formatting change needs no reload. A line break counts only where
 // automatic semicolon insertion makes it meaningful (`return` then a new line, `x` then `++`).
-import ts from "typescript";
+import ts from "../../../language/typescript.js";
 import { createHash } from "node:crypto";
 
 /** Tokens after which, or at which, a line break ends the statement. */
