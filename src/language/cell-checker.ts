@@ -75,6 +75,14 @@ function mentions(sf: ts.SourceFile): { identifiers: Set<string>; outIndices: Se
   return { identifiers, outIndices };
 }
 
+/** A checked cell's declaration file (TypeScript's declaration emit), as it is kept in .tskernel/. */
+function declarationsOf(program: ts.Program, file: ts.SourceFile): string {
+  let declarations = "";
+  program.emit(file, (name, text) => name.endsWith(".d.ts") && (declarations = text), undefined, true);
+  // The cell file is in the notebook's directory, its declaration file one below: relative imports move up.
+  return declarations.replace(/((?:from|import|require)\s*\(?\s*)(["'])(\.{1,2}\/)/g, "$1$2../$3");
+}
+
 function defaultOptions(): ts.CompilerOptions {
   const typesDir = join(createRequire(import.meta.url).resolve("@types/node/package.json"), "..", "..");
   return {
@@ -324,12 +332,15 @@ export class CellChecker {
     this.recent = this.recent.map((n) => (n === count ? undefined : n));
   }
 
-  /** After a cell ran, its declarations serve later cells: `live` are the names it did define. */
-  commit(cell: number, checked: CheckedCell, declarations: string, live: string[]): void {
+  /**
+   * After a cell ran, its declarations serve later cells: `live` are the names it did define. They are
+   * emitted once the current task is done (after the cell's reply), or sooner if a program reads them.
+   */
+  commit(cell: number, checked: CheckedCell, live: string[]): void {
     if (live.length === 0) return;
-    // The declaration file sits in .tskernel/: the cell's relative imports are one directory up from it.
-    const relocated = declarations.replace(/((?:from|import|require)\s*\(?\s*)(["'])(\.{1,2}\/)/g, "$1$2../$3");
-    this.files.set(this.declarationPath(cell), relocated);
+    const path = this.declarationPath(cell);
+    this.files.setLazy(path, () => declarationsOf(checked.program, checked.file));
+    setImmediate(() => this.files.text(path));
     for (const name of live) this.declaredIn.set(name, { cell, as: checked.declared.get(name)?.as ?? "import" });
   }
 

@@ -25,7 +25,8 @@ function version(name: string): string {
 }
 
 export class CachingHost {
-  private readonly virtual = new Map<string, string>();
+  /** Files that exist only for the compiler; a function gives a text that is made when first read. */
+  private readonly virtual = new Map<string, string | (() => string)>();
   private readonly virtualDirs = new Set<string>();
   private readonly parsed = new Map<string, { text: string; file: ts.SourceFile }>();
   /** When each user file was read: a newer modification time means its text must be read again. */
@@ -56,7 +57,7 @@ export class CachingHost {
       ...base,
       getSourceFile: (name, languageVersion) => {
         this.options.set(name, languageVersion);
-        const text = this.virtual.get(name) ?? this.diskText(name, base);
+        const text = this.virtualText(name) ?? this.diskText(name, base);
         if (text === undefined) return undefined;
         const cached = this.parsed.get(name);
         if (cached && cached.text === text) return cached.file;
@@ -67,7 +68,7 @@ export class CachingHost {
       fileExists: (name) => this.virtual.has(name) || base.fileExists(name),
       // Module resolution looks for the directory first: virtual files make theirs exist.
       directoryExists: (dir) => this.virtualDirs.has(dir.replace(/[\\/]+$/, "")) || (base.directoryExists?.(dir) ?? true),
-      readFile: (name) => this.virtual.get(name) ?? base.readFile(name),
+      readFile: (name) => this.virtualText(name) ?? base.readFile(name),
       writeFile: () => undefined,
       resolveModuleNameLiterals: (literals, containing, redirected, options, file) => {
         const cache = this.stableCaches(containing, options)?.modules;
@@ -115,6 +116,21 @@ export class CachingHost {
     this.virtualDirs.add(dirname(name));
   }
 
+  /** A virtual file whose text is made by `make` when something first reads it. */
+  setLazy(name: string, make: () => string): void {
+    this.virtual.set(name, make);
+    this.virtualDirs.add(dirname(name));
+  }
+
+  private virtualText(name: string): string | undefined {
+    const text = this.virtual.get(name);
+    if (typeof text !== "function") return text;
+    const made = text();
+    // Unless the file was replaced or deleted meanwhile.
+    if (this.virtual.get(name) === text) this.virtual.set(name, made);
+    return made;
+  }
+
   /** A file parsed by the caller (its text is the file's text from now on). */
   setParsed(name: string, file: ts.SourceFile): void {
     this.set(name, file.text);
@@ -128,7 +144,7 @@ export class CachingHost {
 
   /** A file's text as the compiler sees it, without reading an unchanged file again. */
   text(name: string): string | undefined {
-    return this.virtual.get(name) ?? this.diskText(name, this.base);
+    return this.virtualText(name) ?? this.diskText(name, this.base);
   }
 
   parseOptions(name: string): Parameters<ts.CompilerHost["getSourceFile"]>[1] | undefined {

@@ -176,29 +176,29 @@ export function compileCell(code: string, fileName: string, session: CompilerSes
 }
 
 /**
- * Emits a cell from the program that type-checked it, so it is not parsed and bound a second time;
- * the same emit gives its declarations (`.d.ts`) for later cells.
+ * TypeScript's own value for "JavaScript only" (EmitOnly.Js); the public flag can only ask for
+ * declarations alone. A declaring cell's program emits both by default.
  */
-export function compileChecked(
-  code: string,
-  program: ts.Program,
-  file: ts.SourceFile,
-  session: CompilerSession,
-): { compiled: CompiledCell; declarations: string } {
+const JAVASCRIPT_ONLY = 0 as unknown as boolean;
+
+/**
+ * Emits a cell from the program that type-checked it, so it is not parsed and bound a second time.
+ * Its declarations (`.d.ts`) are emitted apart, later (CellChecker.commit): later cells need them, this one does not.
+ */
+export function compileChecked(code: string, program: ts.Program, file: ts.SourceFile, session: CompilerSession): CompiledCell {
   let result: Omit<CompiledCell, "script" | "sourceMap"> | undefined;
   let js = "";
   let map: string | undefined;
-  let declarations = "";
   program.emit(
     file,
     (name, text) => {
       if (name.endsWith(".map")) map = text;
-      else if (name.endsWith(".d.ts")) declarations = text;
       else if (name.endsWith(".js")) js = text;
     },
     undefined,
-    false,
+    JAVASCRIPT_ONLY,
     { after: [sessionTransformer(code, session, (r) => (result = r))] },
   );
-  return { compiled: finish(js, map, result), declarations };
+  return finish(js, map, result);
 }
+

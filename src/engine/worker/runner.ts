@@ -152,7 +152,7 @@ interface Prepared {
   /** The static type of the cell's value, when it was checked. */
   result?: ResultType;
   /** The check and declaration emit of the cell, when it was checked: later cells learn from them. */
-  checked?: { cell: CheckedCell; declarations: string };
+  checked?: CheckedCell;
   /** The names the cell declares, as the user wrote them. */
   declared: Map<string, Declared>;
 }
@@ -246,11 +246,11 @@ export class CellRunner {
       this.router.write("stderr", `Type errors (running anyway: %typecheck warn):\n${diagnosticLines(label, code, checked.diagnostics).join("\n")}\n`);
     }
     const recorder = new RecordingSession(this.session);
-    const { compiled, declarations } = compileChecked(code, checked.program, checked.file, recorder);
+    const compiled = compileChecked(code, checked.program, checked.file, recorder);
     if (checked.declared.size === 0 && checked.diagnostics.length === 0) {
       this.remember(code, { compiled, lookups: recorder.lookups, imports: checked.imports, result: checked.result });
     }
-    return { compiled, result: checked.result, checked: { cell: checked, declarations }, declared: checked.declared };
+    return { compiled, result: checked.result, checked, declared: checked.declared };
   }
 
   private leaveSafeRegion(): void {
@@ -295,7 +295,7 @@ export class CellRunner {
     }
     const outcome = await this.run(id, input.code, label, state, input.executionCount);
     if (!outcome.ok) return { status: "error", payload: [], userExpressions: {}, ...outcome.error };
-    this.showResult(id, input, outcome.value, outcome.prepared.result, outcome.prepared.checked?.cell.declared.keys() ?? [], outcome.token);
+    this.showResult(id, input, outcome.value, outcome.prepared.result, outcome.prepared.checked?.declared.keys() ?? [], outcome.token);
     const userExpressions: Record<string, unknown> = {};
     for (const [key, expr] of Object.entries(input.userExpressions)) {
       const r = await this.run(id, expr, `${label} user_expressions[${key}]`, new CellState(id), input.executionCount);
@@ -383,7 +383,7 @@ export class CellRunner {
         const values = new Set(compiled.bindings.filter((b) => b.kind !== undefined).map((b) => b.name));
         const reached = [...prepared.declared.keys()].filter((n) => !values.has(n) || runtime.defined(n));
         this.session.declareNames(count, prepared.declared, reached);
-        if (prepared.checked) this.checker.commit(token, prepared.checked.cell, prepared.checked.declarations, reached);
+        if (prepared.checked) this.checker.commit(token, prepared.checked, reached);
         else this.checker.commitUntyped(token, prepared.declared, reached);
       },
     };
