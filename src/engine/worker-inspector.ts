@@ -48,15 +48,17 @@ export class WorkerInspector {
 
   /** Sends a command whose answer does not matter. */
   send(method: string, params: ProtocolParams = {}): void {
-    this.post(method, params);
+    if (this.sessionId) this.post(this.nextId++, method, params);
   }
 
   /** Sends a command and resolves with its result; rejects with the worker's error. */
   call(method: string, params: ProtocolParams = {}): Promise<ProtocolParams> {
     return new Promise((resolve, reject) => {
-      const id = this.post(method, params);
-      if (id === undefined) return reject(new Error("the engine worker has no inspector session yet"));
+      if (!this.sessionId) return reject(new Error("the engine worker has no inspector session yet"));
+      // Waiting before posting: a paused worker's answer can arrive while the post is still being made.
+      const id = this.nextId++;
       this.calls.set(id, (m) => (m.error ? reject(new Error(`${method}: ${m.error.message}`)) : resolve(m.result ?? {})));
+      this.post(id, method, params);
     });
   }
 
@@ -75,11 +77,8 @@ export class WorkerInspector {
     });
   }
 
-  private post(method: string, params: ProtocolParams): number | undefined {
-    if (!this.sessionId) return undefined;
-    const id = this.nextId++;
+  private post(id: number, method: string, params: ProtocolParams): void {
     this.session.post("NodeWorker.sendMessageToWorker", { sessionId: this.sessionId, message: JSON.stringify({ id, method, params }) });
-    return id;
   }
 
   private receive(text: string): void {
