@@ -18,7 +18,7 @@ import { CONTROL, type FromWorker, type OutputEvent, type ToWorker, type WorkerA
 import { StreamRing } from "./stream-ring.js";
 import { SyntaxThread } from "./syntax/syntax-thread.js";
 import { WorkerInspector } from "./worker-inspector.js";
-import { WRITE_BACK_LIMIT_MS, writeBackMirrors } from "./interrupt-progress.js";
+import { WRITE_BACK_LIMIT_MS, writeBackMirrors, type WriteBack } from "./interrupt-progress.js";
 import type { Logger } from "../server/log.js";
 import type { HistorySource } from "../server/history.js";
 
@@ -45,6 +45,15 @@ export const IDLE_COMPACT_MS = 30_000;
 function keepCompiledCode(): void {
   v8.setFlagsFromString("--no-flush-bytecode");
 }
+
+/** Why an interrupted cell's loop progress was not written back, by the write-back's outcome. */
+const PROGRESS_LOST: Record<WriteBack, string | undefined> = {
+  written: undefined,
+  "nothing to write": undefined,
+  "not paused": "the worker did not pause in time (it was inside a native call)",
+  "no cell on the stack": "the cell's own code was not on the stack",
+  "too slow": `the worker did not pause and write them back within ${WRITE_BACK_LIMIT_MS} ms`,
+};
 
 interface Pending {
   resolve(value: unknown): void;
@@ -344,13 +353,13 @@ export class WorkerEngine implements Engine {
   /** Terminates the running cell's synchronous part (claimed for termination) once its mirrors are written back. */
   private async terminateKeepingProgress(): Promise<void> {
     const worker = this.worker;
+    let lost: string | undefined;
     try {
-      if ((await writeBackMirrors(this.workerInspector)) === "too slow") {
-        this.log.warn(`the interrupted cell's variables lose what its loop reached (their values from before the cell are kept): the worker did not pause and write them back within ${WRITE_BACK_LIMIT_MS} ms`);
-      }
+      lost = PROGRESS_LOST[await writeBackMirrors(this.workerInspector)];
     } catch (e) {
-      this.log.warn(`the interrupted cell's variables lose what its loop reached (their values from before the cell are kept): ${e instanceof Error ? e.message : String(e)}`);
+      lost = e instanceof Error ? e.message : String(e);
     }
+    if (lost) this.log.warn(`the interrupted cell's variables lose what its loop reached (their values from before the cell are kept): ${lost}`);
     if (this.worker === worker) this.workerInspector.send("Runtime.terminateExecution");
   }
 

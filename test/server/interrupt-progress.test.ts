@@ -2,10 +2,17 @@
 // frame, see src/engine/interrupt-progress.ts), over the in-memory transport with the real engine worker.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { MemoryKernel, resultText, type Exchange } from "../support/memory-kernel.js";
+import { WorkerEngine } from "../../src/engine/worker-engine.js";
 
 describe("an interrupted cell keeps its progress", () => {
-  const k = new MemoryKernel();
+  /** The engine's warnings: one says when an interrupt could not keep a loop's progress. */
+  const warnings: string[] = [];
+  const engine = new WorkerEngine({ info() {}, warn: (t) => warnings.push(t), limited() {} }, mkdtempSync(join(tmpdir(), "tsk-notebook-")));
+  const k = new MemoryKernel(engine);
   before(() => k.start());
   after(() => k.close());
 
@@ -18,6 +25,7 @@ describe("an interrupted cell keeps its progress", () => {
     await k.call("control", "interrupt_request", {});
     const ex = await k.settle(req);
     assert.equal(ex.reply.content.ename, "KeyboardInterrupt", `${code}: ${JSON.stringify(ex.reply.content)}`);
+    assert.deepEqual(warnings, [], "the write-back did not fail");
     return ex;
   }
 
@@ -37,7 +45,8 @@ describe("an interrupted cell keeps its progress", () => {
 
   test("variables written together are kept as of one moment", async () => {
     await interrupted("let ones = 0, twos = 0;\nconsole.log('looping');\nfor (;;) { ones += 1; twos += 2; }");
-    assert.equal(await value("ones > 0 && twos === 2 * ones"), "true");
+    // The pause may fall between the two statements of an iteration: then `twos` is one step behind.
+    assert.equal(await value("ones > 0 && (twos === 2 * ones || twos === 2 * ones - 2)"), "true");
   });
 
   test("a `var` counter, a reassigned object and a mutated array keep their progress", async () => {
@@ -45,7 +54,8 @@ describe("an interrupted cell keeps its progress", () => {
       "var steps = 0;\nlet latest = { step: 0 };\nconst recent: number[] = [];\nconsole.log('looping');\n" +
         "while (true) { steps++; latest = { step: steps }; recent[steps % 3] = steps; }",
     );
-    assert.equal(await value("steps > 0 && latest.step === steps && recent.includes(steps)"), "true");
+    // Each is as the loop left it, wherever in an iteration the pause fell.
+    assert.equal(await value("steps > 0 && steps - latest.step <= 1 && (recent.includes(steps) || recent.includes(steps - 1))"), "true");
   });
 
   test("a `const` after the loop stays undeclared; the names before it keep their progress", async () => {
@@ -54,7 +64,6 @@ describe("an interrupted cell keeps its progress", () => {
     const after = await k.execute("later");
     assert.equal(after.reply.content.status, "error");
     assert.match(String(after.reply.content.evalue), /later/);
-    assert.deepEqual(k.logs.filter((l) => /interrupted cell/.test(l)), [], "the write-back did not fail");
   });
 
   test("interrupted inside a function from an earlier cell, the cell's own variables keep their progress", async () => {
