@@ -1,7 +1,6 @@
 // Runs cells: compile (cached while the session facts it used still hold), run the synchronous part in
 // the region where an interrupt may terminate it, await the rest cancellably, and publish the value.
 import vm from "node:vm";
-import inspector from "node:inspector";
 import type { Binding } from "../compile/rewrite.js";
 import { CellSyntaxError, compileCell, compileChecked, type CompiledCell, type CompilerSession } from "../compile/cell-compiler.js";
 import type { CellChecker, CheckedCell, ResultType } from "../../language/cell-checker.js";
@@ -203,12 +202,12 @@ export class CellRunner {
     compileCell(code, "warmup.ts", new RecordingSession(this.session));
     // Cells that declare nothing are checked with their own options: warm those too.
     this.checker.check("__warm + 1");
-    // The language service next, as its own task: a cell that arrived meanwhile goes first.
-    setImmediate(() => {
-      this.introspection.complete("Math.m", 6);
-      this.introspection.inspect("Math.max", 6, 0);
-      setImmediate(warmDebugger);
-    });
+  }
+
+  /** Loads and exercises the language service, which completion and inspection use. */
+  warmLanguageService(): void {
+    this.introspection.complete("Math.m", 6);
+    this.introspection.inspect("Math.max", 6, 0);
   }
 
   private cached(code: string, imports: string | undefined): CacheEntry | undefined {
@@ -475,15 +474,3 @@ export class CellRunner {
   }
 }
 
-/**
- * Turns the debugger on and off once. The first time it is turned on, V8 prepares every script loaded
- * so far, TypeScript's 9 MB among them (measured: 125 ms; 6 ms each time after): done now, that is not
- * paid by the first interrupt, which pauses the worker in the debugger (see ../interrupt-progress.ts).
- */
-function warmDebugger(): void {
-  const session = new inspector.Session();
-  session.connect();
-  session.post("Debugger.enable");
-  session.post("Debugger.disable");
-  session.disconnect();
-}
