@@ -344,6 +344,11 @@ export class CellChecker {
     for (const name of live) this.declaredIn.set(name, { cell, as: checked.declared.get(name)?.as ?? "import" });
   }
 
+  /** The declaration file a checked cell would give later cells. */
+  declarations(checked: CheckedCell): string {
+    return declarationsOf(checked.program, checked.file);
+  }
+
   /**
    * A cell ran without checking (`%typecheck off`): later checked cells still see the names it
    * defined, typed `any`, with their kinds' meanings (a class is a value and a type).

@@ -19,6 +19,7 @@ import { MainThread } from "./main-thread.js";
 import { CellChecker } from "../../language/cell-checker.js";
 import { KERNEL_GLOBALS_DTS } from "../../language/kernel-globals.js";
 import { whereLookedFor } from "./modules/resolve.js";
+import { PRACTICE_CELLS, PRACTICE_ROUNDS } from "./compiler-practice.js";
 
 if (!parentPort) throw new Error("the engine must run in a worker thread");
 const port = parentPort;
@@ -176,7 +177,28 @@ function handle(m: ToWorker): void {
 }
 
 post({ type: "ready" });
+/**
+ * Checks and compiles the practice cells while nothing else needs the worker, then says in the
+ * kernel log how it went. A practice cell that fails (a session name shadowing a builtin it uses)
+ * only means less practice.
+ */
+function practiceTasks(): (() => void)[] {
+  let took = 0;
+  let failed = 0;
+  const tasks = Array.from({ length: PRACTICE_ROUNDS }, () => PRACTICE_CELLS).flat().map((code) => () => {
+    const start = performance.now();
+    try {
+      if (!runner.practise(code)) failed++;
+    } catch {
+      failed++;
+    }
+    took += performance.now() - start;
+  });
+  const report = () => post({ type: "log", text: `compiler practice: ${tasks.length} cells checked and compiled while idle in ${took.toFixed(0)} ms, ${failed} failed` });
+  return [...tasks, report];
+}
+
 setImmediate(() => {
   runner.warmUp();
-  whenIdle(() => runner.warmLanguageService(), warmDebugger);
+  whenIdle(() => runner.warmLanguageService(), warmDebugger, ...practiceTasks());
 });

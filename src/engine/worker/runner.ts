@@ -204,6 +204,18 @@ export class CellRunner {
     this.checker.check("__warm + 1");
   }
 
+  /**
+   * Checks and compiles a cell, with its declaration file, without running it or keeping any of it:
+   * practice for V8's compiler (compiler-practice.ts). True when the cell compiled without errors.
+   */
+  practise(code: string): boolean {
+    const checked = this.checker.check(code);
+    if (checked.syntax.length > 0 || checked.diagnostics.length > 0) return false;
+    compileChecked(code, checked.program, checked.file, new RecordingSession(this.session));
+    this.checker.declarations(checked);
+    return true;
+  }
+
   /** Loads and exercises the language service, which completion and inspection use. */
   warmLanguageService(): void {
     this.introspection.complete("Math.m", 6);
