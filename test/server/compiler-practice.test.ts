@@ -47,3 +47,25 @@ describe("compiler practice while idle", () => {
     assert.equal(resultText(await k.execute("Object.keys(Out).join(',')")), `'${counts}'`);
   });
 });
+
+describe("compiler practice once cells have come", () => {
+  const logs: string[] = [];
+  const engine = new WorkerEngine({ info: (t) => logs.push(t), warn: (t) => logs.push(t), limited() {} }, mkdtempSync(join(tmpdir(), "tsk-notebook-")));
+  const k = new MemoryKernel(engine);
+  before(async () => {
+    await k.start();
+    engine.start();
+  });
+  after(() => k.close());
+
+  test("does not start: a cell sent at once stops it, and idle time later does not resume it", async () => {
+    const ex = await k.execute("1 + 1");
+    assert.equal(resultText(ex), "2");
+    // Longer than practice takes when it runs (the test above): no practice report may come.
+    await new Promise((r) => setTimeout(r, 6000));
+    assert.deepEqual(
+      logs.filter((l) => l.startsWith("compiler practice:")),
+      [`compiler practice: stopped by the first cell after 0 of ${PRACTICE_CELLS.length * PRACTICE_ROUNDS} cells (0 ms)`],
+    );
+  });
+});

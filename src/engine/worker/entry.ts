@@ -19,7 +19,7 @@ import { MainThread } from "./main-thread.js";
 import { CellChecker } from "../../language/cell-checker.js";
 import { KERNEL_GLOBALS_DTS } from "../../language/kernel-globals.js";
 import { whereLookedFor } from "./modules/resolve.js";
-import { PRACTICE_CELLS, PRACTICE_ROUNDS } from "./compiler-practice.js";
+import { CompilerPractice } from "./compiler-practice.js";
 
 if (!parentPort) throw new Error("the engine must run in a worker thread");
 const port = parentPort;
@@ -75,6 +75,13 @@ function armIdle(): void {
   }, IDLE_AFTER_MS);
 }
 
+const practice = new CompilerPractice((code) => runner.practise(code), (text) => post({ type: "log", text }));
+
+/** One practice cell per idle moment, until practice is over (see compiler-practice.ts). */
+function practiseWhileIdle(): void {
+  if (practice.next()) whenIdle(practiseWhileIdle);
+}
+
 /**
  * Turns the debugger on and off once. The first time it is turned on, V8 prepares every script loaded
  * so far, TypeScript's 9 MB among them (measured: 125 ms; 6 ms each time after): done now, that is not
@@ -122,6 +129,7 @@ port.on("message", (m: ToWorker) => {
 function handle(m: ToWorker): void {
   switch (m.type) {
     case "execute": {
+      practice.stop();
       const state = new CellState(m.id);
       current = state;
       router.cellStarted(m.id);
@@ -177,28 +185,7 @@ function handle(m: ToWorker): void {
 }
 
 post({ type: "ready" });
-/**
- * Checks and compiles the practice cells while nothing else needs the worker, then says in the
- * kernel log how it went. A practice cell that fails (a session name shadowing a builtin it uses)
- * only means less practice.
- */
-function practiceTasks(): (() => void)[] {
-  let took = 0;
-  let failed = 0;
-  const tasks = Array.from({ length: PRACTICE_ROUNDS }, () => PRACTICE_CELLS).flat().map((code) => () => {
-    const start = performance.now();
-    try {
-      if (!runner.practise(code)) failed++;
-    } catch {
-      failed++;
-    }
-    took += performance.now() - start;
-  });
-  const report = () => post({ type: "log", text: `compiler practice: ${tasks.length} cells checked and compiled while idle in ${took.toFixed(0)} ms, ${failed} failed` });
-  return [...tasks, report];
-}
-
 setImmediate(() => {
   runner.warmUp();
-  whenIdle(() => runner.warmLanguageService(), warmDebugger, ...practiceTasks());
+  whenIdle(() => runner.warmLanguageService(), warmDebugger, practiseWhileIdle);
 });
