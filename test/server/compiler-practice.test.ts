@@ -1,5 +1,6 @@
 // The idle worker's compiler practice (src/engine/worker/compiler-practice.ts): every practice cell
-// checks and compiles, and none of them leaves a name, a value or a type in the session.
+// checks and compiles, none of them leaves a name, a value or a type in the session, and the first
+// cell stops it.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
@@ -9,16 +10,21 @@ import { MemoryKernel, resultText, streamText } from "../support/memory-kernel.j
 import { WorkerEngine } from "../../src/engine/worker-engine.js";
 import { PRACTICE_CELLS, PRACTICE_ROUNDS } from "../../src/engine/worker/compiler-practice.js";
 
-describe("compiler practice while idle", () => {
+/** A kernel whose engine's log is kept, started as the kernel's command starts it: the worker at once, before any request. */
+function startedKernel(): { logs: string[]; k: MemoryKernel } {
   const logs: string[] = [];
   const engine = new WorkerEngine({ info: (t) => logs.push(t), warn: (t) => logs.push(t), limited() {} }, mkdtempSync(join(tmpdir(), "tsk-notebook-")));
   const k = new MemoryKernel(engine);
   before(async () => {
     await k.start();
-    // As the kernel's command does: the worker starts at once, before any request.
     engine.start();
   });
   after(() => k.close());
+  return { logs, k };
+}
+
+describe("compiler practice while idle", () => {
+  const { logs, k } = startedKernel();
 
   test("runs once the kernel is idle, and every practice cell compiles", async () => {
     const deadline = Date.now() + 120_000;
@@ -49,14 +55,7 @@ describe("compiler practice while idle", () => {
 });
 
 describe("compiler practice once cells have come", () => {
-  const logs: string[] = [];
-  const engine = new WorkerEngine({ info: (t) => logs.push(t), warn: (t) => logs.push(t), limited() {} }, mkdtempSync(join(tmpdir(), "tsk-notebook-")));
-  const k = new MemoryKernel(engine);
-  before(async () => {
-    await k.start();
-    engine.start();
-  });
-  after(() => k.close());
+  const { logs, k } = startedKernel();
 
   test("does not start: a cell sent at once stops it, and idle time later does not resume it", async () => {
     const ex = await k.execute("1 + 1");

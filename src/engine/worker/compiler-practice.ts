@@ -1,7 +1,7 @@
 // Cells of everyday notebook TypeScript that an idle worker checks and compiles, without running them,
-// so that V8 has optimised the compiler's code before the user's cells need it. A cold compiler takes
-// 2–4 times as long for the same cell as one that has seen a few thousand lines (platform-facts.md).
-// The cells use the constructs notebooks are made of, not any one benchmark's.
+// so that V8 has optimised the compiler's code before the user's cells need it (measured, TypeScript
+// alone: the same cell of 200 typed functions checked and emitted in ~45 ms on its 2nd run, ~12 ms on
+// its 30th). The cells use the constructs notebooks are made of, not any one benchmark's.
 
 /**
  * Each round checks every practice cell once (~1 s of the worker's time in all, the first round the
