@@ -58,7 +58,6 @@ async function main(): Promise<void> {
 
   const kernel: LaunchedKernel = await launchKernel();
   try {
-
     const same: number[] = [];
     for (let i = 0; i < 50; i++) {
       const [t, r] = await timed(() => kernel.client.execute("1+1"));
@@ -191,21 +190,27 @@ async function main(): Promise<void> {
 /** How long a new kernel is left alone before the rows that model a person, who reads before running cells. */
 const IDLE_START_MS = 5000;
 
-/** The 200-function cell on a kernel left idle after start, as a person's kernel is: the worker has warmed up. */
-async function afterIdleStart(): Promise<void> {
-  const kernel = await launchKernel();
+/** Times each cell, run one after the other, on a kernel left idle IDLE_START_MS after start, as a person's kernel is. */
+async function timedAfterIdleStart(cells: string[], cwd?: string): Promise<number[]> {
+  const kernel = await launchKernel(cwd === undefined ? {} : { cwd });
   try {
     await new Promise((r) => setTimeout(r, IDLE_START_MS));
     const times: number[] = [];
-    for (let run = 0; run < 9; run++) {
-      const [t, r] = await timed(() => kernel.client.execute(typedFunctions(run)));
-      assertOk("200 functions after an idle start", r.reply.content.status);
+    for (const code of cells) {
+      const [t, r] = await timed(() => kernel.client.execute(code));
+      assertOk(`${code.split("\n")[0]} after an idle start`, r.reply.content.status);
       times.push(t);
     }
-    report(`200 typed functions, kernel idle ${IDLE_START_MS / 1000} s after start: first / median of next 8`, `${ms(times[0])} / ${ms(median(times.slice(1)))}`, "target ≤ 50 ms");
+    return times;
   } finally {
     await kernel.shutdown();
   }
+}
+
+/** The 200-function cell on a kernel left idle after start: the worker has warmed up meanwhile. */
+async function afterIdleStart(): Promise<void> {
+  const times = await timedAfterIdleStart(Array.from({ length: 9 }, (_, run) => typedFunctions(run)));
+  report(`200 typed functions, kernel idle ${IDLE_START_MS / 1000} s after start: first / median of next 8`, `${ms(times[0])} / ${ms(median(times.slice(1)))}`, "target ≤ 50 ms");
 }
 
 /** A kernel whose history file already holds 100k cells from 100 sessions: start, tail and search. */
@@ -310,19 +315,8 @@ async function modulesOnNewKernel(dir: string): Promise<void> {
 /** First imports on a kernel left idle after start, as a person's kernel is: the worker has warmed up. */
 async function importsAfterIdleStart(dir: string): Promise<void> {
   for (let i = 0; i < 5; i++) writeFileSync(join(dir, `late${i}.ts`), bigModule(200 + i));
-  const kernel = await launchKernel({ cwd: dir });
-  try {
-    await new Promise((r) => setTimeout(r, IDLE_START_MS));
-    const firsts: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const [t, r] = await timed(() => kernel.client.execute(`import { make1 as late${i} } from './late${i}';`));
-      assertOk("import after an idle start", r.reply.content.status);
-      firsts.push(t);
-    }
-    report(`first import, kernel idle ${IDLE_START_MS / 1000} s after start (5 modules)`, ms(median(firsts)), "target ≤ 150 ms");
-  } finally {
-    await kernel.shutdown();
-  }
+  const firsts = await timedAfterIdleStart(Array.from({ length: 5 }, (_, i) => `import { make1 as late${i} } from './late${i}';`), dir);
+  report(`first import, kernel idle ${IDLE_START_MS / 1000} s after start (5 modules)`, ms(median(firsts)), "target ≤ 150 ms");
 }
 
 /** The soak test's cells on a fresh kernel: settled RSS and open fds after warming up and at the end. */

@@ -201,4 +201,3 @@ export function compileChecked(code: string, program: ts.Program, file: ts.Sourc
   );
   return finish(js, map, result);
 }
-

@@ -150,7 +150,7 @@ interface Prepared {
   compiled: CompiledCell;
   /** The static type of the cell's value, when it was checked. */
   result?: ResultType;
-  /** The check and declaration emit of the cell, when it was checked: later cells learn from them. */
+  /** The cell's check, when it was checked: later cells learn its declarations from it. */
   checked?: CheckedCell;
   /** The names the cell declares, as the user wrote them. */
   declared: Map<string, Declared>;
@@ -485,4 +485,3 @@ export class CellRunner {
     };
   }
 }
-
