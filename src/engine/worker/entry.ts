@@ -20,6 +20,7 @@ import { CellChecker } from "../../language/cell-checker.js";
 import { KERNEL_GLOBALS_DTS } from "../../language/kernel-globals.js";
 import { whereLookedFor } from "./modules/resolve.js";
 import { CompilerPractice } from "./compiler-practice.js";
+import { keepFactoriesUnoptimized } from "../../language/factory-tiering.js";
 
 if (!parentPort) throw new Error("the engine must run in a worker thread");
 const port = parentPort;
@@ -40,6 +41,9 @@ const comms = new CommHub(router, (text) => post({ type: "log", text }));
 Object.assign(globalThis, { comms: comms.api });
 provideKernelModule("tskernel", { ...installDisplay(router, notebookDirectory), ...installInput(router, mainThread), comms: comms.api });
 Object.assign(globalThis, { require: sessionRequire(shared.notebookDir) });
+
+const tiering = keepFactoriesUnoptimized();
+if (tiering) post({ type: "log", text: tiering });
 
 const session = new Session();
 const cells = new CellRegistry();
