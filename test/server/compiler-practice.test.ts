@@ -31,7 +31,7 @@ describe("compiler practice while idle", () => {
     while (!logs.some((l) => l.startsWith("compiler practice:")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     const line = logs.find((l) => l.startsWith("compiler practice:"));
     assert.ok(line, `no practice report in the log: ${JSON.stringify(logs)}`);
-    assert.match(line, new RegExp(`^compiler practice: ${PRACTICE_CELLS.length * PRACTICE_ROUNDS} cells checked and compiled while idle in \\d+ ms, 0 failed$`));
+    assert.match(line, new RegExp(`^compiler practice: ${PRACTICE_CELLS.length * 2 * PRACTICE_ROUNDS} cells and modules checked and compiled while idle in \\d+ ms, 0 failed$`));
   });
 
   test("leaves nothing in the session: no names, no history, no types", async () => {
@@ -46,6 +46,8 @@ describe("compiler practice while idle", () => {
     const unchecked = await k.execute("typeof Matrix + ' ' + typeof summaryLine");
     assert.equal(resultText(unchecked), "'undefined undefined'");
     await k.execute("%typecheck on");
+    // Practice modules are compiled, never loaded: the registry is empty.
+    assert.match(streamText(await k.execute("%modules")), /^No modules loaded/);
     // The output history holds only the values this test's cells showed: practice recorded none.
     const shown = await k.execute("40 + 2");
     assert.equal(resultText(shown), "42");
@@ -64,7 +66,7 @@ describe("compiler practice once cells have come", () => {
     await new Promise((r) => setTimeout(r, 6000));
     assert.deepEqual(
       logs.filter((l) => l.startsWith("compiler practice:")),
-      [`compiler practice: stopped by the first cell after 0 of ${PRACTICE_CELLS.length * PRACTICE_ROUNDS} cells (0 ms)`],
+      [`compiler practice: stopped by the first cell after 0 of ${PRACTICE_CELLS.length * 2 * PRACTICE_ROUNDS} cells and modules (0 ms)`],
     );
   });
 });

@@ -79,9 +79,9 @@ function armIdle(): void {
   }, IDLE_AFTER_MS);
 }
 
-const practice = new CompilerPractice((code) => runner.practise(code), (text) => post({ type: "log", text }));
+const practice = new CompilerPractice((drill) => runner.practise(drill), (text) => post({ type: "log", text }));
 
-/** One practice cell per idle moment, until practice is over (see compiler-practice.ts). */
+/** One practice drill per idle moment, until practice is over (see compiler-practice.ts). */
 function practiseWhileIdle(): void {
   if (practice.next()) whenIdle(practiseWhileIdle);
 }

@@ -67,6 +67,7 @@ export function cellImportMeta(): ImportMeta {
 /** The session's module system: the registry, and what ties it to the session's names. */
 export class SessionModules implements ModuleAccess {
   readonly registry: ModuleRegistry;
+  private readonly compiler: ModuleCompiler;
   autoreload: AutoreloadMode = "off";
   /** Modules `%aimport` named, by resolved path: what `%autoreload explicit` watches. */
   readonly aimported = new Set<string>();
@@ -77,13 +78,19 @@ export class SessionModules implements ModuleAccess {
     checker: CellChecker,
     private readonly cells: CellRegistry,
   ) {
-    this.registry = new ModuleRegistry(new ModuleCompiler(checker.files, checker.options, join(notebookDir, ".tskernel")), cells);
+    this.compiler = new ModuleCompiler(checker.files, checker.options, join(notebookDir, ".tskernel"));
+    this.registry = new ModuleRegistry(this.compiler, cells);
     this.registry.onReload(() => this.rebind());
     active = this;
   }
 
   get notebookDir(): string {
     return notebookDir;
+  }
+
+  /** Checks and compiles a module's text without loading it: compiler practice (../compiler-practice.ts). */
+  practise(text: string): boolean {
+    return this.compiler.practise(text);
   }
 
   list(): ModuleListing[] {

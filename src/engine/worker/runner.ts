@@ -25,6 +25,7 @@ import { historyMagic, type HistoryTarget } from "../../magics/history.js";
 import type { MainThread } from "./main-thread.js";
 import { declaredInSource, type Declared } from "../../language/declarations.js";
 import { SessionNamespace } from "./namespace.js";
+import type { Drill } from "./compiler-practice.js";
 
 export class Interrupted extends Error {
   constructor() {
@@ -205,10 +206,11 @@ export class CellRunner {
   }
 
   /**
-   * Checks and compiles a cell, with its declaration file, without running it or keeping any of it:
-   * practice for V8's compiler (compiler-practice.ts). True when the cell compiled without errors.
+   * Checks and compiles a cell (with its declaration file) or a module, without running it or keeping
+   * any of it: practice for V8's compiler (compiler-practice.ts). True when it compiled without errors.
    */
-  practise(code: string): boolean {
+  practise({ as, code }: Drill): boolean {
+    if (as === "module") return this.modules.practise(code);
     const checked = this.checker.check(code);
     if (checked.syntax.length > 0 || checked.diagnostics.length > 0) return false;
     compileChecked(code, checked.program, checked.file, new RecordingSession(this.session));

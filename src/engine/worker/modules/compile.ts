@@ -242,6 +242,7 @@ export class ModuleCompiler {
   private readonly options: ts.CompilerOptions;
   private readonly transpileOptions: ts.CompilerOptions;
   private readonly globalsPath: string;
+  private readonly practicePath: string;
   private previous: ts.Program | undefined;
   /** The last emit of each file: a file whose text did not change is checked again (its imports may have), not emitted again. */
   private readonly emitted = new Map<string, CompiledModule>();
@@ -265,12 +266,31 @@ export class ModuleCompiler {
     };
     this.transpileOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, sourceMap: true, allowJs: true };
     this.globalsPath = `${virtualDir}/module-globals.d.ts`;
+    this.practicePath = `${virtualDir}/practice-module.ts`;
     files.set(this.globalsPath, MODULE_GLOBALS);
   }
 
   /** Compiles the file as it is on disk now; `scope` exposes its top-level names (for `%run`). */
   compile(path: string, { scope = false } = {}): CompiledModule {
     return /\.[mc]?tsx?$/.test(path) ? this.compileTs(path, scope) : this.transpile(path, readFileSync(path, "utf8"), scope, ts.ScriptKind.JS);
+  }
+
+  /**
+   * Checks and emits a module that exists only for the compiler, keeping nothing: practice for V8's
+   * compiler while the kernel is idle (see ../compiler-practice.ts). False when it had errors.
+   */
+  practise(text: string): boolean {
+    this.files.set(this.practicePath, text);
+    try {
+      this.compileTs(this.practicePath, false);
+      return true;
+    } catch (error) {
+      if (error instanceof ModuleCompileError) return false;
+      throw error;
+    } finally {
+      this.emitted.delete(this.practicePath);
+      this.files.delete(this.practicePath);
+    }
   }
 
   private compileTs(path: string, scope: boolean): CompiledModule {
