@@ -51,7 +51,8 @@ export const modulesMagic: Magic<ModulesTarget> = {
   usage:
     "%modules [--path] [FILTER]\n" +
     "  --path  show the resolution path (sys.path) instead: where cells' imports are looked for\n" +
-    "FILTER keeps the modules whose specifier or path contains it.",
+    "FILTER keeps the modules whose specifier or path contains it.\n" +
+    "compiled: now (in this session) or cache (unchanged since a session compiled it: taken from the module cache).",
   options: { path: { type: "boolean" } },
   run({ args, options }, { modules }) {
     if (options.path === true) {
@@ -73,13 +74,14 @@ export const modulesMagic: Magic<ModulesTarget> = {
       .filter((m) => !filter || m.path.includes(filter) || m.specifiers.some((s) => s.includes(filter)))
       .sort((a, b) => a.loadedAt.getTime() - b.loadedAt.getTime());
     if (rows.length === 0) return { output: filter ? `No loaded module matches "${filter}".\n` : "No modules loaded yet.\n" };
-    const header = ["specifier", "kind", "path", "loaded", "load ms", "changed"];
+    const header = ["specifier", "kind", "path", "loaded", "load ms", "compiled", "changed"];
     const body = rows.map((m) => [
       m.specifiers.join(", "),
       m.kind,
       m.kind === "builtin" ? m.path : modules.relative(m.path),
       clock(m.loadedAt),
       m.loadMs.toFixed(1),
+      m.compiled ?? "-",
       m.changed === undefined ? "-" : m.changed ? "yes" : "no",
     ]);
     return { output: table([header, ...body]) };

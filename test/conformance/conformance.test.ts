@@ -1,5 +1,5 @@
 // Runs jupyter_kernel_test's protocol conformance suite (tskernel_conformance.py) against the installed kernelspec.
-import "../support/private-history.js";
+import "../support/private-state.js";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";

@@ -1,5 +1,5 @@
 // Shared by the fault tests: a launched kernel whose whole stderr is kept, and readings of its process.
-import "../support/private-history.js";
+import "../support/private-state.js";
 import { readdirSync, readFileSync } from "node:fs";
 import { launchKernel, type LaunchedKernel, type LaunchOptions } from "../../src/client/launch.js";
 import { IDLE_COMPACT_MS } from "../../src/engine/worker-engine.js";

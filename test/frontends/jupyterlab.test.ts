@@ -1,6 +1,6 @@
 // tskernel behind a real Jupyter server, driven by @jupyterlab/services the way JupyterLab drives it:
 // REST to start/interrupt/restart/shut down, one WebSocket per connection for the channels.
-import "../support/private-history.js";
+import "../support/private-state.js";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";

@@ -36,9 +36,9 @@ const VOLATILE: { what: string; pattern: RegExp; replacement: string }[] = [
     replacement: "scopes-XXXXXX",
   },
   {
-    what: "when each module was loaded and how long it took (the loaded and load ms columns of %modules)",
-    pattern: /\b\d{2}:\d{2}:\d{2} +\d+(\.\d+)? +/g,
-    replacement: "HH:MM:SS  MS  ",
+    what: "when each module was loaded, how long it took, and whether the module cache had it (the loaded, load ms and compiled columns of %modules)",
+    pattern: /\b\d{2}:\d{2}:\d{2} +\d+(\.\d+)? +(now|cache|-) +/g,
+    replacement: "HH:MM:SS  MS  COMPILED  ",
   },
 ];
 

@@ -92,9 +92,9 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.equal(missing.reply.content.ename, "ModuleNotFoundError");
     assert.match(missing.reply.content.evalue as string, /Looked in:\n.*nowhere\.ts/);
     const listing = streamText(await run("%modules"));
-    assert.match(listing, /^specifier +kind +path +loaded +load ms +changed$/m);
-    assert.match(listing, /^\.\.\/constants, \.\/constants, \.\/constants\.ts +local ts +\.\/constants\.ts +\d\d:\d\d:\d\d +[\d.]+ +no$/m);
-    assert.match(listing, /^\.\/config\.json +local json/m);
+    assert.match(listing, /^specifier +kind +path +loaded +load ms +compiled +changed$/m);
+    assert.match(listing, /^\.\.\/constants, \.\/constants, \.\/constants\.ts +local ts +\.\/constants\.ts +\d\d:\d\d:\d\d +[\d.]+ +now +no$/m);
+    assert.match(listing, /^\.\/config\.json +local json .* - +no$/m);
     assert.match(listing, /^cjs-pkg +package +\.\/node_modules\/cjs-pkg\/index\.js/m);
     assert.match(streamText(await run("%modules --path")), new RegExp(`${dir}/node_modules\n`));
   });

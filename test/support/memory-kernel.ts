@@ -1,4 +1,5 @@
 // The real server and engine over the in-memory transport: a kernel with no sockets, for tests.
+import "./private-state.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

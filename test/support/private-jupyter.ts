@@ -1,6 +1,6 @@
 // A Jupyter installation of our own for front-end tests: tskernel's kernelspec in a temporary prefix and
 // empty Jupyter config, data and runtime directories, so nothing from the user's machine is read or written.
-import "./private-history.js";
+import "./private-state.js";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";

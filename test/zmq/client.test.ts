@@ -1,5 +1,5 @@
 // The client against the real kernel process over ZeroMQ, and `tskernel run` end to end.
-import "../support/private-history.js";
+import "../support/private-state.js";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";

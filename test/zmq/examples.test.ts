@@ -1,5 +1,5 @@
 // The example notebooks run through `tskernel run` (the real kernel over zeromq) and show what they teach.
-import "../support/private-history.js";
+import "../support/private-state.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";

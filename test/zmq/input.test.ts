@@ -1,6 +1,6 @@
 // input() against the real kernel process: our own client answers the input_request on its stdin socket,
 // which shares the shell socket's identity so the kernel can route the request to it.
-import "../support/private-history.js";
+import "../support/private-state.js";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { launchKernel, type LaunchedKernel } from "../../src/client/launch.js";

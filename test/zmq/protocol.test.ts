@@ -1,6 +1,6 @@
 // The real kernel process over zeromq, driven by our own client: what only real sockets and a real
 // process can show (heartbeat under load, signals, process exit, binding).
-import "../support/private-history.js";
+import "../support/private-state.js";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";

@@ -1,6 +1,6 @@
 // The session's semantics, cell after cell, in the real kernel process over zeromq: the same table
 // the in-memory server tests run (test/support/session-sequences.ts).
-import "../support/private-history.js";
+import "../support/private-state.js";
 import { after, before, describe, test } from "node:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { CellChecker } from "../../language/cell-checker.js";
 import { ModuleCompiler } from "./modules/compile.js";
+import { CompileCache } from "./modules/compile-cache.js";
+import { moduleCacheDir } from "../../cli/jupyter-paths.js";
 import { ModuleRegistry, ModuleRunError, type LocalModule } from "./modules/registry.js";
 import { UsageError } from "../../magics/registry.js";
 import { resolveModule, searchPath } from "./modules/resolve.js";
@@ -72,13 +74,15 @@ export class SessionModules implements ModuleAccess {
   /** Modules `%aimport` named, by resolved path: what `%autoreload explicit` watches. */
   readonly aimported = new Set<string>();
   private lastRebound: string[] = [];
-  /** `cells` maps error positions in cells and local modules back to their TypeScript. */
+  /** `cells` maps error positions in cells and local modules back to their TypeScript; `report` writes to the kernel's log. */
   constructor(
     private readonly session: Session,
     checker: CellChecker,
     private readonly cells: CellRegistry,
+    report: (problem: string) => void,
   ) {
-    this.compiler = new ModuleCompiler(checker.files, checker.options, join(notebookDir, ".tskernel"));
+    const cache = new CompileCache(moduleCacheDir(), report);
+    this.compiler = new ModuleCompiler(checker.files, checker.options, join(notebookDir, ".tskernel"), cache);
     this.registry = new ModuleRegistry(this.compiler, cells);
     this.registry.onReload(() => this.rebind());
     active = this;

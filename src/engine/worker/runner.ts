@@ -191,7 +191,7 @@ export class CellRunner {
     report: (problem: string) => void,
   ) {
     this.namespace = new SessionNamespace(session, checker);
-    this.modules = new SessionModules(session, checker, cells);
+    this.modules = new SessionModules(session, checker, cells, report);
     this.introspection = new Introspection(session, checker, this.magics, () => this.modules.list(), report);
   }
 

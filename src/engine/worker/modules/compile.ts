@@ -11,6 +11,7 @@ import { excerpt } from "../traceback.js";
 import { declaredNames } from "../../../language/declarations.js";
 import { diagnosticMessage } from "../../../language/missing-module.js";
 import { whereLookedFor } from "./resolve.js";
+import type { CompileCache } from "./compile-cache.js";
 
 export interface ModuleDiagnostic {
   message: string;
@@ -62,6 +63,8 @@ export interface CompiledModule {
   imports: string[];
   /** The text it was compiled from: what a change on disk is compared with. */
   source: string;
+  /** Taken from the cache of compiled modules, not compiled in this session. */
+  fromCache?: boolean;
 }
 
 export const MODULE_PARAMS = ["exports", "require", "module", "__filename", "__dirname", "__tsk_import", "__tsk_meta"];
@@ -247,11 +250,15 @@ export class ModuleCompiler {
   /** The last emit of each file: a file whose text did not change is checked again (its imports may have), not emitted again. */
   private readonly emitted = new Map<string, CompiledModule>();
 
-  /** `files` is shared with the cell checker, so libraries parsed for cells are not parsed again. */
+  /**
+   * `files` is shared with the cell checker, so libraries parsed for cells are not parsed again;
+   * `cache` keeps TypeScript modules that compiled across sessions.
+   */
   constructor(
     private readonly files: CachingHost,
     cellOptions: ts.CompilerOptions,
     virtualDir: string,
+    private readonly cache: CompileCache,
   ) {
     this.options = {
       ...cellOptions,
@@ -298,6 +305,10 @@ export class ModuleCompiler {
     this.previous = program;
     const sf = program.getSourceFile(path);
     if (!sf) throw new Error(`the compiler could not read ${path}`);
+    // Not %run's compiles (they expose the file's scope), nor .mts ones (transpiled below), nor practice.
+    const key = this.cache.enabled && !scope && path !== this.practicePath && !path.endsWith(".mts") ? this.cache.keyOf(program, path, this.options) : undefined;
+    const kept = key === undefined ? undefined : this.cache.get(key);
+    if (kept) return { ...kept, source: sf.text, fromCache: true };
     const errors = (list: readonly ts.Diagnostic[]) =>
       list.filter((d) => d.category === ts.DiagnosticCategory.Error && !NOT_FOR_USER.has(d.code) && (d.file === undefined || d.file === sf)).map(toDiagnostic);
     const syntax = errors(program.getSyntacticDiagnostics(sf));
@@ -319,6 +330,7 @@ export class ModuleCompiler {
     const isAsync = hasTopLevelAwait(sf);
     const compiled: CompiledModule = { ...wrap(js, isAsync), sourceMap: map, isAsync, isEsm: isEsModule(sf), hoisted, imports: staticImports(sf), source: sf.text, ...(top ? { scope: top } : {}) };
     if (!scope) this.emitted.set(path, compiled);
+    if (key !== undefined) this.cache.put(key, compiled);
     return compiled;
   }
 

@@ -56,6 +56,11 @@ interface ForeignModule {
   loadMs: number;
 }
 
+function compiledFrom(m: LocalModule): ModuleListing["compiled"] {
+  if (m.kind === "local json") return undefined;
+  return m.compiled.fromCache ? "cache" : "now";
+}
+
 export interface ModuleListing {
   specifiers: string[];
   path: string;
@@ -64,6 +69,8 @@ export interface ModuleListing {
   loadMs: number;
   /** Whether the file changed (in code, not only comments or layout) since it was loaded; undefined for builtins and packages. */
   changed: boolean | undefined;
+  /** Where its running code came from: compiled in this session, or the cache of compiled modules; undefined for builtins, packages and JSON. */
+  compiled: "now" | "cache" | undefined;
 }
 
 /** A local module's code failed while running: the module is not registered (or, on reload, the old one stays). */
@@ -421,10 +428,10 @@ export class ModuleRegistry {
   list(): ModuleListing[] {
     const rows: ModuleListing[] = [];
     for (const f of this.foreign.values()) {
-      rows.push({ specifiers: [...(this.specifiers.get(f.path) ?? [f.path])], path: f.path, kind: f.kind, loadedAt: f.loadedAt, loadMs: f.loadMs, changed: undefined });
+      rows.push({ specifiers: [...(this.specifiers.get(f.path) ?? [f.path])], path: f.path, kind: f.kind, loadedAt: f.loadedAt, loadMs: f.loadMs, changed: undefined, compiled: undefined });
     }
     for (const m of this.localModules()) {
-      rows.push({ specifiers: [...(this.specifiers.get(m.path) ?? [])], path: m.path, kind: m.kind, loadedAt: m.loadedAt, loadMs: m.loadMs, changed: this.changed(m) });
+      rows.push({ specifiers: [...(this.specifiers.get(m.path) ?? [])], path: m.path, kind: m.kind, loadedAt: m.loadedAt, loadMs: m.loadMs, changed: this.changed(m), compiled: compiledFrom(m) });
     }
     return rows;
   }
