@@ -3,7 +3,7 @@
 // ignored, least recently used entries pruned, and a cache that cannot be written only reported.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ts from "../../src/language/typescript.js";
@@ -52,6 +52,9 @@ test("what one kernel puts, another finds under the same key; a different module
   const key = first.keyOf(programOf(src, "export const d = 1;\n"), main, OPTIONS);
   assert.equal(first.get(key), undefined, "an empty cache has nothing");
   first.put(key, compiled("one"));
+
+  assert.equal(statSync(dir).mode & 0o777, 0o700, "the kernel runs what is in it: the directory is its user's alone");
+  assert.equal(statSync(join(dir, `${key}.json`)).mode & 0o777, 0o600);
 
   const second = new CompileCache(dir, quiet);
   assert.equal(second.keyOf(programOf(src, "export const d = 1;\n"), main, OPTIONS), key, "the same files make the same key in another session");

@@ -106,9 +106,10 @@ export class CompileCache {
     const file = this.entry(key);
     const partial = `${file}.${process.pid}.${this.writes}.partial`;
     try {
-      mkdirSync(this.dir!, { recursive: true });
+      // The kernel runs what it reads here: only its user may write there.
+      mkdirSync(this.dir!, { recursive: true, mode: 0o700 });
       // Renamed into place: another kernel reads a whole entry or none.
-      writeFileSync(partial, JSON.stringify(entry));
+      writeFileSync(partial, JSON.stringify(entry), { mode: 0o600 });
       renameSync(partial, file);
     } catch (error) {
       this.removeQuietly(partial);
