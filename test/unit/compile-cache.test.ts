@@ -34,13 +34,13 @@ const quiet = () => {
 };
 
 test("the cache directory: TSKERNEL_CACHE_DIR, empty for none, else the platform's user cache", () => {
-  const home = "/home/ada";
+  const home = join(tmpdir(), "ada");
   const linux = { env: {}, platform: "linux" as const, home };
-  assert.equal(moduleCacheDir(linux), "/home/ada/.cache/tskernel/modules");
+  assert.equal(moduleCacheDir(linux), join(home, ".cache", "tskernel", "modules"));
   assert.equal(moduleCacheDir({ ...linux, env: { XDG_CACHE_HOME: "/xdg" } }), "/xdg/tskernel/modules");
   assert.equal(moduleCacheDir({ ...linux, env: { TSKERNEL_CACHE_DIR: "/c", XDG_CACHE_HOME: "/xdg" } }), "/c/modules");
   assert.equal(moduleCacheDir({ ...linux, env: { TSKERNEL_CACHE_DIR: "" } }), undefined);
-  assert.equal(moduleCacheDir({ env: {}, platform: "darwin", home }), "/home/ada/Library/Caches/tskernel/modules");
+  assert.equal(moduleCacheDir({ env: {}, platform: "darwin", home }), join(home, "Library", "Caches", "tskernel", "modules"));
   assert.equal(moduleCacheDir({ env: { LOCALAPPDATA: "C:\\Users\\ada\\AppData\\Local" }, platform: "win32", home: "C:\\Users\\ada" }), "C:\\Users\\ada\\AppData\\Local\\tskernel\\cache\\modules");
 });
 
