@@ -60,8 +60,10 @@ export function declaredNames(sf: ts.SourceFile): Map<string, Declared> {
     const ambient = isAmbient(s);
     if (ts.isVariableStatement(s)) {
       const flags = s.declarationList.flags;
-      const as = flags & ts.NodeFlags.Const ? "const" : "let";
-      const kind: UserKind = ambient ? "declare" : flags & ts.NodeFlags.Const ? "const" : flags & ts.NodeFlags.Let ? "let" : "var";
+      // `using` and `await using` bindings are constants.
+      const constant = (flags & (ts.NodeFlags.Const | ts.NodeFlags.Using)) !== 0;
+      const as = constant ? "const" : "let";
+      const kind: UserKind = ambient ? "declare" : constant ? "const" : flags & ts.NodeFlags.Let ? "let" : "var";
       for (const d of s.declarationList.declarations) addBinding(d.name, kind, as, ambient);
     } else if (ts.isFunctionDeclaration(s) && s.name) {
       add(s.name.text, ambient ? "declare" : "function", "let", ambient);

@@ -183,6 +183,33 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["typeof os.cpus", "'function'"],
     ["const fs = require('node:fs'); typeof fs.readFileSync", "'function'"],
   ],
+  "top-level using: the cell is the scope, resources are disposed last to first, the names stay": [
+    ["const disposals: string[] = [];\nfunction resource(name: string) { return { name, [Symbol.dispose]() { disposals.push(name) } } }", null],
+    ["using ra = resource('a'); using rb = resource('b'); disposals.length", "0"],
+    ["disposals.join()", "'b,a'"],
+    ["ra.name + rb.name", "'ab'"],
+    ["ra = resource('c')", { error: "TypeCheckError", evalue: /Cannot assign to 'ra' because it is a constant/ }],
+    ["using rc = resource('c'); throw new Error('boom')", { error: "Error", evalue: /boom/ }],
+    ["disposals.at(-1)", "'c'"],
+    ["using rd = { [Symbol.dispose]() { throw new Error('in dispose') } }; throw new Error('in the cell')", { error: "SuppressedError", evalue: /threw Error: in dispose, after Error: in the cell/ }],
+    ["using re = {} as unknown as Disposable", { error: "TypeError", evalue: /no \[Symbol.dispose\]\(\) method/ }],
+    ["using rn = null; 1", "1"],
+    ["await using rx = { async [Symbol.asyncDispose]() { await new Promise((r) => setTimeout(r, 10)); disposals.push('x') } }; disposals.at(-1)", "'c'"],
+    ["disposals.at(-1)", "'x'"],
+    ["%typecheck off", null],
+    ["using ru = resource('u'); disposals.at(-1)", "'x'"],
+    ["disposals.at(-1)", "'u'"],
+    ["%typecheck on", null],
+  ],
+  "class static blocks and decorators keep their own names": [
+    ["class Totals { static total = 0; static { const one = 1; var two = 2; Totals.total = one + two } }\nTotals.total", "3"],
+    ["typeof one", { error: "TypeCheckError", evalue: /Cannot find name 'one'/ }],
+    [
+      "function twice(method: (this: unknown) => number, _context: ClassMethodDecoratorContext) { return function (this: unknown) { return 2 * method.call(this) } }\nclass Doubled { @twice five() { return 5 } }\nnew Doubled().five()",
+      "10",
+    ],
+    ["new Doubled().five() + 1", "11"],
+  ],
 };
 
 

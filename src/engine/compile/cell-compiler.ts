@@ -3,6 +3,7 @@
 import ts from "../../language/typescript.js";
 import { bindingNames, resolveCell, type DeclKind, type SessionView } from "./resolve.js";
 import { rewriteCell, type Binding, type RewriteOutput } from "./rewrite.js";
+import { topLevelUsing, type Disposal } from "./using.js";
 
 export interface CompilerSession extends SessionView {
   kind(name: string): DeclKind | undefined;
@@ -126,6 +127,7 @@ function cellDiagnostic(sf: ts.SourceFile, node: ts.Node, message: string, code:
 function sessionTransformer(
   code: string,
   session: CompilerSession,
+  disposal: () => Disposal,
   done: (result: RewriteOutput & { captured: string[] }) => void,
 ): ts.TransformerFactory<ts.SourceFile> {
   return (tc) => (sf) => {
@@ -147,10 +149,17 @@ function sessionTransformer(
       sessionKind: (n) => session.kind(n),
       capturedBefore: (n) => session.captured(n),
       lastIsResult: (s) => endsWithoutSemicolon(code, s),
+      disposal: disposal(),
     });
     done({ ...out, captured: [...resolution.captured] });
     return file;
   };
+}
+
+/** Top-level `using` is registered with the kernel first (using.ts); the rewrite over the session comes last. */
+function cellTransformers(code: string, session: CompilerSession, done: (result: RewriteOutput & { captured: string[] }) => void): ts.CustomTransformers {
+  let disposal: Disposal;
+  return { before: [topLevelUsing((d) => (disposal = d))], after: [sessionTransformer(code, session, () => disposal, done)] };
 }
 
 const f = ts.factory;
@@ -168,7 +177,7 @@ export function compileCell(code: string, fileName: string, session: CompilerSes
     compilerOptions: OPTIONS,
     fileName,
     reportDiagnostics: true,
-    transformers: { after: [sessionTransformer(code, session, (r) => (result = r))] },
+    transformers: cellTransformers(code, session, (r) => (result = r)),
   });
   const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
   if (errors.length > 0) throw new CellSyntaxError(errors.map(diagnostic));
@@ -197,7 +206,7 @@ export function compileChecked(code: string, program: ts.Program, file: ts.Sourc
     },
     undefined,
     JAVASCRIPT_ONLY,
-    { after: [sessionTransformer(code, session, (r) => (result = r))] },
+    cellTransformers(code, session, (r) => (result = r)),
   );
   return finish(js, map, result);
 }

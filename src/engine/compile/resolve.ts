@@ -180,8 +180,16 @@ export function resolveCell(sf: ts.SourceFile, session: SessionView): Resolution
       if (m.name && ts.isComputedPropertyName(m.name)) visit(m.name.expression, inner, depth);
       if (isFunctionLike(m)) visitFunction(m, inner, depth);
       else if (ts.isPropertyDeclaration(m) && m.initializer) visit(m.initializer, newScope(inner, true), depth + 1);
-      else if (ts.isClassStaticBlockDeclaration(m)) for (const s of m.body.statements) visit(s, newScope(inner, true), depth + 1);
+      else if (ts.isClassStaticBlockDeclaration(m)) visitStaticBlock(m.body, inner, depth + 1);
     }
+  };
+
+  /** A static block is a scope of its own, for `var` too: nothing it declares is a session name. */
+  const visitStaticBlock = (body: ts.Block, scope: Scope, depth: number) => {
+    const inner = newScope(scope, true);
+    for (const id of hoistedVars(body)) inner.names.add(id.text);
+    blockNames(body.statements, inner.names);
+    for (const s of body.statements) visit(s, inner, depth);
   };
 
   const visitBlock = (statements: readonly ts.Statement[], scope: Scope, depth: number) => {

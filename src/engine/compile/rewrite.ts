@@ -10,6 +10,7 @@
 import ts from "../../language/typescript.js";
 import { bindingNames, type DeclKind, type Resolution } from "./resolve.js";
 import { CELL_FUNCTION, KERNEL_PARAM } from "./cell-frame.js";
+import type { Disposal } from "./using.js";
 
 export const BOX_PREFIX = "__b$";
 const IMPORT_PREFIX = "__tsk_m";
@@ -29,6 +30,8 @@ export interface RewriteContext {
   capturedBefore(name: string): boolean;
   /** Whether the last statement's value is the cell's result (it has no trailing `;`). */
   lastIsResult(statement: ts.Statement): boolean;
+  /** Whether the cell has top-level `using` declarations (see using.ts), and how to dispose of them. */
+  disposal?: Disposal;
 }
 
 export interface RewriteOutput {
@@ -100,6 +103,21 @@ function stripModifiers<T extends ts.Node>(node: T): T {
   }
   if (ts.isVariableStatement(node)) return f.updateVariableStatement(node, kept, node.declarationList) as unknown as T;
   return node;
+}
+
+/**
+ * `try { body } catch (e) { __tsk.failed(e); throw e; } finally { __tsk.dispose() }` (or `await
+ * __tsk.disposeAsync()`): the cell's resources are disposed last to first however it ends; a disposal
+ * error is thrown with the cell's own error, if any, as its `suppressed` (a SuppressedError), as a
+ * block's end does in JavaScript.
+ */
+function disposingAtEnd(body: ts.Statement[], disposal: "sync" | "async"): ts.Statement {
+  const kernel = (method: string, args: ts.Expression[]) =>
+    f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(KERNEL_PARAM), method), undefined, args);
+  const error = f.createIdentifier("__tsk_error");
+  const failed = f.createCatchClause(error, f.createBlock([f.createExpressionStatement(kernel("failed", [error])), f.createThrowStatement(error)], true));
+  const end = f.createExpressionStatement(disposal === "async" ? f.createAwaitExpression(kernel("disposeAsync", [])) : kernel("dispose", []));
+  return f.createTryStatement(f.createBlock(body, true), failed, f.createBlock([end], true));
 }
 
 export function rewriteCell(sf: ts.SourceFile, tc: ts.TransformationContext, rc: RewriteContext): { file: ts.SourceFile; out: RewriteOutput } {
@@ -309,10 +327,10 @@ export function rewriteCell(sf: ts.SourceFile, tc: ts.TransformationContext, rc:
     if (b.kind === "var") prologue.unshift(f.createExpressionStatement(declare(b.name)));
   }
 
-  const isAsync = statements.some(containsTopLevelAwait) || importTemps.length > 0;
+  const isAsync = statements.some(containsTopLevelAwait) || importTemps.length > 0 || rc.disposal === "async";
   const fnBody: ts.Statement[] = [f.createExpressionStatement(f.createStringLiteral("use strict"))];
   if (locals.length > 0) fnBody.push(f.createVariableStatement(undefined, f.createVariableDeclarationList(locals, ts.NodeFlags.Let)));
-  const tryBody = f.createBlock([...prologue, ...body], true);
+  const tryBody = f.createBlock([...prologue, ...(rc.disposal ? [disposingAtEnd(body, rc.disposal)] : body)], true);
   fnBody.push(sync.length > 0 ? f.createTryStatement(tryBody, undefined, f.createBlock(sync, true)) : tryBody);
   const params = [KERNEL_PARAM, ...bindings.map((b) => BOX_PREFIX + b.name)].map((p) =>
     f.createParameterDeclaration(undefined, undefined, p),

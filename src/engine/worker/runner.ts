@@ -8,6 +8,7 @@ import type { ErrorInfo, ExecuteInput, ExecuteOutcome, Payload } from "../engine
 import { CONTROL } from "../worker-protocol.js";
 import type { OutputRouter } from "./output.js";
 import type { Box, Session } from "./session.js";
+import { CellResources } from "./disposal.js";
 import { CELL_FILE_PREFIX, diagnosticLines, diagnosticsError, runtimeError, type CellRegistry } from "./traceback.js";
 import { mimeBundle } from "./format.js";
 import { cellImportMeta, importFromSession, SessionModules } from "./imports.js";
@@ -97,6 +98,20 @@ class CellRuntime {
   }
   meta(): ImportMeta {
     return cellImportMeta();
+  }
+  // The cell's top-level `using` resources (see ../compile/using.ts).
+  private readonly resources = new CellResources();
+  use<T>(value: T, isAsync: boolean): T {
+    return this.resources.use(value, isAsync);
+  }
+  failed(error: unknown): void {
+    this.resources.failed(error);
+  }
+  dispose(): void {
+    this.resources.dispose();
+  }
+  disposeAsync(): Promise<void> {
+    return this.resources.disposeAsync();
   }
 }
 
