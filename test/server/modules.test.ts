@@ -169,6 +169,18 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.equal(resultText(await run("[next(0), counter.version]")), "[ 10, 2 ]", "a failed reload leaves the old module in effect");
   });
 
+  test("named and default imports are live bindings, as in ES modules: a module's export let changes show", async () => {
+    write("tally.ts", "export let count = 0;\nexport function add(n: number): number { count += n; return count; }\nexport default function label(): string { return `count ${count}`; }\n");
+    const run = async (code: string) => ok(await k.execute(code));
+    assert.equal(resultText(await run("import label, { add, count, count as total } from './tally';\nadd(2); add(3); [count, total, label()]")), "[ 5, 5, 'count 5' ]");
+    assert.equal(resultText(await run("function seen() { return count }\nadd(1); seen()")), "6", "a function reads the module's current value");
+    assert.match(streamText(await run("%whos")), /^count\s+import\s+number\s+6$/m);
+    write("tally.ts", "export let count = 100;\nexport function add(n: number): number { count += 10 * n; return count; }\nexport default function label(): string { return `total ${count}`; }\n");
+    assert.match(streamText(await run("%reload ./tally")), /^Reloaded \.\/tally\.ts \(rebound: label, add, count, total\)\n$/);
+    assert.equal(resultText(await run("add(1); [count, seen(), label()]")), "[ 110, 110, 'total 110' ]");
+    assert.equal(resultText(await run("const count = 'a cell of its own'; add(1); count")), "'a cell of its own'", "a later declaration replaces the import");
+  });
+
   test("%autoreload all reloads changed modules and their dependents; comment-only changes reload nothing", async () => {
     write("auto.ts", "export const value = 1;\n");
     write("auto-user.ts", "import { value } from './auto';\nexport const doubled = value * 2;\n");

@@ -290,16 +290,15 @@ export function rewriteCell(sf: ts.SourceFile, tc: ts.TransformationContext, rc:
       );
       const parts: ts.Expression[] = [load];
       const c = s.importClause;
-      const bind = (name: string, value: ts.Expression) =>
-        parts.push(kernelCall("d", [f.createNumericLiteral(index.get(name)!), value]));
-      if (c?.name) bind(c.name.text, f.createPropertyAccessExpression(f.createIdentifier(temp), "default"));
+      // A namespace is bound as it is; a named or default import reads the namespace each time (live).
+      const slot = (name: string) => f.createNumericLiteral(index.get(name)!);
+      const bindLive = (name: string, exported: string) =>
+        parts.push(kernelCall("l", [slot(name), f.createIdentifier(temp), f.createStringLiteral(exported)]));
+      if (c?.name) bindLive(c.name.text, "default");
       const nb = c?.namedBindings;
-      if (nb && ts.isNamespaceImport(nb)) bind(nb.name.text, f.createIdentifier(temp));
+      if (nb && ts.isNamespaceImport(nb)) parts.push(kernelCall("d", [slot(nb.name.text), f.createIdentifier(temp)]));
       if (nb && ts.isNamedImports(nb)) {
-        for (const e of nb.elements) {
-          const exported = (e.propertyName ?? e.name) as ts.Identifier | ts.StringLiteral;
-          bind(e.name.text, f.createElementAccessExpression(f.createIdentifier(temp), f.createStringLiteral(exported.text)));
-        }
+        for (const e of nb.elements) bindLive(e.name.text, ((e.propertyName ?? e.name) as ts.Identifier | ts.StringLiteral).text);
       }
       body.push(ts.setTextRange(f.createExpressionStatement(parts.reduce((a, b) => f.createComma(a, b))), s));
     } else if (ts.isExportAssignment(s)) {

@@ -73,7 +73,6 @@ export class SessionModules implements ModuleAccess {
   autoreload: AutoreloadMode = "off";
   /** Modules `%aimport` named, by resolved path: what `%autoreload explicit` watches. */
   readonly aimported = new Set<string>();
-  private lastRebound: string[] = [];
   /** `cells` maps error positions in cells and local modules back to their TypeScript; `report` writes to the kernel's log. */
   constructor(
     private readonly session: Session,
@@ -117,11 +116,13 @@ export class SessionModules implements ModuleAccess {
     return path;
   }
 
+  /** Reloads a loaded local module; `rebound` are the session names imported from it whose value changed. */
   async reload(specifier: string): Promise<{ path: string; rebound: string[] }> {
     const path = this.loadedPath(specifier);
-    this.lastRebound = [];
+    const before = new Map(this.importedFromLocal().map(({ name, value }) => [name, value]));
     await this.registry.reload(path);
-    return { path, rebound: this.lastRebound };
+    const rebound = this.importedFromLocal().filter(({ name, value }) => before.get(name) !== value);
+    return { path, rebound: rebound.map(({ name }) => name) };
   }
 
   async aimport(specifier: string): Promise<string> {
@@ -145,11 +146,9 @@ export class SessionModules implements ModuleAccess {
     return runtimeError(cause, this.cells);
   }
 
-  /**
-   * After a reload, session names imported from local modules take their current values: from the
-   * reloaded module, and through modules that re-export it (`import * as m` needs nothing: it is live).
-   */
-  private rebind(): void {
+  /** The session names imported from loaded local modules, each with the value its import gives now. */
+  private importedFromLocal(): { name: string; value: unknown }[] {
+    const imported: { name: string; value: unknown }[] = [];
     for (const u of this.session.userDeclared()) {
       if (u.kind !== "import" || u.module === undefined || u.typeOnly || u.imported === "*") continue;
       let m: LocalModule | undefined;
@@ -159,11 +158,19 @@ export class SessionModules implements ModuleAccess {
         continue;
       }
       if (!m || m.state !== "loaded") continue;
-      const value = u.imported === "=" ? (m.compiled.isEsm ? m.facade : m.current.module.exports) : m.facade[u.imported ?? "default"];
-      const box = this.session.box(u.name);
-      if (box.v === value) continue;
-      box.v = value;
-      this.lastRebound.push(u.name);
+      imported.push({ name: u.name, value: u.imported === "=" ? (m.compiled.isEsm ? m.facade : m.current.module.exports) : m.facade[u.imported ?? "default"] });
+    }
+    return imported;
+  }
+
+  /**
+   * After a reload, session names imported from local modules take their current values. Named and
+   * default imports read the module's namespace (live); `import x = require()` holds a value, set here.
+   */
+  private rebind(): void {
+    for (const { name, value } of this.importedFromLocal()) {
+      const box = this.session.box(name);
+      if (box.v !== value) box.v = value;
     }
   }
 

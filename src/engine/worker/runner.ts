@@ -72,6 +72,11 @@ class CellRuntime {
     this.session.define(b.name, value, b.kind ?? "let", this.cell);
     this.live[i] = true;
   }
+  /** `import { key as name }` (or a default import): bound to the module's namespace, live. */
+  l(i: number, namespace: object, key: string): void {
+    this.session.defineImport(this.bindings[i].name, namespace, key, this.cell);
+    this.live[i] = true;
+  }
   /** Whether this run reached the declaration of `name`. */
   defined(name: string): boolean {
     const i = this.bindings.findIndex((b) => b.name === name);

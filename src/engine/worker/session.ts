@@ -62,6 +62,23 @@ export class Session implements CompilerSession {
     this.info.set(name, { kind, cell });
   }
 
+  /**
+   * An imported name (`import { x }`, `import x`): reads go to the module's namespace, so the name is
+   * live as an ES import binding is (a module's `export let` changes show), and a reloaded module's
+   * new values show at once. A later declaration of the name stores a plain value again.
+   */
+  defineImport(name: string, namespace: object, key: string, cell: number): void {
+    const b = this.box(name);
+    Object.defineProperty(b, "v", {
+      get: () => (namespace as Record<string, unknown>)[key],
+      set: (value: unknown) => Object.defineProperty(b, "v", { value, writable: true, enumerable: true, configurable: true }),
+      enumerable: true,
+      configurable: true,
+    });
+    b.d = 1;
+    this.info.set(name, { kind: "import", cell });
+  }
+
   lookup(name: string): { value: unknown; info: BindingInfo } | undefined {
     const b = this.boxes.get(name);
     const info = this.info.get(name);
