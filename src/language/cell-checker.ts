@@ -75,6 +75,27 @@ function mentions(sf: ts.SourceFile): { identifiers: Set<string>; outIndices: Se
   return { identifiers, outIndices };
 }
 
+/** Names a cell exports itself (`export const a`, `export { b }`): exporting them again would be an error. */
+function exportedBy(sf: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  for (const s of sf.statements) {
+    if (ts.isExportDeclaration(s)) {
+      if (!s.moduleSpecifier && s.exportClause && ts.isNamedExports(s.exportClause)) for (const e of s.exportClause.elements) names.add(e.name.text);
+      continue;
+    }
+    const modifiers = ts.canHaveModifiers(s) ? (ts.getModifiers(s) ?? []) : [];
+    // `export default function f` exports `default`: `f` is still exported by name for later cells.
+    if (!modifiers.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) || modifiers.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword)) continue;
+    if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) for (const id of identifiersOf(d.name)) names.add(id);
+    else if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isEnumDeclaration(s) || ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isModuleDeclaration(s)) && s.name && ts.isIdentifier(s.name)) names.add(s.name.text);
+  }
+  return names;
+}
+
+function identifiersOf(name: ts.BindingName): string[] {
+  return ts.isIdentifier(name) ? [name.text] : name.elements.flatMap((e) => (ts.isOmittedExpression(e) ? [] : identifiersOf(e.name)));
+}
+
 /** A checked cell's declaration file (TypeScript's declaration emit), as it is kept in .tskernel/. */
 function declarationsOf(program: ts.Program, file: ts.SourceFile): string {
   let declarations = "";
@@ -167,7 +188,8 @@ export class CellChecker {
   private suffix(sf: ts.SourceFile, declared: Map<string, Declared>): string {
     const { identifiers, outIndices } = mentions(sf);
     const lines = this.sessionLines(identifiers, outIndices, declared);
-    lines.push(`export { ${[...declared.keys()].join(", ")} };`);
+    const own = exportedBy(sf);
+    lines.push(`export { ${[...declared.keys()].filter((name) => !own.has(name)).join(", ")} };`);
     return `\n${lines.join("\n")}\n`;
   }
 
@@ -266,16 +288,20 @@ export class CellChecker {
     });
     this.previous.set(options, program);
     const file = program.getSourceFile(this.cellPath())!;
+    const report = (d: ts.Diagnostic, start = d.start): CellDiagnostic => {
+      const at = start !== undefined ? file.getLineAndCharacterOfPosition(start) : { line: 0, character: 0 };
+      return { message: diagnosticMessage(d, this.whereLooked), line: at.line + 1, column: at.character + 1, code: d.code };
+    };
+    const errors = (list: readonly ts.Diagnostic[]) => list.filter((d) => d.category === ts.DiagnosticCategory.Error);
+    // What is found in the appended lines concerns them, not the user's code.
     const inCell = (list: readonly ts.Diagnostic[]): CellDiagnostic[] =>
-      list
-        .filter((d) => d.category === ts.DiagnosticCategory.Error)
-        // What is found in the appended lines concerns them, not the user's code.
+      errors(list)
         .filter((d) => d.start === undefined || d.start < code.length)
-        .map((d) => {
-          const at = d.start !== undefined ? file.getLineAndCharacterOfPosition(d.start) : { line: 0, character: 0 };
-          return { message: diagnosticMessage(d, this.whereLooked), line: at.line + 1, column: at.character + 1, code: d.code };
-        });
-    const syntax = inCell(program.getSyntacticDiagnostics(file));
+        .map((d) => report(d));
+    // A syntax error is always the cell's: an unfinished cell (`1 +`) is found where the appended lines
+    // begin, which is reported as the end of the cell's own text.
+    const end = code.trimEnd().length;
+    const syntax = errors(program.getSyntacticDiagnostics(file)).map((d) => report(d, d.start === undefined ? undefined : Math.min(d.start, end)));
     // The appended imports must resolve: if they do not, checking would silently see `any` everywhere.
     const lost = program.getSemanticDiagnostics(file).find((d) => d.start !== undefined && d.start >= code.length && UNRESOLVED.has(d.code));
     if (lost) throw new Error(`the checker lost the session's declarations: ${ts.flattenDiagnosticMessageText(lost.messageText, " ")}`);

@@ -201,6 +201,15 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["disposals.at(-1)", "'u'"],
     ["%typecheck on", null],
   ],
+  "an unfinished cell is a syntax error at the end of its text": [
+    ["1 +", { error: "SyntaxError", evalue: /Expression expected\. \(Cell In\[\d+\], line 1, column 4, TS1109\)/ }],
+    ["const unfinished = (1,\n", { error: "SyntaxError", evalue: /line 1, column 23, TS1109/ }],
+    ["/* never closed", { error: "SyntaxError", evalue: /'\*\/' expected/ }],
+  ],
+  "export in a cell declares the name, as a module's would": [
+    ["export const shared = 7; export function shout() { return 'hey' } const other = 2; export { other }; export default function fallback() { return 'd' }", null],
+    ["[shared, shout(), other, fallback()]", "[ 7, 'hey', 2, 'd' ]"],
+  ],
   "class static blocks and decorators keep their own names": [
     ["class Totals { static total = 0; static { const one = 1; var two = 2; Totals.total = one + two } }\nTotals.total", "3"],
     ["typeof one", { error: "TypeCheckError", evalue: /Cannot find name 'one'/ }],
