@@ -36,7 +36,7 @@ describe("user code that takes its session down, or tries to", () => {
     assert.equal(r.reply.content.ename, "RangeError");
     assert.equal(r.reply.content.evalue, "Maximum call stack size exceeded");
     const traceback = (r.reply.content.traceback as string[]).join("\n");
-    assert.match(traceback, /at down \(Cell In\[\d+\], line 2/);
+    assert.match(traceback, /at down \(Cell In\[\d+\], line 2, column \d+\)\n    \[the frame above repeated \d+ more times\]/, "the recursion's frames are collapsed");
     assert.doesNotMatch(traceback, /runner\.js|entry\.js|node:internal/, "no kernel frames");
     assert.equal(resultText((await run("keptThroughRecursion")).iopub), "'kept'");
   });

@@ -201,6 +201,10 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["disposals.at(-1)", "'u'"],
     ["%typecheck on", null],
   ],
+  "a thrown value that is not an Error is shown as a value": [
+    ["throw { code: 3, tags: ['a'] }", { error: "Uncaught", evalue: /^\{ code: 3, tags: \[ 'a' \] \}$/ }],
+    ["throw 'plain text'", { error: "Uncaught", evalue: /^plain text$/ }],
+  ],
   "an unfinished cell is a syntax error at the end of its text": [
     ["1 +", { error: "SyntaxError", evalue: /Expression expected\. \(Cell In\[\d+\], line 1, column 4, TS1109\)/ }],
     ["const unfinished = (1,\n", { error: "SyntaxError", evalue: /line 1, column 23, TS1109/ }],

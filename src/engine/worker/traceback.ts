@@ -3,6 +3,7 @@
 import { SourceMap } from "node:module";
 import { fileURLToPath } from "node:url";
 import { dirname } from "node:path";
+import { inspect } from "node:util";
 import type { ErrorInfo } from "../engine.js";
 import type { CellDiagnostic } from "../compile/cell-compiler.js";
 import { CELL_FUNCTION } from "../compile/cell-frame.js";
@@ -99,7 +100,23 @@ function errorParts(error: unknown): { ename: string; evalue: string; stack: str
     const ename = typeof e.name === "string" && e.name ? e.name : (e.constructor?.name ?? "Error");
     return { ename, evalue: String(e.message ?? ""), stack: typeof e.stack === "string" ? e.stack : undefined };
   }
-  return { ename: "Uncaught", evalue: typeof error === "string" ? error : String(error), stack: undefined };
+  // A thrown value that is not an Error is shown as the REPL shows a value: `{ code: 3 }`, not [object Object].
+  const shown = typeof error === "string" ? error : inspect(error, { depth: 2, breakLength: Number.POSITIVE_INFINITY, colors: false });
+  return { ename: "Uncaught", evalue: shown, stack: undefined };
+}
+
+/** A recursion's frames, one line each, as Python shows them: the line once, then how often it repeats. */
+function collapseRepeats(frames: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < frames.length; ) {
+    let j = i + 1;
+    while (j < frames.length && frames[j] === frames[i]) j++;
+    out.push(frames[i]);
+    if (j - i > 2) out.push(`    [the frame above repeated ${j - i - 1} more times]`);
+    else if (j - i === 2) out.push(frames[i]);
+    i = j;
+  }
+  return out;
 }
 
 export function runtimeError(error: unknown, cells: CellRegistry): ErrorInfo {
@@ -129,7 +146,7 @@ export function runtimeError(error: unknown, cells: CellRegistry): ErrorInfo {
     }
   }
   const traceback = [`${ename}: ${evalue}`];
-  if (frames.length > 0) traceback.push(frames.join("\n"));
+  if (frames.length > 0) traceback.push(collapseRepeats(frames).join("\n"));
   if (innermost) traceback.push(`\n${innermost.cell.label}, line ${innermost.line}:\n${excerpt(innermost.cell.source, innermost.line)}`);
   return { ename, evalue, traceback };
 }
