@@ -199,6 +199,28 @@ describe("the import system (in-memory transport, real engine)", () => {
     await run("%autoreload off");
   });
 
+  test("a failed autoreload is reported once, not before every cell, and its dependents do not run again", async () => {
+    write("base.ts", "export const base = 1;\n");
+    write("on-base.ts", "import { base } from './base';\nconsole.log('on-base ran');\nexport const onBase = base + 1;\n");
+    await run("import { onBase } from './on-base';");
+    await run("%autoreload all");
+    write("base.ts", "export const base: number = 'broken';\n");
+    const first = await run("onBase");
+    assert.equal(resultText(first), "2");
+    assert.doesNotMatch(streamText(first), /on-base/, "the dependent does not run again against the old version");
+    assert.match(streamText(first, "stderr"), /^\[autoreload\] failed to reload \.\/base\.ts \(TypeCheckError: .*base\.ts, line 1, column 14, TS2322\); the old version stays\)\n$/);
+    const next = await run("onBase");
+    assert.equal(streamText(next, "stderr"), "", "the same broken file is not tried again");
+    write("base.ts", "export const base = 10;\n");
+    const fixed = await run("onBase");
+    assert.match(streamText(fixed), /^on-base ran\n\[autoreload\] reloaded \.\/base\.ts, \.\/on-base\.ts\n$/);
+    assert.equal(resultText(fixed), "11");
+    await run("%autoreload off");
+    const missing = await k.execute("%reload ./never-loaded");
+    assert.equal(missing.reply.content.ename, "ModuleNotFoundError");
+    assert.doesNotMatch((missing.reply.content.traceback as string[]).join("\n"), /\.js:\d+:\d+/, "no frames of the kernel's own code (its magics)");
+  });
+
   test("an unchanged dependent is checked again against the new version of what it imports", async () => {
     write("unit.ts", "export const size = 2;\n");
     write("area.ts", "import { size } from './unit';\nexport const area = size * size;\n");

@@ -9,7 +9,7 @@ import type { CellChecker } from "../../language/cell-checker.js";
 import { ModuleCompiler } from "./modules/compile.js";
 import { CompileCache } from "./modules/compile-cache.js";
 import { moduleCacheDir } from "../../cli/jupyter-paths.js";
-import { ModuleRegistry, ModuleRunError, type LocalModule } from "./modules/registry.js";
+import { fileVersion, ModuleRegistry, ModuleRunError, type LocalModule } from "./modules/registry.js";
 import { UsageError } from "../../magics/registry.js";
 import { resolveModule, searchPath } from "./modules/resolve.js";
 import type { AutoreloadMode, ModuleAccess } from "../../magics/modules.js";
@@ -73,6 +73,8 @@ export class SessionModules implements ModuleAccess {
   autoreload: AutoreloadMode = "off";
   /** Modules `%aimport` named, by resolved path: what `%autoreload explicit` watches. */
   readonly aimported = new Set<string>();
+  /** The file version of each module whose autoreload failed: not tried again until the file changes. */
+  private readonly failedVersions = new Map<string, string>();
   /** `cells` maps error positions in cells and local modules back to their TypeScript; `report` writes to the kernel's log. */
   constructor(
     private readonly session: Session,
@@ -178,21 +180,32 @@ export class SessionModules implements ModuleAccess {
    * Before a cell, with `%autoreload` on: reloads the `changed` local modules and the local modules that
    * import them. Says in one line what was reloaded, and in another what failed.
    */
-  /** The watched local modules whose code changed since they ran (none while `%autoreload` is off). */
+  /**
+   * The watched local modules whose code changed since they ran (none while `%autoreload` is off). A
+   * file whose reload failed is not tried again before every cell, only once it changes again.
+   */
   changedForAutoreload(): string[] {
     if (this.autoreload === "off") return [];
     const watched = this.registry.localModules().filter((m) => this.autoreload === "all" || this.aimported.has(m.path));
-    return watched.filter((m) => this.registry.changed(m)).map((m) => m.path);
+    return watched.filter((m) => this.failedVersions.get(m.path) !== fileVersion(m.path) && this.registry.changed(m)).map((m) => m.path);
   }
 
   async beforeCell(changed: string[]): Promise<{ reloaded?: string; failed?: string }> {
     const reloaded: string[] = [];
     const failed: string[] = [];
+    const reloadedPaths = new Set<string>();
     for (const path of this.registry.withDependents(changed)) {
+      // A dependent runs again only if something it imports did: not when that module failed to reload.
+      const deps = this.registry.local(path)?.deps ?? new Set<string>();
+      if (!changed.includes(path) && ![...deps].some((d) => reloadedPaths.has(d))) continue;
+      const version = fileVersion(path);
       try {
         await this.registry.reload(path);
+        this.failedVersions.delete(path);
+        reloadedPaths.add(path);
         reloaded.push(this.registry.relative(path, notebookDir));
       } catch (e) {
+        if (changed.includes(path)) this.failedVersions.set(path, version);
         // The message's first line names the file, line and column: the report stays one line.
         const message = (e as Error).message.split("\n")[0];
         failed.push(`${this.registry.relative(path, notebookDir)} (${(e as Error).name}: ${message}; the old version stays)`);

@@ -9,7 +9,8 @@ import type { CellDiagnostic } from "../compile/cell-compiler.js";
 import { CELL_FUNCTION } from "../compile/cell-frame.js";
 
 export const CELL_FILE_PREFIX = "tskernel:cell/";
-const ENGINE_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
+/** The kernel's own code (engine, magics, language): its frames are not the user's. */
+const KERNEL_DIR = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 
 interface CellRecord {
   label: string;
@@ -87,8 +88,8 @@ const FRAME = /^\s*at (?:async )?(?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/;
 function isKernelFrame(file: string): boolean {
   return (
     file.startsWith("node:") ||
-    file.startsWith(ENGINE_DIR) ||
-    file.startsWith(`file://${ENGINE_DIR}`) ||
+    file.startsWith(KERNEL_DIR) ||
+    file.startsWith(`file://${KERNEL_DIR}`) ||
     file === "evalmachine.<anonymous>" ||
     file === "<anonymous>"
   );

@@ -86,7 +86,8 @@ export class ModuleRunError extends Error {
 }
 
 /** Modification time and size: what a write changes. One stat, so checking 100 modules before each cell stays cheap. */
-function fileVersion(path: string): string {
+/** Modification time and size of a file: what says it may have changed. */
+export function fileVersion(path: string): string {
   const s = statSync(path, { throwIfNoEntry: false });
   return s ? `${s.mtimeMs}:${s.size}` : "missing";
 }
