@@ -97,9 +97,18 @@ function identifiersOf(name: ts.BindingName): string[] {
 }
 
 /** A checked cell's declaration file (TypeScript's declaration emit), as it is kept in .tskernel/. */
+/**
+ * Program.emit's sixth parameter, forceDtsEmit (not in TypeScript's public declarations): TypeScript
+ * writes no declaration file at all when one declaration names a type only the cell's own code can see
+ * (`function f() { interface Hidden {...} return x as Hidden }`: TS4060), which would lose every name
+ * of the cell. Forced, the file is written, and only that type is unknown (any) to later cells.
+ */
+type EmitForcingDeclarations = (file: ts.SourceFile, write: ts.WriteFileCallback, cancel: undefined, onlyDts: true, transformers: undefined, forceDtsEmit: true) => ts.EmitResult;
+
 function declarationsOf(program: ts.Program, file: ts.SourceFile): string {
   let declarations = "";
-  program.emit(file, (name, text) => name.endsWith(".d.ts") && (declarations = text), undefined, true);
+  const emit = program.emit.bind(program) as unknown as EmitForcingDeclarations;
+  emit(file, (name, text) => name.endsWith(".d.ts") && (declarations = text), undefined, true, undefined, true);
   // The cell file is in the notebook's directory, its declaration file one below: relative imports move up.
   return declarations.replace(/((?:from|import|require)\s*\(?\s*)(["'])(\.{1,2}\/)/g, "$1$2../$3");
 }

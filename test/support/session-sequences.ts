@@ -201,6 +201,12 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["disposals.at(-1)", "'u'"],
     ["%typecheck on", null],
   ],
+  "a name whose type only its own cell can see still serves later cells": [
+    ["function hidden() { interface Hidden { h: string } const x: Hidden = { h: 'q' }; return x }\nconst fromHidden = hidden(); const plainToo = 1;", null],
+    ["fromHidden.h.toUpperCase()", "'Q'"],
+    ["hidden().h + plainToo", "'q1'"],
+    ["const stillTyped: string = plainToo", { error: "TypeCheckError", evalue: /Type 'number' is not assignable to type 'string'/ }],
+  ],
   "a thrown value that is not an Error is shown as a value": [
     ["throw { code: 3, tags: ['a'] }", { error: "Uncaught", evalue: /^\{ code: 3, tags: \[ 'a' \] \}$/ }],
     ["throw 'plain text'", { error: "Uncaught", evalue: /^plain text$/ }],
