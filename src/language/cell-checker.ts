@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { CachingHost } from "./compiler-host.js";
-import { declaredNames, type CheckBinding, type Declared } from "./declarations.js";
+import { declaredNames, isGlobalAugmentation, type CheckBinding, type Declared } from "./declarations.js";
 import type { CellDiagnostic } from "../engine/compile/cell-compiler.js";
 import { diagnosticMessage, type WhereLooked } from "./missing-module.js";
 
@@ -168,6 +168,8 @@ export class CellChecker {
   private readonly declaredIn = new Map<string, { cell: number; as: CheckBinding }>();
   /** The last program built with each option set, to build the next one from. */
   private readonly previous = new Map<ts.CompilerOptions, ts.Program>();
+  /** Declaration files of cells with `declare global`: every later program reads them. */
+  private readonly globalFiles: string[] = [];
   /** Execution counts whose value has a recorded type; the three latest, as `_`, `__`, `___`. */
   private readonly results = new Set<number>();
   private recent: (number | undefined)[] = [];
@@ -266,7 +268,7 @@ export class CellChecker {
 
   /** What a language service over the session needs: the options, the cached files, the root files. */
   get languageContext(): { options: ts.CompilerOptions; files: CachingHost; roots: string[]; notebookDir: string } {
-    return { options: this.options, files: this.files, roots: [this.kernelGlobals], notebookDir: join(this.dir, "..") };
+    return { options: this.options, files: this.files, roots: [this.kernelGlobals, ...this.globalFiles], notebookDir: join(this.dir, "..") };
   }
 
   /** Parses the cell and says which session files checking it would read, without checking. */
@@ -290,7 +292,7 @@ export class CellChecker {
     }
     const options = declared.size > 0 ? this.declaring : this.options;
     const program = ts.createProgram({
-      rootNames: [this.kernelGlobals, this.cellPath()],
+      rootNames: [this.kernelGlobals, ...this.globalFiles, this.cellPath()],
       options,
       host: this.files.host,
       oldProgram: this.previous.get(options),
@@ -372,8 +374,10 @@ export class CellChecker {
    * emitted once the current task is done (after the cell's reply), or sooner if a program reads them.
    */
   commit(cell: number, checked: CheckedCell, live: string[]): void {
-    if (live.length === 0) return;
+    const augmentsGlobals = checked.file.statements.some(isGlobalAugmentation);
+    if (live.length === 0 && !augmentsGlobals) return;
     const path = this.declarationPath(cell);
+    if (augmentsGlobals) this.globalFiles.push(path);
     this.files.setLazy(path, () => declarationsOf(checked.program, checked.file));
     setImmediate(() => this.files.text(path));
     for (const name of live) this.declaredIn.set(name, { cell, as: checked.declared.get(name)?.as ?? "import" });

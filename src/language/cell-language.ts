@@ -71,7 +71,7 @@ export class CellLanguage {
 
   constructor(private readonly checker: CellChecker) {
     this.context = checker.languageContext;
-    const { options, files, roots, notebookDir } = this.context;
+    const { options, files, notebookDir } = this.context;
     // Beside the notebook, so relative import specifiers complete from the notebook's directory.
     this.path = join(notebookDir, "__tskernel_edited_cell__.ts");
     const disk = ts.sys;
@@ -82,7 +82,8 @@ export class CellLanguage {
       // The program changes only with the edited text or the session: otherwise every call would build a
       // new program and checker (the registry's shared SourceFiles carry no versions to compare).
       getProjectVersion: () => String(this.version),
-      getScriptFileNames: () => [...roots, this.path],
+      // Read each time: a cell with `declare global` adds a root.
+      getScriptFileNames: () => [...checker.languageContext.roots, this.path],
       getScriptVersion: (name) => (name === this.path ? String(this.version) : "0"),
       getScriptSnapshot: (name) => {
         const text = files.text(name);

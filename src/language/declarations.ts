@@ -39,6 +39,11 @@ function isAmbient(s: ts.Statement): boolean {
   return ts.getModifiers(s as ts.HasModifiers)?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword) ?? false;
 }
 
+/** `declare global { ... }`: it declares globals for every later cell, not a session name. */
+export function isGlobalAugmentation(s: ts.Statement): boolean {
+  return ts.isModuleDeclaration(s) && (s.flags & ts.NodeFlags.GlobalAugmentation) !== 0;
+}
+
 /** Top-level declarations of a parsed cell, by name (the last declaration of a name wins). */
 export function declaredNames(sf: ts.SourceFile): Map<string, Declared> {
   const names = new Map<string, Declared>();
@@ -48,9 +53,10 @@ export function declaredNames(sf: ts.SourceFile): Map<string, Declared> {
     if (ts.isIdentifier(n)) add(n.text, kind, as, typeOnly);
     else for (const el of n.elements) if (!ts.isOmittedExpression(el)) addBinding(el.name, kind, as, typeOnly);
   };
-  // `var` anywhere outside functions is hoisted to the top level; `let` and `const` in blocks are not.
+  // `var` anywhere outside functions is hoisted to the top level; `let` and `const` in blocks are not,
+  // nor is anything inside a namespace or a `declare global` / `declare module` block.
   const hoistedVars = (node: ts.Node): void => {
-    if (ts.isFunctionLike(node) || ts.isClassLike(node)) return;
+    if (ts.isFunctionLike(node) || ts.isClassLike(node) || ts.isModuleDeclaration(node)) return;
     if (ts.isVariableDeclarationList(node) && !(node.flags & ts.NodeFlags.BlockScoped)) {
       for (const d of node.declarations) addBinding(d.name, "var", "let", false);
     }
@@ -71,7 +77,7 @@ export function declaredNames(sf: ts.SourceFile): Map<string, Declared> {
       add(s.name.text, ambient ? "declare" : "class", "import", ambient);
     } else if (ts.isEnumDeclaration(s)) {
       add(s.name.text, ambient ? "declare" : "enum", "import", ambient);
-    } else if (ts.isModuleDeclaration(s) && ts.isIdentifier(s.name)) {
+    } else if (ts.isModuleDeclaration(s) && ts.isIdentifier(s.name) && !isGlobalAugmentation(s)) {
       add(s.name.text, ambient ? "declare" : "namespace", "import", ambient);
     } else if (ts.isInterfaceDeclaration(s)) {
       add(s.name.text, "interface", "import", true);
@@ -89,7 +95,7 @@ export function declaredNames(sf: ts.SourceFile): Map<string, Declared> {
       const module = ts.isExternalModuleReference(ref) && ts.isStringLiteral(ref.expression) ? ref.expression.text : undefined;
       add(s.name.text, "import", "import", s.isTypeOnly, module, "=");
     }
-    ts.forEachChild(s, hoistedVars);
+    if (!ts.isModuleDeclaration(s)) ts.forEachChild(s, hoistedVars);
   }
   return names;
 }

@@ -49,6 +49,11 @@ describe("completion and inspection (in-memory transport, real engine)", () => {
     return { found: i.found as boolean, text: ((i.data as Record<string, string>)["text/plain"] ?? "") as string };
   };
 
+  test("globals a cell declared with declare global complete in later cells", async () => {
+    await k.execute("declare global { var tskAugmentedSetting: string }\nglobalThis.tskAugmentedSetting = 'on';");
+    assert.deepEqual((await complete("tskAugmented")).matches, ["tskAugmentedSetting"]);
+  });
+
   test("members come with their types: arr.fla offers flat and flatMap, with kind and signature", async () => {
     await k.execute("const arr = [1, 2, 3];");
     const c = await complete("arr.fla");

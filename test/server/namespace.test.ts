@@ -102,6 +102,13 @@ describe("magics (in-memory transport, real engine)", () => {
     assert.match(await stdout("%reset_selective -f ^nothing$"), /No session name matches/);
   });
 
+  test("declare global and a namespace's own variables are not session names", async () => {
+    await run("%reset -f");
+    await run("declare global { var fromAugmentation: number }\nnamespace Holder { var insideOnly = 1; export const shown = insideOnly }");
+    assert.equal(resultText(await run("%who_ls")), "[ 'Holder' ]");
+    assert.match(await stdout("%scope global"), /^global: builtin: a property of globalThis/);
+  });
+
   test("%scope says where a name resolves from, with its kind and type", async () => {
     const cell = (await run("let where = 1")).reply.content.execution_count;
     assert.equal(await stdout("%scope where"), `where: session global: let declared in cell ${cell}\n  type: number\n`);

@@ -207,6 +207,12 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["hidden().h + plainToo", "'q1'"],
     ["const stillTyped: string = plainToo", { error: "TypeCheckError", evalue: /Type 'number' is not assignable to type 'string'/ }],
   ],
+  "declare global in a cell types the globals of every later cell; it declares no session name": [
+    ["declare global { interface Array<T> { secondItem(): T | undefined } }\nArray.prototype.secondItem = function () { return this[1] };", null],
+    ["declare global { var sharedCounter: number }\nglobalThis.sharedCounter = 3;", null],
+    ["sharedCounter + [10, 20].secondItem()!", "23"],
+    ["const notText: string = sharedCounter", { error: "TypeCheckError", evalue: /Type 'number' is not assignable to type 'string'/ }],
+  ],
   "a thrown value that is not an Error is shown as a value": [
     ["throw { code: 3, tags: ['a'] }", { error: "Uncaught", evalue: /^\{ code: 3, tags: \[ 'a' \] \}$/ }],
     ["throw 'plain text'", { error: "Uncaught", evalue: /^plain text$/ }],
