@@ -185,7 +185,8 @@ export const SEQUENCES: Record<string, Step[]> = {
   ],
   "top-level using: the cell is the scope, resources are disposed last to first, the names stay": [
     ["const disposals: string[] = [];\nfunction resource(name: string) { return { name, [Symbol.dispose]() { disposals.push(name) } } }", null],
-    ["using ra = resource('a'); using rb = resource('b'); disposals.length", "0"],
+    ["using ra = resource('a'); using rb = resource('b'); function declaredBeside() { return disposals.length } declaredBeside()", "0"],
+    ["declaredBeside()", "2"],
     ["disposals.join()", "'b,a'"],
     ["ra.name + rb.name", "'ab'"],
     ["ra = resource('c')", { error: "TypeCheckError", evalue: /Cannot assign to 'ra' because it is a constant/ }],

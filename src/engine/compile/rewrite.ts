@@ -329,7 +329,10 @@ export function rewriteCell(sf: ts.SourceFile, tc: ts.TransformationContext, rc:
   const isAsync = statements.some(containsTopLevelAwait) || importTemps.length > 0 || rc.disposal === "async";
   const fnBody: ts.Statement[] = [f.createExpressionStatement(f.createStringLiteral("use strict"))];
   if (locals.length > 0) fnBody.push(f.createVariableStatement(undefined, f.createVariableDeclarationList(locals, ts.NodeFlags.Let)));
-  const tryBody = f.createBlock([...prologue, ...(rc.disposal ? [disposingAtEnd(body, rc.disposal)] : body)], true);
+  // Function declarations stay outside the disposal's block: inside it they would be block-scoped.
+  const functions = body.filter(ts.isFunctionDeclaration);
+  const rest = body.filter((s) => !ts.isFunctionDeclaration(s));
+  const tryBody = f.createBlock([...prologue, ...(rc.disposal ? [...functions, disposingAtEnd(rest, rc.disposal)] : body)], true);
   fnBody.push(sync.length > 0 ? f.createTryStatement(tryBody, undefined, f.createBlock(sync, true)) : tryBody);
   const params = [KERNEL_PARAM, ...bindings.map((b) => BOX_PREFIX + b.name)].map((p) =>
     f.createParameterDeclaration(undefined, undefined, p),
