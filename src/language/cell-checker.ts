@@ -144,8 +144,10 @@ function notebookOptions(dir: string): ts.CompilerOptions {
   const file = join(dir, "tsconfig.json");
   if (!existsSync(file)) return options;
   const read = ts.readConfigFile(file, ts.sys.readFile);
-  if (read.error) return options;
-  const parsed = ts.convertCompilerOptionsFromJson((read.config as { compilerOptions?: unknown }).compilerOptions ?? {}, dir, "tsconfig.json");
+  if (read.error || typeof read.config !== "object" || read.config === null) return options;
+  // Parsed as tsc parses it (`extends`, `paths` relative to the file), without listing the directory's
+  // files: the notebook's cells and imports are the program, not the project's `include`.
+  const parsed = ts.parseJsonConfigFileContent({ ...(read.config as object), files: [], include: [] }, ts.sys, dir, undefined, file);
   // Checking options come from the notebook; how cells are emitted and resolved stays the kernel's.
   // Comments stay: JSDoc written in a cell must reach its declaration file for inspection.
   const owned = ["target", "module", "moduleResolution", "noEmit", "declaration", "sourceMap", "outDir", "outFile", "rootDir", "composite", "incremental", "verbatimModuleSyntax", "removeComments"];

@@ -10,7 +10,10 @@ import { SEQUENCES, checkStep } from "../support/session-sequences.js";
 
 describe("the notebook's directory (in-memory transport, real engine)", () => {
   const notebookDir = mkdtempSync(join(tmpdir(), "tsk-notebook-"));
-  writeFileSync(join(notebookDir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: false, noUnusedParameters: true, jsx: "preserve" } }));
+  // `paths` come from the configuration it extends: relative to that file, as tsc reads them.
+  mkdirSync(join(notebookDir, "config"));
+  writeFileSync(join(notebookDir, "config", "base.json"), JSON.stringify({ compilerOptions: { paths: { "@lib/*": ["../lib/*"] } } }));
+  writeFileSync(join(notebookDir, "tsconfig.json"), JSON.stringify({ extends: "./config/base.json", compilerOptions: { strict: false, noUnusedParameters: true, jsx: "preserve" } }));
   const k = new MemoryKernel(new WorkerEngine(silentLogger(), notebookDir));
   before(() => k.start());
   after(() => k.close());
@@ -32,6 +35,18 @@ describe("the notebook's directory (in-memory transport, real engine)", () => {
     const unused = await k.execute("function ignores(p: number) { return 1 }");
     assert.equal(unused.reply.content.ename, "TypeCheckError");
     assert.match(unused.reply.content.evalue as string, /'p' is declared but its value is never read.*TS6133/);
+  });
+
+  test('its "paths" (from the file it extends) resolve imports at run time as for the checker, in cells and modules', async () => {
+    mkdirSync(join(notebookDir, "lib"), { recursive: true });
+    writeFileSync(join(notebookDir, "lib", "aliased.ts"), "export const viaAlias: string = 'found through paths';\n");
+    writeFileSync(join(notebookDir, "uses-alias.ts"), "import { viaAlias } from '@lib/aliased';\nexport const again = viaAlias.length;\n");
+    const ex = await k.execute("import { viaAlias } from '@lib/aliased'; import { again } from './uses-alias'; [viaAlias, again]");
+    assert.equal(ex.reply.content.status, "ok", String(ex.reply.content.evalue));
+    assert.equal(resultText(ex), "[ 'found through paths', 19 ]");
+    const missing = await k.execute("import { nothing } from '@lib/absent';");
+    assert.equal(missing.reply.content.ename, "TypeCheckError");
+    assert.match(missing.reply.content.evalue as string, new RegExp(`Looked in:\n  ${notebookDir}/lib/absent\\.ts\n`));
   });
 
   test('its "jsx": "preserve" still runs a .tsx module: the kernel compiles JSX for the jsx-runtime', async () => {

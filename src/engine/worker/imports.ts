@@ -11,7 +11,7 @@ import { CompileCache } from "./modules/compile-cache.js";
 import { moduleCacheDir } from "../../cli/jupyter-paths.js";
 import { fileVersion, ModuleRegistry, ModuleRunError, type LocalModule } from "./modules/registry.js";
 import { UsageError } from "../../magics/registry.js";
-import { resolveModule, searchPath } from "./modules/resolve.js";
+import { resolveModule, searchPath, usePathMapping } from "./modules/resolve.js";
 import type { AutoreloadMode, ModuleAccess } from "../../magics/modules.js";
 import type { ModuleListing } from "./modules/registry.js";
 import type { ErrorInfo } from "../engine.js";
@@ -82,6 +82,9 @@ export class SessionModules implements ModuleAccess {
     private readonly cells: CellRegistry,
     report: (problem: string) => void,
   ) {
+    // TypeScript records where `paths` came from (the tsconfig.json, or the one it extends) as pathsBasePath.
+    const { paths, baseUrl, pathsBasePath } = checker.options as typeof checker.options & { pathsBasePath?: string };
+    usePathMapping({ paths, baseUrl, configDir: pathsBasePath ?? notebookDir });
     const cache = new CompileCache(moduleCacheDir(), report);
     this.compiler = new ModuleCompiler(checker.files, checker.options, join(notebookDir, ".tskernel"), cache);
     this.registry = new ModuleRegistry(this.compiler, cells);

@@ -2,7 +2,8 @@
 // upward, as Node does), or a local file. Local files resolve as TypeScript resolves them, so that
 // what the kernel runs is what the checker typed: `./m` finds m.ts, `./m.js` finds m.ts when the
 // TypeScript source exists, a directory finds its index file (the `__init__.py` analogue), and the
-// other kinds (.mts .cts .mjs .cjs .json) are found only by their full name.
+// other kinds (.mts .cts .mjs .cjs .json) are found only by their full name. Bare specifiers go through
+// the notebook's tsconfig.json `paths` (and `baseUrl`) first, as the checker's do.
 import { createRequire, isBuiltin } from "node:module";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
@@ -116,16 +117,58 @@ function importOnlyEntry(specifier: string, searchDirs: string[]): string | unde
   return undefined;
 }
 
+/** The notebook's tsconfig.json `paths` and `baseUrl`, which the checker resolves bare specifiers through. */
+export interface PathMapping {
+  paths?: Record<string, string[]>;
+  /** Absolute. */
+  baseUrl?: string;
+  /** Where `paths` without a `baseUrl` are relative to: the tsconfig.json's directory. */
+  configDir: string;
+}
+
+let mapping: PathMapping | undefined;
+
+/** The kernel runs what the checker typed: bare specifiers go through the notebook's `paths` first. */
+export function usePathMapping(m: PathMapping): void {
+  mapping = m.paths || m.baseUrl ? m : undefined;
+}
+
+/** The local paths `paths` maps a bare specifier to, as TypeScript tries them: exact, then longest prefix. */
+function mappedBases(specifier: string, m: PathMapping): string[] {
+  const base = m.baseUrl ?? m.configDir;
+  let best: { captured: string; targets: string[]; prefix: number } | undefined;
+  for (const [pattern, targets] of Object.entries(m.paths ?? {})) {
+    const star = pattern.indexOf("*");
+    if (star < 0) {
+      if (pattern === specifier) return targets.map((t) => resolvePath(base, t));
+      continue;
+    }
+    const [prefix, suffix] = [pattern.slice(0, star), pattern.slice(star + 1)];
+    const fits = specifier.length >= prefix.length + suffix.length && specifier.startsWith(prefix) && specifier.endsWith(suffix);
+    if (fits && (!best || prefix.length > best.prefix)) best = { captured: specifier.slice(prefix.length, specifier.length - suffix.length), targets, prefix: prefix.length };
+  }
+  const mapped = best ? best.targets.map((t) => resolvePath(base, t.replace("*", best.captured))) : [];
+  return m.baseUrl ? [...mapped, resolvePath(m.baseUrl, specifier)] : mapped;
+}
+
+function local(candidates: string[]): Resolved | undefined {
+  const found = candidates.find(isFile);
+  return found === undefined ? undefined : { kind: localKind(found), path: found };
+}
+
 /** Resolves `specifier` as code in directory `from` would import it. Throws ModuleNotFound naming where it looked. */
 export function resolveModule(specifier: string, from: string): Resolved {
   if (isBuiltin(specifier)) return { kind: "builtin", path: specifier.startsWith("node:") ? specifier : `node:${specifier}` };
   if (isLocalSpecifier(specifier)) {
     const base = specifier.startsWith("file:") ? new URL(specifier).pathname : resolvePath(from, specifier);
     const candidates = localCandidates(base);
-    const found = candidates.find(isFile);
+    const found = local(candidates);
     if (!found) throw new ModuleNotFound(specifier, from, candidates);
-    return { kind: localKind(found), path: found };
+    return found;
   }
+  const mappedCandidates = mapping ? mappedBases(specifier, mapping).flatMap(localCandidates) : [];
+  const mapped = local(mappedCandidates);
+  if (mapped) return mapped;
   const require = createRequire(join(from, "[importer]"));
   const searchDirs = require.resolve.paths(specifier) ?? [];
   let path: string | undefined;
@@ -141,7 +184,7 @@ export function resolveModule(specifier: string, from: string): Resolved {
     const pkg = searchDirs.map((d) => join(d, packageName(specifier), "package.json")).filter((p) => existsSync(p)).slice(0, 1);
     throw new ModuleNotFound(specifier, from, pkg, `${refused.message.split("\n")[0]}: import a path its "exports" lists.`);
   }
-  if (!path) throw new ModuleNotFound(specifier, from, searchDirs.map((d) => join(d, specifier)));
+  if (!path) throw new ModuleNotFound(specifier, from, [...mappedCandidates, ...searchDirs.map((d) => join(d, specifier))]);
   if (isBuiltin(path)) return { kind: "builtin", path: `node:${path.replace(/^node:/, "")}` };
   return { kind: "package", path, esm: isEsmFile(path) };
 }
