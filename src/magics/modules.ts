@@ -18,6 +18,8 @@ export interface ModuleAccess {
   list(): ModuleListing[];
   /** Where bare specifiers are searched from the notebook (the `sys.path` analogue). */
   searchPath(): string[];
+  /** The tsconfig.json `paths` (and `baseUrl`) aliases bare specifiers go through first, one line each. */
+  pathAliases(): string[];
   /** Reloads the loaded module `specifier` names; throws ModuleFailure when it fails (the old module stays). */
   reload(specifier: string): Promise<{ path: string; rebound: string[] }>;
   autoreload: AutoreloadMode;
@@ -62,6 +64,9 @@ export const modulesMagic: Magic<ModulesTarget> = {
         `  a path ending in ${LOCAL_EXTENSIONS.join(" ")} names that file, or first, as TypeScript reads it, the source beside it:`,
         `  ${Object.entries(TS_FOR_JS).map(([js, ts]) => `${js} -> ${ts.join(" ")}`).join(", ")};`,
         `  any other path tries ${IMPLIED_EXTENSIONS.join(" ")} added to it, then ${IMPLIED_EXTENSIONS.map((e) => `index${e}`).join(" ")} inside it`,
+        ...(modules.pathAliases().length > 0
+          ? [`Bare specifiers first go through the tsconfig.json "paths" aliases (each target tried as a local path):`, ...modules.pathAliases().map((a) => `  ${a}`)]
+          : []),
         `Packages a cell imports are looked for in these directories, in order (a module's, from its own directory upward):`,
         ...modules.searchPath().map((p) => `  ${p}`),
         `Builtins (fs, node:fs, ...) come from Node itself.`,

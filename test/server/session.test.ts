@@ -47,6 +47,8 @@ describe("the notebook's directory (in-memory transport, real engine)", () => {
     const missing = await k.execute("import { nothing } from '@lib/absent';");
     assert.equal(missing.reply.content.ename, "TypeCheckError");
     assert.match(missing.reply.content.evalue as string, new RegExp(`Looked in:\n  ${notebookDir}/lib/absent\\.ts\n`));
+    const search = await k.execute("%modules --path");
+    assert.match(streamText(search), new RegExp(`go through the tsconfig.json "paths" aliases.*\n  @lib/\\* -> ${notebookDir}/lib/\\*\n`));
   });
 
   test('its "jsx": "preserve" still runs a .tsx module: the kernel compiles JSX for the jsx-runtime', async () => {

@@ -11,7 +11,7 @@ import { CompileCache } from "./modules/compile-cache.js";
 import { moduleCacheDir } from "../../cli/jupyter-paths.js";
 import { fileVersion, ModuleRegistry, ModuleRunError, type LocalModule } from "./modules/registry.js";
 import { UsageError } from "../../magics/registry.js";
-import { resolveModule, searchPath, usePathMapping } from "./modules/resolve.js";
+import { pathAliases, resolveModule, searchPath, usePathMapping } from "./modules/resolve.js";
 import type { AutoreloadMode, ModuleAccess } from "../../magics/modules.js";
 import type { ModuleListing } from "./modules/registry.js";
 import type { ErrorInfo } from "../engine.js";
@@ -107,6 +107,10 @@ export class SessionModules implements ModuleAccess {
 
   searchPath(): string[] {
     return searchPath(notebookDir);
+  }
+
+  pathAliases(): string[] {
+    return pathAliases();
   }
 
   relative(path: string): string {

@@ -133,6 +133,14 @@ export function usePathMapping(m: PathMapping): void {
   mapping = m.paths || m.baseUrl ? m : undefined;
 }
 
+/** For `%modules --path`: the aliases bare specifiers go through first, one line each (none without a tsconfig.json that sets them). */
+export function pathAliases(): string[] {
+  if (!mapping) return [];
+  const base = mapping.baseUrl ?? mapping.configDir;
+  const lines = Object.entries(mapping.paths ?? {}).map(([pattern, targets]) => `${pattern} -> ${targets.map((t) => resolvePath(base, t)).join(", ")}`);
+  return mapping.baseUrl ? [...lines, `any bare specifier -> ${mapping.baseUrl}/SPECIFIER (baseUrl)`] : lines;
+}
+
 /** The local paths `paths` maps a bare specifier to, as TypeScript tries them: exact, then longest prefix. */
 function mappedBases(specifier: string, m: PathMapping): string[] {
   const base = m.baseUrl ?? m.configDir;
