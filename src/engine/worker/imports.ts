@@ -184,10 +184,6 @@ export class SessionModules implements ModuleAccess {
   }
 
   /**
-   * Before a cell, with `%autoreload` on: reloads the `changed` local modules and the local modules that
-   * import them. Says in one line what was reloaded, and in another what failed.
-   */
-  /**
    * The watched local modules whose code changed since they ran (none while `%autoreload` is off). A
    * file whose reload failed is not tried again before every cell, only once it changes again.
    */
@@ -197,6 +193,10 @@ export class SessionModules implements ModuleAccess {
     return watched.filter((m) => this.failedVersions.get(m.path) !== fileVersion(m.path) && this.registry.changed(m)).map((m) => m.path);
   }
 
+  /**
+   * Before a cell, with `%autoreload` on: reloads the `changed` local modules and the local modules that
+   * import them. Says in one line what was reloaded, and in another what failed.
+   */
   async beforeCell(changed: string[]): Promise<{ reloaded?: string; failed?: string }> {
     const reloaded: string[] = [];
     const failed: string[] = [];

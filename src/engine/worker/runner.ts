@@ -57,6 +57,8 @@ export class CellState {
 /** What a compiled cell's code calls back into (the `__tsk` parameter; see rewrite.ts). */
 class CellRuntime {
   private readonly live: boolean[];
+  /** The cell's top-level `using` resources (see ../compile/using.ts). */
+  private readonly resources = new CellResources();
   constructor(
     private readonly boxes: Box[],
     private readonly bindings: Binding[],
@@ -104,8 +106,6 @@ class CellRuntime {
   meta(): ImportMeta {
     return cellImportMeta();
   }
-  // The cell's top-level `using` resources (see ../compile/using.ts).
-  private readonly resources = new CellResources();
   use<T>(value: T, isAsync: boolean): T {
     return this.resources.use(value, isAsync);
   }
