@@ -63,7 +63,7 @@ export const modulesMagic: Magic<ModulesTarget> = {
         `  ${modules.notebookDir}`,
         `  a path ending in ${LOCAL_EXTENSIONS.join(" ")} names that file, or first, as TypeScript reads it, the source beside it:`,
         `  ${Object.entries(TS_FOR_JS).map(([js, ts]) => `${js} -> ${ts.join(" ")}`).join(", ")};`,
-        `  any other path tries ${IMPLIED_EXTENSIONS.join(" ")} added to it, then ${IMPLIED_EXTENSIONS.map((e) => `index${e}`).join(" ")} inside it`,
+        `  any other path tries ${IMPLIED_EXTENSIONS.join(" ")} added to it, then the "main" its package.json names, then ${IMPLIED_EXTENSIONS.map((e) => `index${e}`).join(" ")} inside it`,
         ...(modules.pathAliases().length > 0
           ? [`Bare specifiers first go through the tsconfig.json "paths" aliases (each target tried as a local path):`, ...modules.pathAliases().map((a) => `  ${a}`)]
           : []),

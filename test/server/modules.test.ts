@@ -51,6 +51,13 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.match(typed.reply.content.evalue as string, /Type 'number' is not assignable to type 'string'/);
   });
 
+  test("a local directory with a package.json runs the file its \"main\" names, as the checker types it", async () => {
+    write("local-lib/package.json", '{ "name": "local-lib", "main": "build/entry.js" }');
+    write("local-lib/build/entry.ts", "export const entry: string = 'the main file';\n");
+    write("local-lib/index.ts", "export const entry: number = 0;\n");
+    assert.equal(resultText(await run("import { entry } from './local-lib'; entry.toUpperCase()")), "'THE MAIN FILE'");
+  });
+
   test("a type error inside a module names its file, line and column", async () => {
     const ex = await k.execute("import { n } from './bad'");
     assert.equal(ex.reply.content.ename, "TypeCheckError");

@@ -62,13 +62,28 @@ export function localKind(path: string): ModuleKind {
 }
 
 /** The candidate files for a local path, in the order they are tried. */
-function localCandidates(base: string): string[] {
+function localCandidates(base: string, inPackage = false): string[] {
   const ext = /\.[a-z]+$/.exec(base)?.[0];
   if (ext && (LOCAL_EXTENSIONS.includes(ext) || TS_FOR_JS[ext])) {
     const sources = (TS_FOR_JS[ext] ?? []).map((ts) => base.slice(0, -ext.length) + ts);
     return LOCAL_EXTENSIONS.includes(ext) ? [...sources, base] : sources;
   }
-  return [...IMPLIED_EXTENSIONS.map((e) => base + e), ...IMPLIED_EXTENSIONS.map((e) => join(base, "index" + e))];
+  const main = inPackage ? [] : packageMain(base);
+  return [...IMPLIED_EXTENSIONS.map((e) => base + e), ...main, ...IMPLIED_EXTENSIONS.map((e) => join(base, "index" + e))];
+}
+
+/** A directory with a package.json: the file its "main" names, tried before its index file, as TypeScript and Node do. */
+function packageMain(dir: string): string[] {
+  const pkg = join(dir, "package.json");
+  if (!isFile(pkg)) return [];
+  try {
+    const main = (JSON.parse(readFileSync(pkg, "utf8")) as { main?: unknown }).main;
+    const target = typeof main === "string" && main.trim() ? resolvePath(dir, main) : dir;
+    return target === dir ? [] : localCandidates(target, true);
+  } catch {
+    // An unreadable package.json: the directory's index file is still tried.
+    return [];
+  }
 }
 
 /** Whether Node treats a `.js` file as an ES module: the nearest package.json says `"type": "module"`. */
@@ -174,7 +189,7 @@ export function resolveModule(specifier: string, from: string): Resolved {
     if (!found) throw new ModuleNotFound(specifier, from, candidates);
     return found;
   }
-  const mappedCandidates = mapping ? mappedBases(specifier, mapping).flatMap(localCandidates) : [];
+  const mappedCandidates = mapping ? mappedBases(specifier, mapping).flatMap((base) => localCandidates(base)) : [];
   const mapped = local(mappedCandidates);
   if (mapped) return mapped;
   const require = createRequire(join(from, "[importer]"));
