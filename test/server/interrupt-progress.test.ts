@@ -83,4 +83,18 @@ describe("an interrupted cell keeps its progress", () => {
     assert.equal(await value("[rounds, spins > 0]"), "[ 20, true ]");
     assert.equal(await value("rounds * 2"), "40");
   });
+
+  test("an interrupted cell's top-level using resources are disposed, in a loop and at a pending await", async () => {
+    assert.equal(await value("const released: string[] = []; released.length"), "0");
+    await interrupted("using inLoop = { [Symbol.dispose]() { released.push('loop') } };\nconsole.log('looping');\nwhile (true) {}");
+    assert.equal(await value("released.join()"), "'loop'");
+    await interrupted("await using atAwait = { async [Symbol.asyncDispose]() { released.push('await') } };\nconsole.log('waiting');\nawait new Promise(() => {});");
+    assert.equal(await value("released.join()"), "'loop,await'");
+    const req = k.request("shell", "execute_request", { code: "using failing = { [Symbol.dispose]() { throw new Error('cannot release') } };\nconsole.log('looping');\nwhile (true) {}" });
+    await k.waitFor(() => k.outputsOf(req).some((s) => s.msg.header.msg_type === "stream"));
+    await k.call("control", "interrupt_request", {});
+    const stderr = () => k.outputsOf(req).filter((s) => s.msg.header.msg_type === "stream" && s.msg.content.name === "stderr").map((s) => s.msg.content.text as string).join("");
+    await k.waitFor(() => stderr().includes("cannot release"));
+    assert.match(stderr(), /^Disposing a resource after the interrupt failed: Error: cannot release\n\s+at \[?.*Cell In\[\d+\], line 1/);
+  });
 });

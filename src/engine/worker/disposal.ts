@@ -76,6 +76,22 @@ export class CellResources {
     outcome.settle();
   }
 
+  /**
+   * The cell was interrupted: its own `finally` will not run (a terminated loop) or not soon (a pending
+   * await). Disposes what it still holds, last first, without waiting for asynchronous disposals;
+   * `report` gets each error. A cell that resumes later finds nothing left to dispose.
+   */
+  abandon(report: (error: unknown) => void): void {
+    for (let r = this.stack.pop(); r; r = this.stack.pop()) {
+      try {
+        const result = r.dispose?.call(r.value);
+        if (r.isAsync) Promise.resolve(result).catch(report);
+      } catch (e) {
+        report(e);
+      }
+    }
+  }
+
   /** As dispose, awaiting each `await using` resource's disposal (the cell has one). */
   async disposeAsync(): Promise<void> {
     const outcome = new Outcome(this.error);

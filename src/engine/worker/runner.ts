@@ -118,6 +118,10 @@ class CellRuntime {
   disposeAsync(): Promise<void> {
     return this.resources.disposeAsync();
   }
+  /** The cell was interrupted: what it still holds is disposed now (see CellResources.abandon). */
+  abandon(report: (error: unknown) => void): void {
+    this.resources.abandon(report);
+  }
 }
 
 type Lookup = [keyof CompilerSession, string, unknown];
@@ -164,6 +168,8 @@ interface LoadedCell {
   call(): unknown;
   /** After the last call: the declarations it reached join the session. */
   finish(): void;
+  /** After an interrupt: the cell's `using` resources are disposed (soon, in its output). */
+  abandon(): void;
 }
 
 /** What compiling a cell gave: code to run, and for a checked cell what later cells learn from it. */
@@ -406,10 +412,13 @@ export class CellRunner {
     const runtime = new CellRuntime(boxes, compiled.bindings, this.session, count, compiled.writeBack);
     const fn = vm.runInThisContext(compiled.script, { filename: CELL_FILE_PREFIX + token }) as (...a: unknown[]) => unknown;
     const invoke = () => fn(runtime, ...boxes);
+    const report = (e: unknown) => this.router.write("stderr", `Disposing a resource after the interrupt failed: ${runtimeError(e, this.cells).traceback.join("\n")}\n`, id);
     return {
       prepared,
       token,
       invoke,
+      // After the interrupt's reply: a disposal that never ends delays no reply.
+      abandon: () => setImmediate(() => this.router.cellContext.run(id, () => runtime.abandon(report))),
       call: () => this.interruptible(id, state, invoke),
       finish: () => {
         // Types always exist once the cell ran; values only if their declaration was reached.
@@ -450,13 +459,17 @@ export class CellRunner {
     let result: unknown;
     let failure: unknown;
     let failed = false;
-    state.onTerminated = loaded.finish;
+    state.onTerminated = () => {
+      loaded.finish();
+      loaded.abandon();
+    };
     try {
       result = loaded.call();
       if (loaded.prepared.compiled.isAsync) result = await Promise.race([result, state.cancelled]);
     } catch (e) {
       failed = true;
       failure = e;
+      if (e instanceof Interrupted) loaded.abandon();
     }
     state.onTerminated = undefined;
     loaded.finish();
