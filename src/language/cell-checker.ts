@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { CachingHost } from "./compiler-host.js";
-import { declaredNames, isGlobalAugmentation, type CheckBinding, type Declared } from "./declarations.js";
+import { declaredNames, exportedNames, isGlobalAugmentation, type CheckBinding, type Declared } from "./declarations.js";
 import type { CellDiagnostic } from "../engine/compile/cell-compiler.js";
 import { diagnosticMessage, type WhereLooked } from "./missing-module.js";
 
@@ -73,27 +73,6 @@ function mentions(sf: ts.SourceFile): { identifiers: Set<string>; outIndices: Se
   };
   visit(sf);
   return { identifiers, outIndices };
-}
-
-/** Names a cell exports itself (`export const a`, `export { b }`): exporting them again would be an error. */
-function exportedBy(sf: ts.SourceFile): Set<string> {
-  const names = new Set<string>();
-  for (const s of sf.statements) {
-    if (ts.isExportDeclaration(s)) {
-      if (!s.moduleSpecifier && s.exportClause && ts.isNamedExports(s.exportClause)) for (const e of s.exportClause.elements) names.add(e.name.text);
-      continue;
-    }
-    const modifiers = ts.canHaveModifiers(s) ? (ts.getModifiers(s) ?? []) : [];
-    // `export default function f` exports `default`: `f` is still exported by name for later cells.
-    if (!modifiers.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) || modifiers.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword)) continue;
-    if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) for (const id of identifiersOf(d.name)) names.add(id);
-    else if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isEnumDeclaration(s) || ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isModuleDeclaration(s)) && s.name && ts.isIdentifier(s.name)) names.add(s.name.text);
-  }
-  return names;
-}
-
-function identifiersOf(name: ts.BindingName): string[] {
-  return ts.isIdentifier(name) ? [name.text] : name.elements.flatMap((e) => (ts.isOmittedExpression(e) ? [] : identifiersOf(e.name)));
 }
 
 /** A checked cell's declaration file (TypeScript's declaration emit), as it is kept in .tskernel/. */
@@ -201,7 +180,7 @@ export class CellChecker {
   private suffix(sf: ts.SourceFile, declared: Map<string, Declared>): string {
     const { identifiers, outIndices } = mentions(sf);
     const lines = this.sessionLines(identifiers, outIndices, declared);
-    const own = exportedBy(sf);
+    const own = exportedNames(sf);
     lines.push(`export { ${[...declared.keys()].filter((name) => !own.has(name)).join(", ")} };`);
     return `\n${lines.join("\n")}\n`;
   }

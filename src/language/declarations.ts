@@ -100,6 +100,27 @@ export function declaredNames(sf: ts.SourceFile): Map<string, Declared> {
   return names;
 }
 
+/** Names a cell or file exports itself by name (`export const a`, `export { b }`): exporting them again would be an error. */
+export function exportedNames(sf: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  for (const s of sf.statements) {
+    if (ts.isExportDeclaration(s)) {
+      if (!s.moduleSpecifier && s.exportClause && ts.isNamedExports(s.exportClause)) for (const e of s.exportClause.elements) names.add(e.name.text);
+      continue;
+    }
+    const modifiers = ts.canHaveModifiers(s) ? (ts.getModifiers(s) ?? []) : [];
+    // `export default function f` exports `default`: `f` is still exported by name for later cells.
+    if (!modifiers.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) || modifiers.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword)) continue;
+    if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) for (const id of identifiersOf(d.name)) names.add(id);
+    else if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isEnumDeclaration(s) || ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isModuleDeclaration(s)) && s.name && ts.isIdentifier(s.name)) names.add(s.name.text);
+  }
+  return names;
+}
+
+function identifiersOf(name: ts.BindingName): string[] {
+  return ts.isIdentifier(name) ? [name.text] : name.elements.flatMap((e) => (ts.isOmittedExpression(e) ? [] : identifiersOf(e.name)));
+}
+
 /** Parses a cell's source for its declarations alone (used when cells are not type-checked). */
 export function declaredInSource(code: string): Map<string, Declared> {
   return declaredNames(ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS));

@@ -26,11 +26,21 @@ export interface ModuleAccess {
   /** Imports a module and marks it for `%autoreload explicit`. */
   aimport(specifier: string): Promise<string>;
   aimportedList(): string[];
-  /** Runs a file as the main program; its top-level names and values, and which of them it exports. */
-  runMain(path: string): Promise<{ values: Record<string, unknown>; kinds: Map<string, string>; exported: Set<string> }>;
+  /** Runs a file as the main program: its top-level values, their kinds, its type names and where to type them from. */
+  runMain(path: string): Promise<RunOutcome>;
   /** A module error as the cell shows it. */
   errorInfo(error: unknown): ErrorInfo;
   relative(path: string): string;
+}
+
+export interface RunOutcome {
+  values: Record<string, unknown>;
+  /** Each top-level value's kind (let, const, function...). */
+  kinds: Map<string, string>;
+  /** Its top-level interfaces and type aliases. */
+  types: string[];
+  /** A module that exports all of them, exported by the file or not: what the session types them from. */
+  typedFrom: string;
 }
 
 export interface ModulesTarget {
@@ -172,13 +182,14 @@ export const writefileMagic: Magic<ModulesTarget> = {
   },
 };
 
-/** The cell that brings a %run file's top-level names into the session, typed from the file where it exports them. */
-function bindingCell(path: string, stash: string, kinds: Map<string, string>, exported: Set<string>): string {
-  const lines = [...kinds].map(([name, kind]) => {
+/** The cell that brings a %run file's top-level names (values and types) into the session, with their types. */
+function bindingCell(ran: RunOutcome, stash: string): string {
+  const from = JSON.stringify(ran.typedFrom);
+  const lines = [...ran.kinds].map(([name, kind]) => {
     const keyword = kind === "let" || kind === "var" ? "let" : "const";
-    const type = exported.has(name) ? `typeof import(${JSON.stringify(path)}).${name}` : "any";
-    return `${keyword} ${name}: ${type} = (globalThis as any)[Symbol.for(${JSON.stringify(stash)})].${name};`;
+    return `${keyword} ${name}: typeof import(${from}).${name} = (globalThis as any)[Symbol.for(${JSON.stringify(stash)})].${name};`;
   });
+  if (ran.types.length > 0) lines.unshift(`import type { ${ran.types.join(", ")} } from ${from};`);
   return lines.join("\n");
 }
 
@@ -219,10 +230,10 @@ export const runMagic: Magic<ModulesTarget & ExecutionTarget> = {
       } catch (e) {
         throw new CellFailure(modules.errorInfo(e));
       }
-      if (ran.kinds.size === 0) return {};
+      if (ran.kinds.size === 0 && ran.types.length === 0) return {};
       (globalThis as Record<symbol, unknown>)[Symbol.for(RUN_STASH)] = ran.values;
       try {
-        await execution.run(bindingCell(path, RUN_STASH, ran.kinds, ran.exported));
+        await execution.run(bindingCell(ran, RUN_STASH));
       } finally {
         delete (globalThis as Record<symbol, unknown>)[Symbol.for(RUN_STASH)];
       }

@@ -242,11 +242,17 @@ describe("the import system (in-memory transport, real engine)", () => {
   });
 
   test("%run: import.meta.main, argv, its declarations join the session; -i runs in the session", async () => {
-    write("script.ts", "import { meta } from './esm.mjs';\nconst hidden = 'top-level';\nexport let total = 3;\nif (import.meta.main) console.log('main', process.argv.slice(2), meta);\n");
+    write(
+      "script.ts",
+      "import { meta } from './esm.mjs';\ninterface Reading { at: number }\nconst hidden: Reading = { at: 7 };\nexport let total = 3;\nif (import.meta.main) console.log('main', process.argv.slice(2), meta);\n",
+    );
     assert.equal(streamText(await run("%run script.ts --flag x")), "main [ '--flag', 'x' ] false\n");
-    assert.equal(resultText(await run("[hidden, total + 1]")), "[ 'top-level', 4 ]");
+    assert.equal(resultText(await run("[hidden.at, total + 1]")), "[ 7, 4 ]");
     const typed = await k.execute("const t: string = total");
     assert.equal(typed.reply.content.ename, "TypeCheckError", "exported names keep their types");
+    const unexported = await k.execute("const u: string = hidden.at");
+    assert.match(unexported.reply.content.evalue as string, /Type 'number' is not assignable to type 'string'/, "names it does not export are typed too");
+    assert.equal(resultText(await run("const r: Reading = { at: 1 }; r.at")), "1", "its interfaces and type aliases join the session");
     write("cjs-main.cjs", "console.log(require.main === module);\n");
     assert.equal(streamText(await run("%run cjs-main.cjs")), "true\n");
     write("inside.ts", "const fromInside = total * 10;\n");

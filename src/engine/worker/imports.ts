@@ -12,7 +12,10 @@ import { moduleCacheDir } from "../../cli/jupyter-paths.js";
 import { fileVersion, ModuleRegistry, ModuleRunError, type LocalModule } from "./modules/registry.js";
 import { UsageError } from "../../magics/registry.js";
 import { pathAliases, resolveModule, searchPath, usePathMapping } from "./modules/resolve.js";
-import type { AutoreloadMode, ModuleAccess } from "../../magics/modules.js";
+import type { AutoreloadMode, ModuleAccess, RunOutcome } from "../../magics/modules.js";
+import type { CachingHost } from "../../language/compiler-host.js";
+import ts from "../../language/typescript.js";
+import { declaredNames, exportedNames } from "../../language/declarations.js";
 import type { ModuleListing } from "./modules/registry.js";
 import type { ErrorInfo } from "../engine.js";
 import { CellRegistry, runtimeError } from "./traceback.js";
@@ -73,6 +76,9 @@ export class SessionModules implements ModuleAccess {
   autoreload: AutoreloadMode = "off";
   /** Modules `%aimport` named, by resolved path: what `%autoreload explicit` watches. */
   readonly aimported = new Set<string>();
+  /** The checker's files, where %run leaves the typed copy of each file it ran. */
+  private readonly files: CachingHost;
+  private runs = 0;
   /** The file version of each module whose autoreload failed: not tried again until the file changes. */
   private readonly failedVersions = new Map<string, string>();
   /** `cells` maps error positions in cells and local modules back to their TypeScript; `report` writes to the kernel's log. */
@@ -85,6 +91,7 @@ export class SessionModules implements ModuleAccess {
     // TypeScript records where `paths` came from (the tsconfig.json, or the one it extends) as pathsBasePath.
     const { paths, baseUrl, pathsBasePath } = checker.options as typeof checker.options & { pathsBasePath?: string };
     usePathMapping({ paths, baseUrl, configDir: pathsBasePath ?? notebookDir });
+    this.files = checker.files;
     const cache = new CompileCache(moduleCacheDir(), report);
     this.compiler = new ModuleCompiler(checker.files, checker.options, join(notebookDir, ".tskernel"), cache);
     this.registry = new ModuleRegistry(this.compiler, cells);
@@ -145,9 +152,17 @@ export class SessionModules implements ModuleAccess {
     return [...this.aimported].map((p) => this.relative(p));
   }
 
-  async runMain(path: string): Promise<{ values: Record<string, unknown>; kinds: Map<string, string>; exported: Set<string> }> {
-    const { values, scope } = await this.registry.runMain(path);
-    return { values, kinds: scope.kinds, exported: scope.exported };
+  async runMain(path: string): Promise<RunOutcome> {
+    const { values, scope, source } = await this.registry.runMain(path);
+    const sf = ts.createSourceFile(path, source, ts.ScriptTarget.ES2022, false);
+    const types = [...declaredNames(sf)].filter(([, d]) => d.kind === "interface" || d.kind === "type").map(([name]) => name);
+    // A copy of the file that exports every top-level name, for the checker only (never written, never
+    // run): later cells type the names from it, exported or not. Beside the file, so its imports resolve.
+    const own = exportedNames(sf);
+    const unexported = [...scope.kinds.keys(), ...types].filter((name) => !own.has(name));
+    const typedFrom = path.replace(/(\.[^./]+)$/, `.tskernel-run-${++this.runs}$1`);
+    this.files.set(typedFrom, unexported.length > 0 ? `${source}\nexport { ${unexported.join(", ")} };\n` : source);
+    return { values, kinds: scope.kinds, types, typedFrom };
   }
 
   errorInfo(error: unknown): ErrorInfo {

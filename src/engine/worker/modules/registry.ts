@@ -441,12 +441,12 @@ export class ModuleRegistry {
    * `%run`: compiles and runs a file as the main program (`import.meta.main`, `require.main === module`),
    * outside the registry. Returns its top-level names and their values.
    */
-  async runMain(path: string): Promise<{ values: Record<string, unknown>; scope: TopLevel }> {
+  async runMain(path: string): Promise<{ values: Record<string, unknown>; scope: TopLevel; source: string }> {
     const m = this.begin(path, this.compiler.compile(path, { scope: true }));
     const rest = this.start(m, m.current, m.compiled, true);
     await this.preload(m, m.compiled, new Set([path]));
     await rest();
-    return { values: m.current.module.__tskScope ?? {}, scope: m.compiled.scope ?? { kinds: new Map(), exported: new Set() } };
+    return { values: m.current.module.__tskScope ?? {}, scope: m.compiled.scope ?? { kinds: new Map(), exported: new Set() }, source: m.compiled.source };
   }
 
   relative(path: string, from: string): string {
