@@ -3,7 +3,7 @@
 // chdir). After a reload, the session names a cell imported from that module are rebound, and before
 // each cell `%autoreload` reloads the local modules whose code changed.
 import { createRequire, isBuiltin } from "node:module";
-import { join } from "node:path";
+import { extname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { CellChecker } from "../../language/cell-checker.js";
 import { ModuleCompiler } from "./modules/compile.js";
@@ -160,7 +160,8 @@ export class SessionModules implements ModuleAccess {
     // run): later cells type the names from it, exported or not. Beside the file, so its imports resolve.
     const own = exportedNames(sf);
     const unexported = [...scope.kinds.keys(), ...types].filter((name) => !own.has(name));
-    const typedFrom = path.replace(/(\.[^./]+)$/, `.tskernel-run-${++this.runs}$1`);
+    const ext = extname(path);
+    const typedFrom = `${path.slice(0, path.length - ext.length)}.tskernel-run-${++this.runs}${ext || ".js"}`;
     this.files.set(typedFrom, unexported.length > 0 ? `${source}\nexport { ${unexported.join(", ")} };\n` : source);
     return { values, kinds: scope.kinds, types, typedFrom };
   }
