@@ -206,7 +206,8 @@ export class SessionModules implements ModuleAccess {
   changedForAutoreload(): string[] {
     if (this.autoreload === "off") return [];
     const watched = this.registry.localModules().filter((m) => this.autoreload === "all" || this.aimported.has(m.path));
-    return watched.filter((m) => this.failedVersions.get(m.path) !== fileVersion(m.path) && this.registry.changed(m)).map((m) => m.path);
+    const failedAgain = (path: string) => this.failedVersions.has(path) && this.failedVersions.get(path) === fileVersion(path);
+    return watched.filter((m) => this.registry.changed(m) && !failedAgain(m.path)).map((m) => m.path);
   }
 
   /**
