@@ -180,7 +180,9 @@ describe("the import system (in-memory transport, real engine)", () => {
     write("tally.ts", "export let count = 0;\nexport function add(n: number): number { count += n; return count; }\nexport default function label(): string { return `count ${count}`; }\n");
     const run = async (code: string) => ok(await k.execute(code));
     assert.equal(resultText(await run("import label, { add, count, count as total } from './tally';\nadd(2); add(3); [count, total, label()]")), "[ 5, 5, 'count 5' ]");
-    assert.equal(resultText(await run("function seen() { return count }\nadd(1); seen()")), "6", "a function reads the module's current value");
+    assert.equal(resultText(await run("add(1); [total, add(1), total]")), "[ 6, 7, 7 ]", "a later cell reads it each time, not once at its start");
+    assert.equal(resultText(await run("total")), "7", "and leaves it live");
+    assert.equal(resultText(await run("function seen() { return count }\nadd(-1); seen()")), "6", "a function reads the module's current value");
     assert.match(streamText(await run("%whos")), /^count\s+import\s+number\s+6$/m);
     write("tally.ts", "export let count = 100;\nexport function add(n: number): number { count += 10 * n; return count; }\nexport default function label(): string { return `total ${count}`; }\n");
     assert.match(streamText(await run("%reload ./tally")), /^Reloaded \.\/tally\.ts \(rebound: label, add, count, total\)\n$/);

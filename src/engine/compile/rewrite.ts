@@ -128,13 +128,15 @@ export function rewriteCell(sf: ts.SourceFile, tc: ts.TransformationContext, rc:
   const addBinding = (name: string) => {
     if (index.has(name)) return;
     const kind = declaredKind.get(name);
-    // Functions, classes and imports are rarely hot loop variables: keep them boxed and simple.
+    // Functions, classes and imports are rarely hot loop variables: keep them boxed and simple. An
+    // import from an earlier cell must be read through its box each time: the box reads the module (live).
     const boxed =
       resolution.captured.has(name) ||
       rc.capturedBefore(name) ||
       kind === "function" ||
       kind === "class" ||
-      kind === "import";
+      kind === "import" ||
+      (kind === undefined && rc.sessionKind(name) === "import");
     index.set(name, bindings.length);
     bindings.push({ name, kind, mode: boxed ? "box" : "mirror" });
   };
