@@ -117,7 +117,8 @@ export function exportedNames(sf: ts.SourceFile): Set<string> {
   return names;
 }
 
-function identifiersOf(name: ts.BindingName): string[] {
+/** The names a binding (`a`, `{ a, b: [c] }`) declares. */
+export function identifiersOf(name: ts.BindingName): string[] {
   return ts.isIdentifier(name) ? [name.text] : name.elements.flatMap((e) => (ts.isOmittedExpression(e) ? [] : identifiersOf(e.name)));
 }
 

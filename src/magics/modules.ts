@@ -68,15 +68,14 @@ export const modulesMagic: Magic<ModulesTarget> = {
   options: { path: { type: "boolean" } },
   run({ args, options }, { modules }) {
     if (options.path === true) {
+      const aliases = modules.pathAliases();
       const lines = [
         `Local specifiers (./x, ../x, /abs/x) resolve from the importing file's directory; a cell's from the notebook directory:`,
         `  ${modules.notebookDir}`,
         `  a path ending in ${LOCAL_EXTENSIONS.join(" ")} names that file, or first, as TypeScript reads it, the source beside it:`,
         `  ${Object.entries(TS_FOR_JS).map(([js, ts]) => `${js} -> ${ts.join(" ")}`).join(", ")};`,
         `  any other path tries ${IMPLIED_EXTENSIONS.join(" ")} added to it, then the "main" its package.json names, then ${IMPLIED_EXTENSIONS.map((e) => `index${e}`).join(" ")} inside it`,
-        ...(modules.pathAliases().length > 0
-          ? [`Bare specifiers first go through the tsconfig.json "paths" aliases (each target tried as a local path):`, ...modules.pathAliases().map((a) => `  ${a}`)]
-          : []),
+        ...(aliases.length > 0 ? [`Bare specifiers first go through the tsconfig.json "paths" aliases (each target tried as a local path):`, ...aliases.map((a) => `  ${a}`)] : []),
         `Packages a cell imports are looked for in these directories, in order (a module's, from its own directory upward):`,
         ...modules.searchPath().map((p) => `  ${p}`),
         `Builtins (fs, node:fs, ...) come from Node itself.`,

@@ -135,8 +135,7 @@ export function rewriteCell(sf: ts.SourceFile, tc: ts.TransformationContext, rc:
       rc.capturedBefore(name) ||
       kind === "function" ||
       kind === "class" ||
-      kind === "import" ||
-      (kind === undefined && rc.sessionKind(name) === "import");
+      (kind ?? rc.sessionKind(name)) === "import";
     index.set(name, bindings.length);
     bindings.push({ name, kind, mode: boxed ? "box" : "mirror" });
   };

@@ -14,8 +14,6 @@ import { UsageError } from "../../magics/registry.js";
 import { pathAliases, resolveModule, searchPath, usePathMapping } from "./modules/resolve.js";
 import type { AutoreloadMode, ModuleAccess, RunOutcome } from "../../magics/modules.js";
 import type { CachingHost } from "../../language/compiler-host.js";
-import ts from "../../language/typescript.js";
-import { declaredNames, exportedNames } from "../../language/declarations.js";
 import type { ModuleListing } from "./modules/registry.js";
 import type { ErrorInfo } from "../engine.js";
 import { CellRegistry, runtimeError } from "./traceback.js";
@@ -154,16 +152,14 @@ export class SessionModules implements ModuleAccess {
 
   async runMain(path: string): Promise<RunOutcome> {
     const { values, scope, source } = await this.registry.runMain(path);
-    const sf = ts.createSourceFile(path, source, ts.ScriptTarget.ES2022, false);
-    const types = [...declaredNames(sf)].filter(([, d]) => d.kind === "interface" || d.kind === "type").map(([name]) => name);
+    const { kinds, types, exported } = scope;
     // A copy of the file that exports every top-level name, for the checker only (never written, never
     // run): later cells type the names from it, exported or not. Beside the file, so its imports resolve.
-    const own = exportedNames(sf);
-    const unexported = [...scope.kinds.keys(), ...types].filter((name) => !own.has(name));
+    const unexported = [...kinds.keys(), ...types].filter((name) => !exported.has(name));
     const ext = extname(path);
     const typedFrom = `${path.slice(0, path.length - ext.length)}.tskernel-run-${++this.runs}${ext || ".js"}`;
     this.files.set(typedFrom, unexported.length > 0 ? `${source}\nexport { ${unexported.join(", ")} };\n` : source);
-    return { values, kinds: scope.kinds, types, typedFrom };
+    return { values, kinds, types, typedFrom };
   }
 
   errorInfo(error: unknown): ErrorInfo {

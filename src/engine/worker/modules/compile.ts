@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { CachingHost } from "../../../language/compiler-host.js";
 import { excerpt } from "../traceback.js";
-import { declaredNames } from "../../../language/declarations.js";
+import { declaredNames, exportedNames, identifiersOf } from "../../../language/declarations.js";
 import { diagnosticMessage } from "../../../language/missing-module.js";
 import { whereLookedFor } from "./resolve.js";
 import type { CompileCache } from "./compile-cache.js";
@@ -144,29 +144,30 @@ function pauseAfterPrologue(hoisted: string[]): ts.TransformerFactory<ts.SourceF
   };
 }
 
-/** A file's top-level value names (for `%run`): each one's kind, and which it exports by name. */
+/** A file's top-level names (for `%run`). */
 export interface TopLevel {
+  /** Each top-level value's kind (let, const, function...). */
   kinds: Map<string, string>;
+  /** Its interfaces and type aliases. */
+  types: string[];
+  /** The names it exports by name. */
   exported: Set<string>;
 }
 
 function topLevel(sf: ts.SourceFile): TopLevel & { exportedVariables: Set<string> } {
-  const exported = new Set<string>();
+  // Exported variables live on `exports` once compiled.
   const exportedVariables = new Set<string>();
   for (const s of sf.statements) {
-    const modifiers = ts.canHaveModifiers(s) ? (ts.getModifiers(s) ?? []) : [];
-    if (!modifiers.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) || modifiers.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword)) continue;
-    if (ts.isVariableStatement(s)) {
-      for (const d of s.declarationList.declarations) for (const n of namesIn(d.name)) (exported.add(n), exportedVariables.add(n));
-    } else if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isEnumDeclaration(s)) && s.name) {
-      exported.add(s.name.text);
-    } else if (ts.isModuleDeclaration(s) && ts.isIdentifier(s.name)) {
-      exported.add(s.name.text);
-    }
+    if (!ts.isVariableStatement(s) || !ts.getModifiers(s)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
+    for (const d of s.declarationList.declarations) for (const n of identifiersOf(d.name)) exportedVariables.add(n);
   }
   const kinds = new Map<string, string>();
-  for (const [name, d] of declaredNames(sf)) if (!d.typeOnly && d.kind !== "import" && d.kind !== "declare") kinds.set(name, d.kind);
-  return { kinds, exported, exportedVariables };
+  const types: string[] = [];
+  for (const [name, d] of declaredNames(sf)) {
+    if (d.kind === "interface" || d.kind === "type") types.push(name);
+    else if (!d.typeOnly && d.kind !== "import" && d.kind !== "declare") kinds.set(name, d.kind);
+  }
+  return { kinds, types, exported: exportedNames(sf), exportedVariables };
 }
 
 /**
@@ -187,10 +188,6 @@ function exposeScope(names: string[], exportedVariables: Set<string>): ts.Transf
   };
 }
 
-function namesIn(name: ts.BindingName): string[] {
-  if (ts.isIdentifier(name)) return [name.text];
-  return name.elements.flatMap((e) => (ts.isOmittedExpression(e) ? [] : namesIn(e.name)));
-}
 
 function hasTopLevelAwait(sf: ts.SourceFile): boolean {
   let found = false;

@@ -446,7 +446,7 @@ export class ModuleRegistry {
     const rest = this.start(m, m.current, m.compiled, true);
     await this.preload(m, m.compiled, new Set([path]));
     await rest();
-    return { values: m.current.module.__tskScope ?? {}, scope: m.compiled.scope ?? { kinds: new Map(), exported: new Set() }, source: m.compiled.source };
+    return { values: m.current.module.__tskScope ?? {}, scope: m.compiled.scope ?? { kinds: new Map(), types: [], exported: new Set() }, source: m.compiled.source };
   }
 
   relative(path: string, from: string): string {
