@@ -14,6 +14,7 @@ import { CachingHost } from "./compiler-host.js";
 import { declaredNames, exportedNames, isGlobalAugmentation, type CheckBinding, type Declared } from "./declarations.js";
 import type { CellDiagnostic } from "../engine/compile/cell-compiler.js";
 import { diagnosticMessage, type WhereLooked } from "./missing-module.js";
+import { augmentsTypedModule, keepingOnly, moduleDeclarations, without } from "./module-declarations.js";
 
 export interface CheckedCell {
   program: ts.Program;
@@ -28,6 +29,8 @@ export interface CheckedCell {
   imports: string;
   /** The static type of the cell's value (its last expression, without a trailing `;`). */
   result?: ResultType;
+  /** The file of each module the cell declares or augments (`declare module "name"`), for later programs once it ran. */
+  modules: Map<string, string>;
 }
 
 /** A cell parsed, with what checking it will read and declare (see CellChecker.plan). */
@@ -36,6 +39,8 @@ export interface CellPlan {
   suffix: string;
   parsed: ts.SourceFile;
   code: string;
+  /** Its top-level `declare module "name"` statements, by name. */
+  modules: Map<string, ts.ModuleDeclaration[]>;
 }
 
 export interface ResultType {
@@ -151,6 +156,12 @@ export class CellChecker {
   private readonly previous = new Map<ts.CompilerOptions, ts.Program>();
   /** Declaration files of cells with `declare global`: every later program reads them. */
   private readonly globalFiles: string[] = [];
+  /** The file of the newest cell that declared or augmented each module by name: every later program reads it. */
+  private readonly moduleFiles = new Map<string, string>();
+  /** Numbers the files of checked cells' module declarations. */
+  private moduleChecks = 0;
+  /** Module declaration files of checks since the last cell ran: dropped when a cell runs, unless they are its own. */
+  private uncommitted: string[] = [];
   /** Execution counts whose value has a recorded type; the three latest, as `_`, `__`, `___`. */
   private readonly results = new Set<number>();
   private recent: (number | undefined)[] = [];
@@ -249,7 +260,7 @@ export class CellChecker {
 
   /** What a language service over the session needs: the options, the cached files, the root files. */
   get languageContext(): { options: ts.CompilerOptions; files: CachingHost; roots: string[]; notebookDir: string } {
-    return { options: this.options, files: this.files, roots: [this.kernelGlobals, ...this.globalFiles], notebookDir: join(this.dir, "..") };
+    return { options: this.options, files: this.files, roots: this.sessionRoots(), notebookDir: join(this.dir, "..") };
   }
 
   /** Parses the cell and says which session files checking it would read, without checking. */
@@ -258,13 +269,41 @@ export class CellChecker {
     const options = this.files.parseOptions(this.cellPath()) ?? ts.ScriptTarget.ES2022;
     const sf = ts.createSourceFile(this.cellPath(), code, options, true, ts.ScriptKind.TS);
     const declared = declaredNames(sf);
-    return { declared, suffix: this.suffix(sf, declared), parsed: sf, code };
+    return { declared, suffix: this.suffix(sf, declared), parsed: sf, code, modules: moduleDeclarations(sf) };
+  }
+
+  /** The files every program of the session reads besides the cell: kernel globals, `declare global`, declared modules. */
+  private sessionRoots(replaced: Iterable<string> = []): string[] {
+    const modules = new Map(this.moduleFiles);
+    for (const name of replaced) modules.delete(name);
+    return [this.kernelGlobals, ...this.globalFiles, ...modules.values()];
+  }
+
+  /**
+   * A file for each module the cell declares or augments, holding only those statements (positions are
+   * the cell's): a script declares a module, a module augments one.
+   */
+  private moduleFilesOf(plan: CellPlan): Map<string, string> {
+    const files = new Map<string, string>();
+    const n = ++this.moduleChecks;
+    for (const [name, statements] of plan.modules) {
+      const path = join(this.dir, "..", `__tskernel_module_${n}_${files.size}__.ts`);
+      const augments = augmentsTypedModule(name, this.cellPath(), this.options, this.files.host);
+      this.files.set(path, keepingOnly(plan.code, statements, plan.parsed) + (augments ? "\nexport {};\n" : ""));
+      files.set(name, path);
+    }
+    this.uncommitted.push(...files.values());
+    return files;
   }
 
   /** `plan`: this cell's plan, when the caller already made it. */
   check(code: string, plan: CellPlan = this.plan(code)): CheckedCell {
     const { declared, suffix } = plan;
-    if (plan.code === code && this.files.parseOptions(this.cellPath()) !== undefined) {
+    const modules = plan.code === code ? this.moduleFilesOf(plan) : new Map<string, string>();
+    if (modules.size > 0) {
+      const statements = [...plan.modules.values()].flat().sort((a, b) => a.pos - b.pos);
+      this.files.set(this.cellPath(), without(code, statements, plan.parsed) + suffix);
+    } else if (plan.code === code && this.files.parseOptions(this.cellPath()) !== undefined) {
       // The suffix only appends text: an incremental parse reuses every node of the cell's own parse.
       const change = { span: { start: code.length, length: 0 }, newLength: suffix.length };
       this.files.setParsed(this.cellPath(), ts.updateSourceFile(plan.parsed, code + suffix, change));
@@ -273,7 +312,7 @@ export class CellChecker {
     }
     const options = declared.size > 0 ? this.declaring : this.options;
     const program = ts.createProgram({
-      rootNames: [this.kernelGlobals, ...this.globalFiles, this.cellPath()],
+      rootNames: [...this.sessionRoots(modules.keys()), ...modules.values(), this.cellPath()],
       options,
       host: this.files.host,
       oldProgram: this.previous.get(options),
@@ -282,7 +321,7 @@ export class CellChecker {
     const file = program.getSourceFile(this.cellPath())!;
     const report = (d: ts.Diagnostic, start = d.start): CellDiagnostic => {
       const at = start !== undefined ? file.getLineAndCharacterOfPosition(start) : { line: 0, character: 0 };
-      return { message: diagnosticMessage(d, this.whereLooked), line: at.line + 1, column: at.character + 1, code: d.code };
+      return { message: diagnosticMessage(d, this.whereLooked, { inCell: true }), line: at.line + 1, column: at.character + 1, code: d.code };
     };
     const errors = (list: readonly ts.Diagnostic[]) => list.filter((d) => d.category === ts.DiagnosticCategory.Error);
     // What is found in the appended lines concerns them, not the user's code.
@@ -293,13 +332,16 @@ export class CellChecker {
     // A syntax error is always the cell's: an unfinished cell (`1 +`) is found where the appended lines
     // begin, which is reported as the end of the cell's own text.
     const end = code.trimEnd().length;
-    const syntax = errors(program.getSyntacticDiagnostics(file)).map((d) => report(d, d.start === undefined ? undefined : Math.min(d.start, end)));
+    const moduleFiles = [...modules.values()].map((path) => program.getSourceFile(path)!);
+    const syntax = [file, ...moduleFiles]
+      .flatMap((f) => errors(program.getSyntacticDiagnostics(f)))
+      .map((d) => report(d, d.start === undefined ? undefined : Math.min(d.start, end)));
     // The appended imports must resolve: if they do not, checking would silently see `any` everywhere.
     const lost = program.getSemanticDiagnostics(file).find((d) => d.start !== undefined && d.start >= code.length && UNRESOLVED.has(d.code));
     if (lost) throw new Error(`the checker lost the session's declarations: ${ts.flattenDiagnosticMessageText(lost.messageText, " ")}`);
-    const diagnostics = syntax.length > 0 ? [] : inCell(program.getSemanticDiagnostics(file));
+    const diagnostics = syntax.length > 0 ? [] : [...moduleFiles, file].flatMap((f) => inCell(program.getSemanticDiagnostics(f)));
     const result = syntax.length === 0 && diagnostics.length === 0 ? this.resultType(program, file, code) : undefined;
-    return { program, file, syntax, diagnostics, declared, imports: suffix, result };
+    return { program, file, syntax, diagnostics, declared, imports: suffix, result, modules };
   }
 
   private resultType(program: ts.Program, file: ts.SourceFile, code: string): ResultType | undefined {
@@ -355,6 +397,14 @@ export class CellChecker {
    * emitted once the current task is done (after the cell's reply), or sooner if a program reads them.
    */
   commit(cell: number, checked: CheckedCell, live: string[]): void {
+    const own = new Set(checked.modules.values());
+    for (const path of this.uncommitted) if (!own.has(path)) this.files.delete(path);
+    this.uncommitted = [];
+    for (const [name, path] of checked.modules) {
+      const replaced = this.moduleFiles.get(name);
+      if (replaced !== undefined) this.files.delete(replaced);
+      this.moduleFiles.set(name, path);
+    }
     const augmentsGlobals = checked.file.statements.some(isGlobalAugmentation);
     if (live.length === 0 && !augmentsGlobals) return;
     const path = this.declarationPath(cell);

@@ -94,6 +94,28 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.match((onLoad.reply.content.traceback as string[]).join("\n"), /fails-on-load\.ts, line 2, column 35/);
   });
 
+  test("an untyped package is declared by a cell with declare module; its error says so", async () => {
+    write("node_modules/untyped-pkg/package.json", '{ "name": "untyped-pkg", "main": "index.js" }');
+    write("node_modules/untyped-pkg/index.js", "exports.greet = (n) => 'hi ' + n;\n");
+    const refused = await k.execute("import { greet } from 'untyped-pkg'; greet('a')");
+    assert.equal(refused.reply.content.ename, "TypeCheckError");
+    assert.match(refused.reply.content.evalue as string, /TS7016/);
+    assert.match(refused.reply.content.evalue as string, /run `declare module "untyped-pkg";` and later cells import it typed `any`/);
+    await run('declare module "untyped-pkg";');
+    assert.equal(resultText(await run("import { greet } from 'untyped-pkg'; greet('b')")), "'hi b'");
+    assert.equal(resultText(await run("import * as untyped from 'untyped-pkg'; untyped.greet('c')")), "'hi c'");
+  });
+
+  test("a cell's augmentation of a local module's types holds in every later cell", async () => {
+    write("options.ts", "export interface Options { size: number }\nexport const describeOptions = (o: Options) => JSON.stringify(o);\n");
+    await run("import { type Options, describeOptions } from './options';");
+    const same = await run("declare module './options' { interface Options { label?: string } }\ndescribeOptions({ size: 1, label: 'a' })");
+    assert.equal(resultText(same), `'{"size":1,"label":"a"}'`);
+    assert.equal(resultText(await run("const later: Options = { size: 2, label: 'b' }; later.label")), "'b'");
+    const unknown = await k.execute("const wrong: Options = { size: 3, colour: 'red' }");
+    assert.match(unknown.reply.content.evalue as string, /'colour' does not exist in type 'Options'/);
+  });
+
   test("a missing module lists where the kernel looked; %modules lists the registry and the resolution path", async () => {
     const missing = await k.execute("require('./nowhere')");
     assert.equal(missing.reply.content.ename, "ModuleNotFoundError");

@@ -214,6 +214,16 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["sharedCounter + [10, 20].secondItem()!", "23"],
     ["const notText: string = sharedCounter", { error: "TypeCheckError", evalue: /Type 'number' is not assignable to type 'string'/ }],
   ],
+  "declare module in a cell declares a module for later cells; a later declaration of it replaces it": [
+    ['declare module "tsk-virtual" { export const v: number }', null],
+    ['let fromVirtual: typeof import("tsk-virtual").v = 3; fromVirtual', "3"],
+    ['declare module "tsk-virtual" { export const w: string }', null],
+    ['let typedW: typeof import("tsk-virtual").w = "s"; typedW', "'s'"],
+    ['let goneV: typeof import("tsk-virtual").v = 1', { error: "TypeCheckError", evalue: /has no exported member 'v'/ }],
+    ['const before = 1;\ndeclare module "tsk-broken" { export const z: NotAType }', { error: "TypeCheckError", evalue: /Cannot find name 'NotAType'\. \(Cell In\[\d+\], line 2, column 47, TS2304\)/ }],
+    ['declare module "node:fs" { export function tskShout(): string }', null],
+    ["import * as fsNs from 'node:fs'; const shouted: ReturnType<typeof fsNs.tskShout> = 'loud'; [shouted, typeof fsNs.readFileSync]", "[ 'loud', 'function' ]"],
+  ],
   "a thrown value that is not an Error is shown as a value": [
     ["throw { code: 3, tags: ['a'] }", { error: "Uncaught", evalue: /^\{ code: 3, tags: \[ 'a' \] \}$/ }],
     ["throw 'plain text'", { error: "Uncaught", evalue: /^plain text$/ }],

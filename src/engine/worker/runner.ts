@@ -273,7 +273,8 @@ export class CellRunner {
     }
     const plan = this.checker.plan(code);
     // A cell that declares nothing checks the same while the session files it reads are the same.
-    const hit = plan.declared.size === 0 ? this.cached(code, plan.suffix) : undefined;
+    const declaresNothing = plan.declared.size === 0 && plan.modules.size === 0;
+    const hit = declaresNothing ? this.cached(code, plan.suffix) : undefined;
     if (hit) return { compiled: hit.compiled, result: hit.result, declared: plan.declared };
     const checked = this.checker.check(code, plan);
     if (checked.syntax.length > 0) return { error: diagnosticsError("SyntaxError", label, code, checked.syntax) };
@@ -286,7 +287,7 @@ export class CellRunner {
     }
     const recorder = new RecordingSession(this.session);
     const compiled = compileChecked(code, checked.program, checked.file, recorder);
-    if (checked.declared.size === 0 && checked.diagnostics.length === 0) {
+    if (declaresNothing && checked.diagnostics.length === 0) {
       this.remember(code, { compiled, lookups: recorder.lookups, imports: checked.imports, result: checked.result });
     }
     return { compiled, result: checked.result, checked, declared: checked.declared };
