@@ -80,7 +80,9 @@ function mentions(sf: ts.SourceFile): { identifiers: Set<string>; outIndices: Se
   return { identifiers, outIndices };
 }
 
-/** A checked cell's declaration file (TypeScript's declaration emit), as it is kept in .tskernel/. */
+/** "Declared but never read" and its kin (noUnusedLocals). */
+const UNUSED = new Set([6133, 6192, 6196, 6198]);
+
 /**
  * Program.emit's sixth parameter, forceDtsEmit (not in TypeScript's public declarations): TypeScript
  * writes no declaration file at all when one declaration names a type only the cell's own code can see
@@ -89,6 +91,7 @@ function mentions(sf: ts.SourceFile): { identifiers: Set<string>; outIndices: Se
  */
 type EmitForcingDeclarations = (file: ts.SourceFile, write: ts.WriteFileCallback, cancel: undefined, onlyDts: true, transformers: undefined, forceDtsEmit: true) => ts.EmitResult;
 
+/** A checked cell's declaration file (TypeScript's declaration emit), as it is kept in .tskernel/. */
 function declarationsOf(program: ts.Program, file: ts.SourceFile): string {
   let declarations = "";
   const emit = program.emit.bind(program) as unknown as EmitForcingDeclarations;
@@ -281,15 +284,22 @@ export class CellChecker {
 
   /**
    * A file for each module the cell declares or augments, holding only those statements (positions are
-   * the cell's): a script declares a module, a module augments one.
+   * the cell's): a script declares a module; a module augments one, and it keeps the cell's imports
+   * and imports the session names it mentions, so the augmentation may use them.
    */
   private moduleFilesOf(plan: CellPlan): Map<string, string> {
     const files = new Map<string, string>();
     const n = ++this.moduleChecks;
     for (const [name, statements] of plan.modules) {
       const path = join(this.dir, "..", `__tskernel_module_${n}_${files.size}__.ts`);
-      const augments = augmentsTypedModule(name, this.cellPath(), this.options, this.files.host);
-      this.files.set(path, keepingOnly(plan.code, statements, plan.parsed) + (augments ? "\nexport {};\n" : ""));
+      if (!augmentsTypedModule(name, this.cellPath(), this.options, this.files.host)) {
+        this.files.set(path, keepingOnly(plan.code, statements, plan.parsed));
+      } else {
+        const imports = plan.parsed.statements.filter((s) => ts.isImportDeclaration(s) || ts.isImportEqualsDeclaration(s));
+        const kept = keepingOnly(plan.code, [...imports, ...statements].sort((a, b) => a.pos - b.pos), plan.parsed);
+        const { identifiers, outIndices } = mentions(ts.createSourceFile(path, kept, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS));
+        this.files.set(path, `${kept}\n${this.sessionLines(identifiers, outIndices, plan.declared).join("\n")}\nexport {};\n`);
+      }
       files.set(name, path);
     }
     this.uncommitted.push(...files.values());
@@ -339,7 +349,9 @@ export class CellChecker {
     // The appended imports must resolve: if they do not, checking would silently see `any` everywhere.
     const lost = program.getSemanticDiagnostics(file).find((d) => d.start !== undefined && d.start >= code.length && UNRESOLVED.has(d.code));
     if (lost) throw new Error(`the checker lost the session's declarations: ${ts.flattenDiagnosticMessageText(lost.messageText, " ")}`);
-    const diagnostics = syntax.length > 0 ? [] : [...moduleFiles, file].flatMap((f) => inCell(program.getSemanticDiagnostics(f)));
+    // A module file keeps all the cell's imports, whether its augmentation uses them or not.
+    const moduleDiagnostics = moduleFiles.flatMap((f) => program.getSemanticDiagnostics(f).filter((d) => !UNUSED.has(d.code)));
+    const diagnostics = syntax.length > 0 ? [] : inCell([...moduleDiagnostics, ...program.getSemanticDiagnostics(file)]);
     const result = syntax.length === 0 && diagnostics.length === 0 ? this.resultType(program, file, code) : undefined;
     return { program, file, syntax, diagnostics, declared, imports: suffix, result, modules };
   }

@@ -114,6 +114,9 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.equal(resultText(await run("const later: Options = { size: 2, label: 'b' }; later.label")), "'b'");
     const unknown = await k.execute("const wrong: Options = { size: 3, colour: 'red' }");
     assert.match(unknown.reply.content.evalue as string, /'colour' does not exist in type 'Options'/);
+    await run("interface Unit { name: string }");
+    await run("import { readFileSync } from 'node:fs';\ndeclare module './options' { interface Options { unit?: Unit; read?: typeof readFileSync } }");
+    assert.equal(resultText(await run("const withUnit: Options = { size: 4, unit: { name: 'cm' } }; withUnit.unit?.name")), "'cm'");
   });
 
   test("a missing module lists where the kernel looked; %modules lists the registry and the resolution path", async () => {
