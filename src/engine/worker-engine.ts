@@ -16,6 +16,7 @@ import type {
 } from "./engine.js";
 import { CONTROL, type FromWorker, type OutputEvent, type ToWorker, type WorkerAnswers, type WorkerRequest } from "./worker-protocol.js";
 import { StreamRing } from "./stream-ring.js";
+import { changeDirectoryFor } from "./worker/process-chdir.js";
 import { SyntaxThread } from "./syntax/syntax-thread.js";
 import { WorkerInspector } from "./worker-inspector.js";
 import { WRITE_BACK_LIMIT_MS, writeBackMirrors, type WriteBack } from "./interrupt-progress.js";
@@ -211,6 +212,9 @@ export class WorkerEngine implements Engine {
         break;
       case "ask":
         void this.answer(m.id, m.cell, m.request);
+        break;
+      case "chdir":
+        changeDirectoryFor(m);
         break;
       case "ready":
         break;

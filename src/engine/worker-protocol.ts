@@ -1,4 +1,5 @@
 // Messages between the main thread (sockets) and the engine worker (compiler and user code).
+import type { MessagePort } from "node:worker_threads";
 import type { CommMessage, CommMessageType, ErrorInfo, ExecuteInput, ExecuteOutcome, MimeBundle } from "./engine.js";
 import type { HistoryRequest, HistoryRow } from "../server/history.js";
 
@@ -44,7 +45,14 @@ export type FromWorker =
   | { type: "reply"; id: number; value: unknown }
   | { type: "log"; text: string }
   /** A request from the cell `cell` is running; answered with `answer` of the same id. */
-  | { type: "ask"; id: number; cell: number; request: WorkerRequest };
+  | { type: "ask"; id: number; cell: number; request: WorkerRequest }
+  /** `process.chdir()` in user code: the worker waits on `done` (set to 1) for a ChdirAnswer on `reply`. */
+  | { type: "chdir"; directory: string; reply: MessagePort; done: SharedArrayBuffer };
+
+/** How `process.chdir()` went in the main thread: its error's message and fields (code, errno, syscall...). */
+export interface ChdirAnswer {
+  error?: { message: string; fields: Record<string, unknown> };
+}
 
 export type { ErrorInfo, ExecuteOutcome };
 

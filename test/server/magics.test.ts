@@ -31,6 +31,17 @@ describe("environment, shell and output magics (in-memory transport, real engine
     assert.match(missing.reply.content.evalue as string, /cannot change to \/no\/such\/dir/);
   });
 
+  test("process.chdir() in a cell changes the directory, as %cd does; a missing directory throws Node's error", async () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), "tsk-chdir-")));
+    writeFileSync(join(dir, "there.txt"), "read relative");
+    assert.equal(resultText(await k.execute(`process.chdir(${JSON.stringify(dir)}); process.cwd()`)), `'${dir}'`);
+    assert.equal(resultText(await k.execute("require('node:fs').readFileSync('there.txt', 'utf8')")), "'read relative'");
+    assert.equal(resultText(await k.execute("%pwd")), `'${dir}'`);
+    const failed = await k.execute("let chdirError: any;\ntry { process.chdir('/no/such/dir') } catch (e) { chdirError = e }\n[chdirError.code, chdirError.syscall, process.cwd() === " + JSON.stringify(dir) + "]");
+    assert.equal(resultText(failed), "[ 'ENOENT', 'chdir', true ]");
+    assert.equal(resultText(await k.execute(`process.chdir(${JSON.stringify(startDir)}); process.cwd()`)), `'${startDir}'`);
+  });
+
   test("%env shows and sets variables that cells and commands see", async () => {
     assert.equal(streamText(await k.execute("%env TSK_GREETING=hello there")), "env: TSK_GREETING=hello there\n");
     assert.equal(streamText(await k.execute("%env TSK_GREETING")), "hello there\n");

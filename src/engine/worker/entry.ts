@@ -21,6 +21,7 @@ import { KERNEL_GLOBALS_DTS } from "../../language/kernel-globals.js";
 import { whereLookedFor } from "./modules/resolve.js";
 import { CompilerPractice } from "./compiler-practice.js";
 import { keepFactoriesUnoptimized } from "../../language/factory-tiering.js";
+import { installProcessChdir } from "./process-chdir.js";
 
 if (!parentPort) throw new Error("the engine must run in a worker thread");
 const port = parentPort;
@@ -37,6 +38,7 @@ router.install();
 const callbacks = new CallbackContext(router);
 callbacks.install();
 const mainThread = new MainThread(post);
+installProcessChdir((m, transfer) => port.postMessage(m, transfer));
 const comms = new CommHub(router, (text) => post({ type: "log", text }));
 Object.assign(globalThis, { comms: comms.api });
 provideKernelModule("tskernel", { ...installDisplay(router, notebookDirectory), ...installInput(router, mainThread), comms: comms.api });
