@@ -106,6 +106,12 @@ export class CachingHost {
     const cached = this.parsed.get(name)?.text;
     if (name.includes(PACKAGES)) return cached ?? base.readFile(name);
     const now = version(name);
+    if (now === "missing") {
+      // Deleted: forgotten, so that no later read takes the old text for the file's.
+      this.parsed.delete(name);
+      this.readAt.delete(name);
+      return undefined;
+    }
     if (cached !== undefined && this.readAt.get(name) === now) return cached;
     this.readAt.set(name, now);
     return base.readFile(name);

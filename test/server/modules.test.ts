@@ -2,7 +2,7 @@
 // packages, the registry (%modules), %reload, %autoreload, %%writefile, %run and circular imports.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryKernel, resultText, silentLogger, streamText, type Exchange } from "../support/memory-kernel.js";
@@ -253,6 +253,23 @@ describe("the import system (in-memory transport, real engine)", () => {
     const missing = await k.execute("%reload ./never-loaded");
     assert.equal(missing.reply.content.ename, "ModuleNotFoundError");
     assert.doesNotMatch((missing.reply.content.traceback as string[]).join("\n"), /\.js:\d+:\d+/, "no frames of the kernel's own code (its magics)");
+  });
+
+  test("%reload says why a builtin or a package cannot be reloaded; autoreload says a deleted module is gone", async () => {
+    const builtin = await k.execute("%reload node:fs");
+    assert.equal(builtin.reply.content.ename, "UsageError");
+    assert.match(builtin.reply.content.evalue as string, /^node:fs is a Node builtin: only your own local modules can be reloaded$/);
+    await run("require('cjs-pkg');");
+    const pkg = await k.execute("%reload cjs-pkg");
+    assert.match(pkg.reply.content.evalue as string, /^cjs-pkg is a package \(.*node_modules\/cjs-pkg\/index\.js\): only your own local modules can be reloaded; restart the kernel/);
+    write("doomed.ts", "export const doomed = 'here';\n");
+    await run("import { doomed } from './doomed';");
+    await run("%autoreload all");
+    rmSync(join(dir, "doomed.ts"));
+    const gone = await run("doomed");
+    assert.equal(resultText(gone), "'here'");
+    assert.match(streamText(gone, "stderr"), /failed to reload \.\/doomed\.ts \(Error: .*doomed\.ts no longer exists: it was deleted or moved; the old version stays\)/);
+    await run("%autoreload off");
   });
 
   test("an unchanged dependent is checked again against the new version of what it imports", async () => {

@@ -123,7 +123,10 @@ export class SessionModules implements ModuleAccess {
   }
 
   private loadedPath(specifier: string): string {
-    const path = resolveModule(specifier, notebookDir).path;
+    const { kind, path } = resolveModule(specifier, notebookDir);
+    // A builtin or a package is not the user's code, and Node keeps no second copy to run.
+    if (kind === "builtin") throw new UsageError(`${specifier} is a Node builtin: only your own local modules can be reloaded`);
+    if (kind === "package") throw new UsageError(`${specifier} is a package (${path}): only your own local modules can be reloaded; restart the kernel to load a new version`);
     if (!this.registry.local(path)) {
       throw new UsageError(`${specifier} (${this.relative(path)}) is not a loaded local module: import it first (%modules lists the loaded ones)`);
     }

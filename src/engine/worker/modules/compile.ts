@@ -4,7 +4,7 @@
 // kernel decides how modules are found, cached and re-executed (reload needs that: Node's own ESM
 // cache cannot forget a module). `import.meta` and `import()` become parameters of that function.
 import ts from "../../../language/typescript.js";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { CachingHost } from "../../../language/compiler-host.js";
 import { excerpt } from "../traceback.js";
@@ -301,7 +301,7 @@ export class ModuleCompiler {
     const program = ts.createProgram({ rootNames: [this.globalsPath, path], options: this.options, host: this.files.host, oldProgram: this.previous });
     this.previous = program;
     const sf = program.getSourceFile(path);
-    if (!sf) throw new Error(`the compiler could not read ${path}`);
+    if (!sf) throw new Error(existsSync(path) ? `the compiler could not read ${path}` : `${path} no longer exists: it was deleted or moved`);
     // Not %run's compiles (they expose the file's scope), nor .mts ones (transpiled below), nor practice.
     const key = this.cache.enabled && !scope && path !== this.practicePath && !path.endsWith(".mts") ? this.cache.keyOf(program, path, this.options) : undefined;
     const kept = key === undefined ? undefined : this.cache.get(key);
