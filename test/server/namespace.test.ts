@@ -64,6 +64,11 @@ describe("magics (in-memory transport, real engine)", () => {
     const labelRow = table.split("\n").find((l) => l.startsWith("label"))!;
     assert.match(labelRow, /'x{15,}…x{15,}'$/, "a long value is elided in the middle");
     assert.ok(labelRow.length < 120, "a row stays short");
+    await run("const counts = Array.from({ length: 1000 }, (_, i) => i); const story = 'a'.repeat(300) + ' THE END';");
+    const rows = (await stdout("%whos")).split("\n");
+    assert.match(rows.find((l) => l.startsWith("counts"))!, /\[ 0, 1, 2, .*more items \]$/, "a long array's row is one line");
+    assert.ok(rows.every((l) => l === "" || /^[\w-]+\s/.test(l)), "no value spills onto a line of its own");
+    assert.match(rows.find((l) => l.startsWith("story"))!, /'a+…a* THE END'$/, "a long string keeps its end");
   });
 
   test("%xdel deletes a name for values and types, and brings back the builtin it shadowed", async () => {

@@ -9,6 +9,9 @@ import { CELL_FUNCTION } from "../compile/cell-frame.js";
 import { valueAt } from "./introspect.js";
 import type { Box, Session } from "./session.js";
 
+/** Characters a value summary keeps from each end of a long string (the table shows fewer). */
+const SUMMARY_STRING_END = 100;
+
 interface Remote {
   type?: string;
   objectId?: string;
@@ -132,8 +135,14 @@ export class SessionNamespace implements Namespace {
     return this.checker.describe(names);
   }
 
+  /**
+   * One line for a table row: a long array does not break into columns, and a long string keeps its
+   * end, which the caller elides in the middle.
+   */
   summary(value: unknown): string {
-    return inspect(value, { colors: false, depth: 1, breakLength: Number.POSITIVE_INFINITY, maxArrayLength: 10, maxStringLength: 200 });
+    const shown = typeof value === "string" && value.length > 2 * SUMMARY_STRING_END ? `${value.slice(0, SUMMARY_STRING_END)}…${value.slice(-SUMMARY_STRING_END)}` : value;
+    const text = inspect(shown, { colors: false, depth: 1, compact: true, breakLength: Number.POSITIVE_INFINITY, maxArrayLength: 10 });
+    return text.replace(/\s*\n\s*/g, " ");
   }
 
   /** Deletes the name everywhere, with the Out entries that hold the same object (as IPython's %xdel). */
