@@ -2,7 +2,7 @@
 // frame, see src/engine/interrupt-progress.ts), over the in-memory transport with the real engine worker.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryKernel, resultText, type Exchange } from "../support/memory-kernel.js";
@@ -11,7 +11,8 @@ import { WorkerEngine } from "../../src/engine/worker-engine.js";
 describe("an interrupted cell keeps its progress", () => {
   /** The engine's warnings: one says when an interrupt could not keep a loop's progress. */
   const warnings: string[] = [];
-  const engine = new WorkerEngine({ info() {}, warn: (t) => warnings.push(t), limited() {} }, mkdtempSync(join(tmpdir(), "tsk-notebook-")));
+  const notebookDir = mkdtempSync(join(tmpdir(), "tsk-notebook-"));
+  const engine = new WorkerEngine({ info() {}, warn: (t) => warnings.push(t), limited() {} }, notebookDir);
   const k = new MemoryKernel(engine);
   before(() => k.start());
   after(() => k.close());
@@ -41,6 +42,20 @@ describe("an interrupted cell keeps its progress", () => {
     const typed = await k.execute("const asText: string = acc;");
     assert.equal(typed.reply.content.ename, "TypeCheckError");
     assert.match(String(typed.reply.content.evalue), /Type 'number' is not assignable to type 'string'/);
+  });
+
+  test("an interrupt stops a module's slow top-level code in place, by import or require; fixed, it loads again", async () => {
+    const spinning = "console.log('module running');\nlet spins = 0;\nwhile (true) spins++;\nexport const ready = spins;\n";
+    writeFileSync(join(notebookDir, "slow-import.ts"), spinning);
+    writeFileSync(join(notebookDir, "slow-require.ts"), spinning);
+    await value("const beforeModules = 'kept'");
+    await interrupted("import { ready } from './slow-import';");
+    await interrupted("const viaRequire = require('./slow-require');");
+    assert.equal(await value("beforeModules"), "'kept'", "the session was not restarted");
+    writeFileSync(join(notebookDir, "slow-import.ts"), "export const ready = 'imported now';\n");
+    writeFileSync(join(notebookDir, "slow-require.ts"), "export const ready = 'required now';\n");
+    assert.equal(await value("import { ready } from './slow-import'; ready"), "'imported now'");
+    assert.equal(await value("require('./slow-require').ready"), "'required now'");
   });
 
   test("variables written together are kept as of one moment", async () => {

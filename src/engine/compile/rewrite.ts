@@ -285,9 +285,11 @@ export function rewriteCell(sf: ts.SourceFile, tc: ts.TransformationContext, rc:
     } else if (ts.isImportDeclaration(s)) {
       const temp = IMPORT_PREFIX + importTemps.length;
       importTemps.push(temp);
+      // A module that needs no wait loads within the cell's synchronous run (an interrupt can stop it there).
+      const specifier = s.moduleSpecifier as ts.StringLiteral;
       const load = f.createAssignment(
         f.createIdentifier(temp),
-        f.createAwaitExpression(kernelCall("i", [s.moduleSpecifier as ts.StringLiteral])),
+        f.createBinaryExpression(kernelCall("n", [specifier]), ts.SyntaxKind.QuestionQuestionToken, f.createAwaitExpression(kernelCall("i", [specifier]))),
       );
       const parts: ts.Expression[] = [load];
       const c = s.importClause;

@@ -153,6 +153,7 @@ function handle(m: ToWorker): void {
       if (!state) break;
       // Still "sync" while we handle a message means the synchronous part was terminated.
       if (state.phase === "sync") {
+        runner.modules.registry.forgetInterruptedLoads();
         state.onTerminated?.();
         finish(state, failed(new Interrupted()));
       }

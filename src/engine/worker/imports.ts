@@ -55,6 +55,11 @@ export async function importFromSession(specifier: string): Promise<unknown> {
   return active.registry.import(specifier, notebookDir);
 }
 
+/** A cell's import when it needs no wait (see ModuleRegistry.importNow); undefined when it must wait. */
+export function importNowFromSession(specifier: string): unknown {
+  return kernelModules.get(specifier) ?? active?.registry.importNow(specifier, notebookDir);
+}
+
 /** `import.meta` in a cell: the notebook is the main program, as `__main__` is in IPython. */
 export function cellImportMeta(): ImportMeta {
   const filename = join(notebookDir, "[notebook]");

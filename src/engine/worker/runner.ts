@@ -11,7 +11,7 @@ import type { Box, Session } from "./session.js";
 import { CellResources } from "./disposal.js";
 import { CELL_FILE_PREFIX, diagnosticLines, diagnosticsError, runtimeError, type CellRegistry } from "./traceback.js";
 import { mimeBundle } from "./format.js";
-import { cellImportMeta, importFromSession, SessionModules } from "./imports.js";
+import { cellImportMeta, importFromSession, importNowFromSession, SessionModules } from "./imports.js";
 import { moduleMagics, type ModulesTarget } from "../../magics/modules.js";
 import { Introspection } from "./introspect.js";
 import { MagicRegistry, parseMagicCell, UsageError, type MagicInvocation, type MagicResult } from "../../magics/registry.js";
@@ -102,6 +102,10 @@ class CellRuntime {
   }
   i(specifier: string): Promise<unknown> {
     return importFromSession(specifier);
+  }
+  /** The module at once, if it needs no wait; the cell awaits `i` only when this is undefined. */
+  n(specifier: string): unknown {
+    return importNowFromSession(specifier);
   }
   meta(): ImportMeta {
     return cellImportMeta();

@@ -113,6 +113,10 @@ export class ModuleRegistry {
   private readonly reloadListeners: ((m: LocalModule) => void)[] = [];
   /** How many times each file's code was started (import, reload, %run). */
   private readonly runs = new Map<string, number>();
+  /** Namespaces of builtins and ES-module packages imported before: a later import needs no wait. */
+  private readonly namespaces = new Map<string, unknown>();
+  /** Modules importNow compiled but could not load at once: the waiting import uses them, if unchanged. */
+  private readonly precompiled = new Map<string, { version: string; compiled: CompiledModule }>();
 
   /** `traces` learns each module's source map as it runs, so errors point into its TypeScript. */
   constructor(
@@ -146,6 +150,58 @@ export class ModuleRegistry {
   }
 
   /**
+   * A cell's `import`, when it needs no wait: a module imported before, a CommonJS package, or a local
+   * module whose imports all load at once too (none uses top-level await or an ES-module package not yet
+   * loaded). The module then runs within the cell's own synchronous run, where an interrupt stops it in
+   * place and the session survives. Undefined when it must wait: the caller imports it as usual.
+   */
+  importNow(specifier: string, from: string): unknown {
+    let r: Resolved;
+    try {
+      r = resolveModule(specifier, from);
+    } catch {
+      // Not found: the usual import says where it looked.
+      return undefined;
+    }
+    const value = this.loadNow(r, from);
+    if (value !== undefined) this.note(specifier, r.path);
+    return value;
+  }
+
+  private loadNow(r: Resolved, from: string): unknown {
+    if (r.kind === "package" && !r.esm) return this.commonJsPackageView(r, from);
+    if (r.kind === "builtin" || r.kind === "package") return this.namespaces.get(r.path);
+    const known = this.locals.get(r.path);
+    if (known) return known.state === "loaded" ? known.facade : undefined;
+    if (!this.loadsNow(r.path, new Set())) return undefined;
+    const m = this.requireLocal(r.path);
+    return m.state === "loaded" ? m.facade : m.pending;
+  }
+
+  /** Whether a local module and its imports can load without waiting; compiles those not loaded yet. */
+  private loadsNow(path: string, seen: Set<string>): boolean {
+    if (seen.has(path) || this.locals.get(path)?.state === "loaded") return true;
+    if (this.locals.has(path)) return false;
+    seen.add(path);
+    const version = fileVersion(path);
+    const compiled = this.precompiledFor(path) ?? this.compile(path);
+    this.precompiled.set(path, { version, compiled });
+    if (compiled.isAsync) return false;
+    return compiled.imports.every((specifier) => {
+      const r = resolveModule(specifier, dirname(path));
+      if (r.kind === "package") return !r.esm || this.esmPackages.has(r.path);
+      return r.kind === "builtin" || this.loadsNow(r.path, seen);
+    });
+  }
+
+  /** What importNow compiled of a file, while the file is unchanged since. */
+  private precompiledFor(path: string): CompiledModule | undefined {
+    const kept = this.precompiled.get(path);
+    this.precompiled.delete(path);
+    return kept && kept.version === fileVersion(path) ? kept.compiled : undefined;
+  }
+
+  /**
    * A CommonJS package as a cell's `import` sees it, as TypeScript's esModuleInterop types it: every
    * property of `module.exports` by name, and `module.exports` as the default (a compiled ES module's
    * own exports, `__esModule` says so). Node's own import finds only the names its static analysis can.
@@ -162,6 +218,7 @@ export class ModuleRegistry {
   private async importForeign(r: Resolved): Promise<unknown> {
     const start = performance.now();
     const ns = (await import(r.kind === "builtin" ? r.path : pathToFileURL(r.path).href)) as Record<string, unknown>;
+    this.namespaces.set(r.path, ns);
     if (!this.foreign.has(r.path)) this.foreign.set(r.path, { kind: r.kind as "builtin" | "package", path: r.path, loadedAt: new Date(), loadMs: performance.now() - start });
     return ns;
   }
@@ -201,7 +258,7 @@ export class ModuleRegistry {
   private begin(path: string, compiled?: CompiledModule): LocalModule {
     const start = performance.now();
     const version = fileVersion(path);
-    compiled ??= this.compile(path);
+    compiled ??= this.precompiledFor(path) ?? this.compile(path);
     const m: LocalModule = {
       path,
       kind: path.endsWith(".json") ? "local json" : /\.[mc]?tsx?$/.test(path) ? "local ts" : "local js",
@@ -260,6 +317,15 @@ export class ModuleRegistry {
     }
   }
 
+  /**
+   * An interrupt stopped code in place, where no catch runs: a module whose synchronous load it cut
+   * short is forgotten, so the next import runs it again, as after a load that threw. (Loads that are
+   * awaited cannot be stopped in place.)
+   */
+  forgetInterruptedLoads(): void {
+    for (const [path, m] of this.locals) if (m.state === "loading" && !(m as LocalModule & { ready?: Promise<void> }).ready) this.locals.delete(path);
+  }
+
   private requireLocal(path: string): LocalModule {
     const known = this.locals.get(path);
     if (known) return known;
@@ -268,7 +334,12 @@ export class ModuleRegistry {
     this.locals.set(path, m);
     try {
       const rest = this.start(m, m.current, m.compiled, false);
-      for (const specifier of m.compiled.imports) this.require(specifier, dirname(path));
+      for (const specifier of m.compiled.imports) {
+        this.require(specifier, dirname(path));
+        // Imports the emit elided (types only) count too: the module is checked against them.
+        const dep = this.locals.get(safeResolve(specifier, dirname(path)) ?? "");
+        if (dep) m.deps.add(dep.path);
+      }
       rest();
       this.finish(m, m.current, m.compiled);
     } catch (e) {
