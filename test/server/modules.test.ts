@@ -201,6 +201,20 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.equal(resultText(await run("[next(0), counter.version]")), "[ 10, 2 ]", "a failed reload leaves the old module in effect");
   });
 
+  test("importing a module whose file changed since it loaded says the cell gets the loaded version, once", async () => {
+    write("edited.ts", "export const first = 1;\n");
+    await run("import { first } from './edited';");
+    write("edited.ts", "export const first = 1;\nexport const second = 2;\n");
+    const stale = await run("import { second } from './edited'; second");
+    assert.equal(resultText(stale), undefined, "the loaded version has no `second`");
+    assert.match(streamText(stale, "stderr"), /^\[import\] \.\/edited\.ts changed since it was loaded: this cell uses the loaded version .*%reload \.\/edited runs the new one/);
+    assert.equal(streamText(await run("import { first as again } from './edited';"), "stderr"), "", "said once per change");
+    await run("%reload ./edited");
+    const fresh = await run("import { second as now } from './edited'; now");
+    assert.equal(resultText(fresh), "2");
+    assert.equal(streamText(fresh, "stderr"), "");
+  });
+
   test("named and default imports are live bindings, as in ES modules: a module's export let changes show", async () => {
     write("tally.ts", "export let count = 0;\nexport function add(n: number): number { count += n; return count; }\nexport default function label(): string { return `count ${count}`; }\n");
     const run = async (code: string) => ok(await k.execute(code));

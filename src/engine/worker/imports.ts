@@ -57,7 +57,9 @@ export async function importFromSession(specifier: string): Promise<unknown> {
 
 /** A cell's import when it needs no wait (see ModuleRegistry.importNow); undefined when it must wait. */
 export function importNowFromSession(specifier: string): unknown {
-  return kernelModules.get(specifier) ?? active?.registry.importNow(specifier, notebookDir);
+  const value = kernelModules.get(specifier) ?? active?.registry.importNow(specifier, notebookDir);
+  if (value !== undefined) active?.warnIfStale(specifier);
+  return value;
 }
 
 /** `import.meta` in a cell: the notebook is the main program, as `__main__` is in IPython. */
@@ -84,6 +86,8 @@ export class SessionModules implements ModuleAccess {
   private runs = 0;
   /** The file version of each module whose autoreload failed: not tried again until the file changes. */
   private readonly failedVersions = new Map<string, string>();
+  /** The file version of each stale module a cell was told about (see warnIfStale). */
+  private readonly staleWarned = new Map<string, string>();
   /** `cells` maps error positions in cells and local modules back to their TypeScript; `report` writes to the kernel's log. */
   constructor(
     private readonly session: Session,
@@ -152,6 +156,28 @@ export class SessionModules implements ModuleAccess {
     const path = this.loadedPath(specifier);
     this.aimported.add(path);
     return path;
+  }
+
+  /**
+   * A cell imported a loaded local module whose file changed since (autoreload did not reload it): the
+   * cell runs the loaded version, though the checker read the file as it is now. Said once per change.
+   */
+  warnIfStale(specifier: string): void {
+    let path: string;
+    try {
+      path = resolveModule(specifier, notebookDir).path;
+    } catch {
+      return;
+    }
+    const m = this.registry.local(path);
+    if (!m || m.state !== "loaded" || !this.registry.changed(m)) return;
+    const version = fileVersion(path);
+    if (this.staleWarned.get(path) === version) return;
+    this.staleWarned.set(path, version);
+    process.stderr.write(
+      `[import] ${this.relative(path)} changed since it was loaded: this cell uses the loaded version (type checking read the new one). ` +
+        `%reload ${specifier} runs the new one; %autoreload all does so before each cell.\n`,
+    );
   }
 
   aimportedList(): string[] {
