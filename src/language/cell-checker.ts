@@ -477,8 +477,9 @@ export class CellChecker {
       }
       const typeName = ts.isTypeReferenceNode(asType.type) ? asType.type.typeName : undefined;
       const typeSymbol = typeName && checker.getSymbolAtLocation(typeName);
-      const declaration = typeSymbol && resolved(checker, typeSymbol).declarations?.[0];
-      if (declaration) described.set(name, declarationText(declaration));
+      // Every declaration of a merged interface, in order.
+      const declarations = typeSymbol ? resolved(checker, typeSymbol).declarations ?? [] : [];
+      if (declarations.length > 0) described.set(name, declarations.map(declarationText).join(" "));
     });
     return described;
   }

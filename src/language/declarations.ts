@@ -44,11 +44,22 @@ export function isGlobalAugmentation(s: ts.Statement): boolean {
   return ts.isModuleDeclaration(s) && (s.flags & ts.NodeFlags.GlobalAugmentation) !== 0;
 }
 
+/** Kinds of value a later interface or namespace of the same name merges into. */
+const MERGES_INTO = new Set<UserKind>(["class", "function", "enum"]);
+
 /** Top-level declarations of a parsed cell, by name (the last declaration of a name wins). */
 export function declaredNames(sf: ts.SourceFile): Map<string, Declared> {
   const names = new Map<string, Declared>();
-  const add = (name: string, kind: UserKind, as: CheckBinding, typeOnly = false, module?: string, imported?: string) =>
+  const add = (name: string, kind: UserKind, as: CheckBinding, typeOnly = false, module?: string, imported?: string) => {
+    const merged = names.get(name);
+    // A class with an interface, a function or enum with a namespace: one merged name whose value is the
+    // class, function or enum; imported whole, so later cells keep every meaning.
+    if (merged && MERGES_INTO.has(merged.kind) && (kind === "interface" || kind === "namespace")) {
+      names.set(name, { kind: merged.kind, as: "import", typeOnly: false });
+      return;
+    }
     names.set(name, module === undefined ? { kind, as, typeOnly } : { kind, as, typeOnly, module, ...(imported === undefined ? {} : { imported }) });
+  };
   const addBinding = (n: ts.BindingName, kind: UserKind, as: CheckBinding, typeOnly: boolean) => {
     if (ts.isIdentifier(n)) add(n.text, kind, as, typeOnly);
     else for (const el of n.elements) if (!ts.isOmittedExpression(el)) addBinding(el.name, kind, as, typeOnly);

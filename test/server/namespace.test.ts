@@ -71,6 +71,16 @@ describe("magics (in-memory transport, real engine)", () => {
     assert.match(rows.find((l) => l.startsWith("story"))!, /'a+…a* THE END'$/, "a long string keeps its end");
   });
 
+  test("a name declared twice to merge (class and interface, function and namespace) is listed as its value", async () => {
+    await run("class Labelled { x = 1 }\ninterface Labelled { label?: string }\nfunction counter() { return counter.step }\nnamespace counter { export const step = 2; export type Step = number }\ninterface Twice { a: number }\ninterface Twice { b: string }");
+    const rows = (await stdout("%whos")).split("\n");
+    assert.match(rows.find((l) => l.startsWith("Labelled "))!, /^Labelled\s+class\s+typeof Labelled\s+\[class Labelled\]$/);
+    assert.match(rows.find((l) => l.startsWith("counter "))!, /^counter\s+function\s+.*\[Function: counter\]/);
+    assert.match(rows.find((l) => l.startsWith("Twice "))!, /interface Twice \{ a: number; \}.*interface Twice \{ b: string; \}|interface Twice \{ a: n.*….*b: string; \}/);
+    assert.match(await stdout("%scope Labelled"), /class declared in cell \d+/);
+    assert.equal(resultText(await run("const tagged: Labelled = new Labelled(); tagged.label = 'l'; const step: counter.Step = counter(); [tagged.label, step]")), "[ 'l', 2 ]");
+  });
+
   test("%xdel deletes a name for values and types, and brings back the builtin it shadowed", async () => {
     await run("const JSON = 'mine'");
     assert.equal(resultText(await run("JSON")), "'mine'");
