@@ -67,6 +67,20 @@ export interface MagicInvocation {
   at: { line: number; column: number };
 }
 
+/**
+ * For a syntax error on line `line` (1-based) of a code cell: if that line is written as a magic or a
+ * shell command, what to do (magics run in cells made only of magics, each on its own line).
+ */
+export function magicAmongCode(code: string, line: number): string | undefined {
+  const text = code.split(/\r?\n/)[line - 1] ?? "";
+  if (/^\s*%%/.test(text)) return `Line ${line} is a cell magic (${text.trim().split(/\s/)[0]}): it must be the first line of its cell. Put it at the top of a new cell.`;
+  const magic = LINE_MAGIC.exec(text);
+  if (magic) return `Line ${line} is a magic (%${magic[1]}): magics run in a cell of their own (one per line), not among code. Put it in a new cell.`;
+  // `!x` is also code (a negation): only perhaps meant as a command.
+  if (SHELL_LINE.test(text)) return `If line ${line} is meant as a shell command (!…): shell commands run in a cell of their own (one per line), not among code. Put it in a new cell.`;
+  return undefined;
+}
+
 /** Splits a cell into magic invocations, if it is made of magics; undefined for ordinary code. */
 export function parseMagicCell(code: string): MagicInvocation[] | undefined {
   const cell = CELL_MAGIC.exec(code);

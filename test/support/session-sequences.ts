@@ -224,6 +224,12 @@ export const SEQUENCES: Record<string, Step[]> = {
     ['declare module "node:fs" { export function tskShout(): string }', null],
     ["import * as fsNs from 'node:fs'; const shouted: ReturnType<typeof fsNs.tskShout> = 'loud'; [shouted, typeof fsNs.readFileSync]", "[ 'loud', 'function' ]"],
   ],
+  "a magic or shell command among code says it must go in a cell of its own": [
+    ["const beforeMagic = 1;\n%who", { error: "SyntaxError", evalue: /\nLine 2 is a magic \(%who\): magics run in a cell of their own \(one per line\), not among code\. Put it in a new cell\.$/ }],
+    ["const beforeCellMagic = 1;\n%%time\n1 + 1", { error: "SyntaxError", evalue: /\nLine 2 is a cell magic \(%%time\): it must be the first line of its cell/ }],
+    ["const beforeCommand = 1;\n!ls", { error: "TypeCheckError", evalue: /Cannot find name 'ls'.*\nIf line 2 is meant as a shell command/s }],
+    ["const plainTypo = 1;\nplainTypoo", { error: "TypeCheckError", evalue: /^Cannot find name 'plainTypoo'[^\n]*\)$/ }],
+  ],
   "a thrown value that is not an Error is shown as a value": [
     ["throw { code: 3, tags: ['a'] }", { error: "Uncaught", evalue: /^\{ code: 3, tags: \[ 'a' \] \}$/ }],
     ["throw 'plain text'", { error: "Uncaught", evalue: /^plain text$/ }],

@@ -14,7 +14,7 @@ import { mimeBundle } from "./format.js";
 import { cellImportMeta, importFromSession, importNowFromSession, SessionModules } from "./imports.js";
 import { moduleMagics, type ModulesTarget } from "../../magics/modules.js";
 import { Introspection } from "./introspect.js";
-import { MagicRegistry, parseMagicCell, UsageError, type MagicInvocation, type MagicResult } from "../../magics/registry.js";
+import { MagicRegistry, magicAmongCode, parseMagicCell, UsageError, type MagicInvocation, type MagicResult } from "../../magics/registry.js";
 import { typecheckMagic, type TypecheckTarget } from "../../magics/typecheck.js";
 import { lsmagicMagic, type MagicList } from "../../magics/lsmagic.js";
 import { namespaceMagics, type Namespace, type NamespaceTarget } from "../../magics/namespace.js";
@@ -281,12 +281,12 @@ export class CellRunner {
     const hit = declaresNothing ? this.cached(code, plan.suffix) : undefined;
     if (hit) return { compiled: hit.compiled, result: hit.result, declared: plan.declared };
     const checked = this.checker.check(code, plan);
-    if (checked.syntax.length > 0) return { error: diagnosticsError("SyntaxError", label, code, checked.syntax) };
+    if (checked.syntax.length > 0) return { error: diagnosticsError("SyntaxError", label, code, checked.syntax, magicAmongCode(code, checked.syntax[0].line)) };
     // TypeScript's grammar errors (codes below 2000) are syntax errors to a user, whatever the mode.
     const grammar = checked.diagnostics.filter((d) => d.code < 2000);
     if (grammar.length > 0) return { error: diagnosticsError("SyntaxError", label, code, grammar) };
     if (checked.diagnostics.length > 0) {
-      if (this.typecheck === "on") return { error: diagnosticsError("TypeCheckError", label, code, checked.diagnostics) };
+      if (this.typecheck === "on") return { error: diagnosticsError("TypeCheckError", label, code, checked.diagnostics, magicAmongCode(code, checked.diagnostics[0].line)) };
       this.router.write("stderr", `Type errors (running anyway: %typecheck warn):\n${diagnosticLines(label, code, checked.diagnostics).join("\n")}\n`);
     }
     const recorder = new RecordingSession(this.session);

@@ -153,12 +153,14 @@ export function runtimeError(error: unknown, cells: CellRegistry): ErrorInfo {
 }
 
 /** Compiler diagnostics (syntax or type errors) as an error: each with its cell position and code excerpt. */
-export function diagnosticsError(ename: string, label: string, source: string, diagnostics: CellDiagnostic[]): ErrorInfo {
+/** `advice`: what to do, when TypeScript's own messages do not say it. */
+export function diagnosticsError(ename: string, label: string, source: string, diagnostics: CellDiagnostic[], advice?: string): ErrorInfo {
   const first = diagnostics[0];
+  const evalue = `${first.message} (${label}, line ${first.line}, column ${first.column}, TS${first.code})`;
   return {
     ename,
-    evalue: `${first.message} (${label}, line ${first.line}, column ${first.column}, TS${first.code})`,
-    traceback: [`${ename}: ${first.message}`, ...diagnosticLines(label, source, diagnostics)],
+    evalue: advice ? `${evalue}\n${advice}` : evalue,
+    traceback: [`${ename}: ${first.message}`, ...diagnosticLines(label, source, diagnostics), ...(advice ? [advice] : [])],
   };
 }
 
