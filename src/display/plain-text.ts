@@ -1,6 +1,6 @@
 // The text/plain form of a value: util.inspect without colour codes, with readable forms for the values
 // it shows poorly (errors, dates, bytes), and never more than a notebook can usefully hold.
-import { inspect } from "node:util";
+import { inspect, types } from "node:util";
 
 /** The most text/plain a value may take; beyond it the text is cut and the cut is said. */
 export const PLAIN_TEXT_CAP = 100_000;
@@ -50,7 +50,28 @@ function errorPlainText(error: Error, errorText: ErrorText, depth = 0): string {
   return text;
 }
 
+/** Properties Node's async hooks put on promises (the kernel tracks which cell runs): not the user's data. */
+const ASYNC_BOOKKEEPING = new Set(["async_id_symbol", "trigger_async_id_symbol", "kResourceStore"]);
+
+function hideBookkeeping(promise: Promise<unknown>): void {
+  for (const key of Object.getOwnPropertySymbols(promise)) {
+    if (key.description !== undefined && ASYNC_BOOKKEEPING.has(key.description)) Object.defineProperty(promise, key, { enumerable: false });
+  }
+}
+
+/**
+ * Hides the async hooks' properties of a promise, or of the promises an array or object holds, from
+ * util.inspect, which lists every enumerable symbol (`Promise { <pending>, [Symbol(async_id_symbol)]: 326 }`).
+ */
+export function hideAsyncBookkeeping(value: unknown): void {
+  if (types.isPromise(value)) return hideBookkeeping(value);
+  if (typeof value !== "object" || value === null) return;
+  const items = Array.isArray(value) ? value : Object.getPrototypeOf(value) === Object.prototype ? Object.values(value) : [];
+  for (const item of items.slice(0, 1000)) if (types.isPromise(item)) hideBookkeeping(item);
+}
+
 export function plainText(value: unknown, errorText: ErrorText = defaultErrorText): string {
+  hideAsyncBookkeeping(value);
   if (value instanceof Error) return errorPlainText(value, errorText);
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? "Invalid Date" : value.toISOString();
   if (Buffer.isBuffer(value)) return hexDump(value);

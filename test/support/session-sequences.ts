@@ -230,6 +230,11 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["const beforeCommand = 1;\n!ls", { error: "TypeCheckError", evalue: /Cannot find name 'ls'.*\nIf line 2 is meant as a shell command/s }],
     ["const plainTypo = 1;\nplainTypoo", { error: "TypeCheckError", evalue: /^Cannot find name 'plainTypoo'[^\n]*\)$/ }],
   ],
+  "a promise is shown with its state, without the async hooks' bookkeeping": [
+    ["const settled = Promise.resolve(5); settled", "Promise { 5 }"],
+    ["[new Promise(() => {})]", "[ Promise { <pending> } ]"],
+    ["({ inner: Promise.resolve('x') })", "{ inner: Promise { 'x' } }"],
+  ],
   "a thrown value that is not an Error is shown as a value": [
     ["throw { code: 3, tags: ['a'] }", { error: "Uncaught", evalue: /^\{ code: 3, tags: \[ 'a' \] \}$/ }],
     ["throw 'plain text'", { error: "Uncaught", evalue: /^plain text$/ }],

@@ -7,6 +7,7 @@ import type { CellChecker } from "../../language/cell-checker.js";
 import { BOX_PREFIX } from "../compile/rewrite.js";
 import { CELL_FUNCTION } from "../compile/cell-frame.js";
 import { valueAt } from "./introspect.js";
+import { hideAsyncBookkeeping } from "../../display/plain-text.js";
 import type { Box, Session } from "./session.js";
 
 /** Characters a value summary keeps from each end of a long string (the table shows fewer). */
@@ -141,6 +142,7 @@ export class SessionNamespace implements Namespace {
    */
   summary(value: unknown): string {
     const shown = typeof value === "string" && value.length > 2 * SUMMARY_STRING_END ? `${value.slice(0, SUMMARY_STRING_END)}…${value.slice(-SUMMARY_STRING_END)}` : value;
+    hideAsyncBookkeeping(shown);
     const text = inspect(shown, { colors: false, depth: 1, compact: true, breakLength: Number.POSITIVE_INFINITY, maxArrayLength: 10 });
     return text.replace(/\s*\n\s*/g, " ");
   }
