@@ -144,6 +144,12 @@ describe("session semantics (in-memory transport, real engine)", () => {
     assert.doesNotMatch(JSON.stringify(ex.iopub.map((m) => m.content)), /\\u001b\[/);
   });
 
+  test("a logged promise shows its state, not the async hooks' bookkeeping", async () => {
+    const ex = await k.execute("console.log(Promise.resolve(1)); console.warn([new Promise(() => {})]);");
+    const streams = ex.iopub.filter((m) => m.header.msg_type === "stream").map((m) => m.content.text);
+    assert.deepEqual(streams, ["Promise { 1 }\n", "[ Promise { <pending> } ]\n"]);
+  });
+
   test("a hot top-level loop keeps its variables local and syncs them back", async () => {
     const ex = await k.execute("let acc = 0; for (let i = 0; i < 1e6; i++) acc += i; acc");
     assert.equal(resultText(ex), "499999500000");

@@ -3,6 +3,7 @@
 // ring that the main thread drains, so output streams live even while user code never yields.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Console } from "node:console";
+import { hideAsyncBookkeeping } from "../../display/plain-text.js";
 import type { OutputEvent } from "../worker-protocol.js";
 import type { StreamRing } from "../stream-ring.js";
 
@@ -61,6 +62,14 @@ export class OutputRouter {
       colorMode: false,
       ignoreErrors: false,
     });
+    // Promises a cell logs are shown without the async hooks' bookkeeping, as its results are.
+    for (const method of ["log", "info", "debug", "warn", "error", "dir", "dirxml", "trace", "table", "assert", "group", "groupCollapsed"] as const) {
+      const print = console[method].bind(console) as (...args: unknown[]) => void;
+      console[method] = (...args: unknown[]) => {
+        for (const arg of args) hideAsyncBookkeeping(arg);
+        print(...args);
+      };
+    }
     Object.defineProperty(globalThis, "console", { value: console, writable: true, configurable: true });
     for (const name of ["stdout", "stderr"] as const) {
       const stream = process[name];
