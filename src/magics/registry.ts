@@ -1,7 +1,7 @@
 // The magic registry: each magic declared once, with its name, kind, help, options and implementation.
 // A cell whose lines are all `%name args` runs those line magics; a cell whose first line is
-// `%%name args` runs that cell magic over the rest. Magics run instead of compiling, so they never
-// reach the type checker.
+// `%%name args` runs that cell magic over the rest (line magics among code: see mixed-cell.ts).
+// Magics run instead of compiling, so they never reach the type checker.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { splitArgs } from "./split-args.js";
 
@@ -68,14 +68,14 @@ export interface MagicInvocation {
 }
 
 /**
- * For a syntax error on line `line` (1-based) of a code cell: if that line is written as a magic or a
- * shell command, what to do (magics run in cells made only of magics, each on its own line).
+ * For an error on line `line` (1-based) of a code cell: if that line is written as a magic or a shell
+ * command, what to do (a line magic runs between statements; a cell magic only on a first line).
  */
 export function magicAmongCode(code: string, line: number): string | undefined {
   const text = code.split(/\r?\n/)[line - 1] ?? "";
   if (/^\s*%%/.test(text)) return `Line ${line} is a cell magic (${text.trim().split(/\s/)[0]}): it must be the first line of its cell. Put it at the top of a new cell.`;
   const magic = LINE_MAGIC.exec(text);
-  if (magic) return `Line ${line} is a magic (%${magic[1]}): magics run in a cell of their own (one per line), not among code. Put it in a new cell.`;
+  if (magic) return `Line ${line} is a magic (%${magic[1]}): a line magic runs between the statements of a code cell, not inside a statement or a cell magic's body. Move it there.`;
   // `!x` is also code (a negation): only perhaps meant as a command.
   if (SHELL_LINE.test(text)) return `If line ${line} is meant as a shell command (!…): shell commands run in a cell of their own (one per line), not among code. Put it in a new cell.`;
   return undefined;

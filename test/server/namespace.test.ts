@@ -81,6 +81,12 @@ describe("magics (in-memory transport, real engine)", () => {
     assert.equal(resultText(await run("const tagged: Labelled = new Labelled(); tagged.label = 'l'; const step: counter.Step = counter(); [tagged.label, step]")), "[ 'l', 2 ]");
   });
 
+  test("a line magic after code sees what the code declared; a magic's value ends the cell as its result", async () => {
+    await run("%reset -f");
+    assert.equal(resultText(await run("let onlyThis = 1;\n%who_ls")), "[ 'onlyThis' ]");
+    assert.equal(await stdout("%who\nlet andThat = 2;\n%who"), "onlyThis\nandThat\tonlyThis\n");
+  });
+
   test("%xdel deletes a name for values and types, and brings back the builtin it shadowed", async () => {
     await run("const JSON = 'mine'");
     assert.equal(resultText(await run("JSON")), "'mine'");

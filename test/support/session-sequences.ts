@@ -224,8 +224,16 @@ export const SEQUENCES: Record<string, Step[]> = {
     ['declare module "node:fs" { export function tskShout(): string }', null],
     ["import * as fsNs from 'node:fs'; const shouted: ReturnType<typeof fsNs.tskShout> = 'loud'; [shouted, typeof fsNs.readFileSync]", "[ 'loud', 'function' ]"],
   ],
-  "a magic or shell command among code says it must go in a cell of its own": [
-    ["const beforeMagic = 1;\n%who", { error: "SyntaxError", evalue: /\nLine 2 is a magic \(%who\): magics run in a cell of their own \(one per line\), not among code\. Put it in a new cell\.$/ }],
+  "line magics among code run in their place, as in IPython; errors name the cell's own lines": [
+    ["%typecheck on\nlet mixedA = 1;\nmixedA + 1", "2"],
+    ["let mixedB = 5;\n%xdel mixedB\ntypeof mixedB", { error: "TypeCheckError", evalue: /Cannot find name 'mixedB'\. \(Cell In\[\d+\], line 3, column 8, TS2304\)/ }],
+    ["const inTemplate = `\n%who\n`;\ninTemplate.trim()", "'%who'"],
+    ["let okLine = 1;\n%who\nconst badLine: string = okLine;", { error: "TypeCheckError", evalue: /line 3, column 7, TS2322/ }],
+    ["throw new Error('first part');\n%who\nlet neverDeclared = 1;", { error: "Error", evalue: /first part/ }],
+    ["typeof neverDeclared", { error: "TypeCheckError", evalue: /Cannot find name 'neverDeclared'/ }],
+  ],
+  "a magic inside a statement, a cell magic below the first line, or a shell command among code says what to do": [
+    ["if (true) {\n%who\n}", { error: "SyntaxError", evalue: /\nLine 2 is a magic \(%who\): a line magic runs between the statements of a code cell, not inside a statement or a cell magic's body\. Move it there\.$/ }],
     ["const beforeCellMagic = 1;\n%%time\n1 + 1", { error: "SyntaxError", evalue: /\nLine 2 is a cell magic \(%%time\): it must be the first line of its cell/ }],
     ["const beforeCommand = 1;\n!ls", { error: "TypeCheckError", evalue: /Cannot find name 'ls'.*\nIf line 2 is meant as a shell command/s }],
     ["const plainTypo = 1;\nplainTypoo", { error: "TypeCheckError", evalue: /^Cannot find name 'plainTypoo'[^\n]*\)$/ }],

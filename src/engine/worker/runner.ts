@@ -14,6 +14,7 @@ import { mimeBundle } from "./format.js";
 import { cellImportMeta, importFromSession, importNowFromSession, SessionModules } from "./imports.js";
 import { moduleMagics, type ModulesTarget } from "../../magics/modules.js";
 import { Introspection } from "./introspect.js";
+import { splitMixedCell, type CellPart } from "../../magics/mixed-cell.js";
 import { MagicRegistry, magicAmongCode, parseMagicCell, UsageError, type MagicInvocation, type MagicResult } from "../../magics/registry.js";
 import { typecheckMagic, type TypecheckTarget } from "../../magics/typecheck.js";
 import { lsmagicMagic, type MagicList } from "../../magics/lsmagic.js";
@@ -267,7 +268,8 @@ export class CellRunner {
   }
 
   /** Compiles (and unless `%typecheck off`, checks) a cell; type errors stop it unless the mode is warn. */
-  private prepare(code: string, label: string): Prepared | { error: ReturnType<typeof runtimeError> } {
+  /** `source`: the whole cell, when `code` is a part of it (its other lines blanked), for excerpts in errors. */
+  private prepare(code: string, label: string, source = code): Prepared | { error: ReturnType<typeof runtimeError> } {
     if (this.typecheck === "off") {
       const hit = this.cached(code, undefined);
       const recorder = new RecordingSession(this.session);
@@ -281,13 +283,13 @@ export class CellRunner {
     const hit = declaresNothing ? this.cached(code, plan.suffix) : undefined;
     if (hit) return { compiled: hit.compiled, result: hit.result, declared: plan.declared };
     const checked = this.checker.check(code, plan);
-    if (checked.syntax.length > 0) return { error: diagnosticsError("SyntaxError", label, code, checked.syntax, magicAmongCode(code, checked.syntax[0].line)) };
+    if (checked.syntax.length > 0) return { error: diagnosticsError("SyntaxError", label, source, checked.syntax, magicAmongCode(source, checked.syntax[0].line)) };
     // TypeScript's grammar errors (codes below 2000) are syntax errors to a user, whatever the mode.
     const grammar = checked.diagnostics.filter((d) => d.code < 2000);
-    if (grammar.length > 0) return { error: diagnosticsError("SyntaxError", label, code, grammar) };
+    if (grammar.length > 0) return { error: diagnosticsError("SyntaxError", label, source, grammar) };
     if (checked.diagnostics.length > 0) {
-      if (this.typecheck === "on") return { error: diagnosticsError("TypeCheckError", label, code, checked.diagnostics, magicAmongCode(code, checked.diagnostics[0].line)) };
-      this.router.write("stderr", `Type errors (running anyway: %typecheck warn):\n${diagnosticLines(label, code, checked.diagnostics).join("\n")}\n`);
+      if (this.typecheck === "on") return { error: diagnosticsError("TypeCheckError", label, source, checked.diagnostics, magicAmongCode(source, checked.diagnostics[0].line)) };
+      this.router.write("stderr", `Type errors (running anyway: %typecheck warn):\n${diagnosticLines(label, source, checked.diagnostics).join("\n")}\n`);
     }
     const recorder = new RecordingSession(this.session);
     const compiled = compileChecked(code, checked.program, checked.file, recorder);
@@ -320,26 +322,49 @@ export class CellRunner {
     const changed = this.modules.changedForAutoreload();
     if (changed.length > 0) await this.autoreload(changed);
     const magics = parseMagicCell(input.code);
-    if (magics) {
-      let result: MagicResult | undefined;
-      const context = this.magicContext(id, state, this.executionFor(id, state, input.executionCount));
-      const payload: Payload[] = [];
-      try {
-        for (const invocation of magics) {
-          result = await this.router.cellContext.run(id, () => this.runMagic(invocation, context));
-          payload.push(...(result?.payload ?? []));
-        }
-      } catch (e) {
-        if (e instanceof CellFailure) return { status: "error", payload: [], userExpressions: {}, ...e.info };
-        if (!(e instanceof UsageError)) throw e;
-        return { status: "error", payload: [], userExpressions: {}, ename: e.name, evalue: e.message, traceback: [`${e.name}: ${e.message}`] };
-      }
-      if (result && "value" in result) this.showResult(id, input, result.value, undefined, []);
-      return { status: "ok", payload, userExpressions: {} };
+    const parts: CellPart[] | undefined = magics ? magics.map((magic) => ({ magic })) : splitMixedCell(input.code);
+    const payload: Payload[] = [];
+    if (parts) {
+      const failure = await this.runParts(id, input, state, label, parts, payload);
+      if (failure) return { status: "error", payload: [], userExpressions: {}, ...failure };
+    } else {
+      const outcome = await this.run(id, input.code, label, state, input.executionCount);
+      if (!outcome.ok) return { status: "error", payload: [], userExpressions: {}, ...outcome.error };
+      this.showResult(id, input, outcome.value, outcome.prepared.result, outcome.prepared.checked?.declared.keys() ?? [], outcome.token);
     }
-    const outcome = await this.run(id, input.code, label, state, input.executionCount);
-    if (!outcome.ok) return { status: "error", payload: [], userExpressions: {}, ...outcome.error };
-    this.showResult(id, input, outcome.value, outcome.prepared.result, outcome.prepared.checked?.declared.keys() ?? [], outcome.token);
+    return { status: "ok", payload, userExpressions: await this.userExpressions(id, input, label) };
+  }
+
+  /**
+   * A cell of magics, or of code with magics among it: each part in order, stopping at the first that
+   * fails; the last part's value is the cell's result. Payloads of magics are collected in `payload`.
+   */
+  private async runParts(id: number, input: ExecuteInput, state: CellState, label: string, parts: CellPart[], payload: Payload[]): Promise<ErrorInfo | undefined> {
+    const context = this.magicContext(id, state, this.executionFor(id, state, input.executionCount));
+    for (const [index, part] of parts.entries()) {
+      const last = index === parts.length - 1;
+      if ("code" in part) {
+        const outcome = await this.run(id, part.code, label, state, input.executionCount, input.code);
+        if (!outcome.ok) return outcome.error;
+        if (last) this.showResult(id, input, outcome.value, outcome.prepared.result, outcome.prepared.checked?.declared.keys() ?? [], outcome.token);
+        continue;
+      }
+      let result: MagicResult | undefined;
+      try {
+        result = await this.router.cellContext.run(id, () => this.runMagic(part.magic, context));
+      } catch (e) {
+        if (e instanceof CellFailure) return e.info;
+        if (!(e instanceof UsageError)) throw e;
+        return { ename: e.name, evalue: e.message, traceback: [`${e.name}: ${e.message}`] };
+      }
+      payload.push(...(result?.payload ?? []));
+      if (last && result && "value" in result) this.showResult(id, input, result.value, undefined, []);
+    }
+    return undefined;
+  }
+
+  /** The request's user_expressions, each evaluated after the cell, as IPython does. */
+  private async userExpressions(id: number, input: ExecuteInput, label: string): Promise<Record<string, unknown>> {
     const userExpressions: Record<string, unknown> = {};
     for (const [key, expr] of Object.entries(input.userExpressions)) {
       const r = await this.run(id, expr, `${label} user_expressions[${key}]`, new CellState(id), input.executionCount);
@@ -347,7 +372,7 @@ export class CellRunner {
         ? { status: "ok", ...mimeBundle(r.value) }
         : { status: "error", ...r.error };
     }
-    return { status: "ok", payload: [] as Payload[], userExpressions };
+    return userExpressions;
   }
 
   /** `%autoreload`: changed local modules reload before the cell, and one line says which. */
@@ -399,20 +424,20 @@ export class CellRunner {
   }
 
   /** Compiles a cell and readies its function, to call once (or many times, for %timeit). */
-  private load(id: number, code: string, label: string, state: CellState, count: number): LoadedCell | { error: ErrorInfo } {
+  private load(id: number, code: string, label: string, state: CellState, count: number, source = code): LoadedCell | { error: ErrorInfo } {
     let prepared: Prepared;
     try {
-      const p = this.prepare(code, label);
+      const p = this.prepare(code, label, source);
       if ("error" in p) return { error: p.error };
       prepared = p;
     } catch (e) {
-      if (e instanceof CellSyntaxError) return { error: diagnosticsError("SyntaxError", label, code, e.diagnostics) };
+      if (e instanceof CellSyntaxError) return { error: diagnosticsError("SyntaxError", label, source, e.diagnostics) };
       throw e;
     }
     const { compiled } = prepared;
     this.session.markCaptured(compiled.captured);
     const token = ++this.tokens;
-    this.cells.add(token, label, code, compiled.sourceMap);
+    this.cells.add(token, label, source, compiled.sourceMap);
     const boxes = compiled.bindings.map((b) => this.session.box(b.name));
     const runtime = new CellRuntime(boxes, compiled.bindings, this.session, count, compiled.writeBack);
     const fn = vm.runInThisContext(compiled.script, { filename: CELL_FILE_PREFIX + token }) as (...a: unknown[]) => unknown;
@@ -458,8 +483,9 @@ export class CellRunner {
     label: string,
     state: CellState,
     count: number,
+    source = code,
   ): Promise<{ ok: true; value: unknown; prepared: Prepared; token: number } | { ok: false; error: ErrorInfo }> {
-    const loaded = this.load(id, code, label, state, count);
+    const loaded = this.load(id, code, label, state, count, source);
     if ("error" in loaded) return { ok: false, error: loaded.error };
     let result: unknown;
     let failure: unknown;

@@ -1,0 +1,55 @@
+// A cell of code with line magics among its statements, as IPython allows: `%autoreload all` above the
+// imports of a first cell. Each magic line runs in its place; the code between runs as a part of the
+// cell, its text at its own positions (the other lines blanked), so errors name the cell's lines.
+// `!cmd` lines stay code: `!done` is also a TypeScript expression.
+import ts from "../language/typescript.js";
+import { parseMagicCell, type MagicInvocation } from "./registry.js";
+
+export type CellPart = { magic: MagicInvocation } | { code: string };
+
+/** `text` with every line for which `keep` is false turned into blanks (line breaks kept). */
+function keepingLines(lines: string[], keep: (index: number) => boolean): string {
+  return lines.map((text, i) => (keep(i) ? text : text.replace(/[^\r\n]/g, " "))).join("");
+}
+
+/** The line's `%name args`, unless it is a cell magic or a shell command. */
+function lineMagic(text: string, index: number): MagicInvocation | undefined {
+  if (/^\s*%%/.test(text)) return undefined;
+  const [call] = parseMagicCell(text.replace(/\r?\n$/, "")) ?? [];
+  return call && call.name !== "system" ? { ...call, at: { line: index, column: call.at.column } } : undefined;
+}
+
+/**
+ * The parts of a cell that mixes code and line magics, in order; undefined when it has no magic line
+ * between its statements (a `%` line inside a template literal is code).
+ */
+export function splitMixedCell(code: string): CellPart[] | undefined {
+  const lines = code.split(/(?<=\n)/);
+  const candidates = new Map<number, MagicInvocation>();
+  lines.forEach((text, i) => {
+    const call = lineMagic(text, i);
+    if (call) candidates.set(i, call);
+  });
+  if (candidates.size === 0) return undefined;
+  const sf = ts.createSourceFile("cell.ts", keepingLines(lines, (i) => !candidates.has(i)), ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+  const starts: number[] = [];
+  for (let i = 0, at = 0; i < lines.length; at += lines[i].length, i++) starts.push(at);
+  const inside = (offset: number) => sf.statements.some((s) => s.getStart(sf) < offset && offset < s.end);
+  const magics = new Set([...candidates.keys()].filter((i) => !inside(starts[i])));
+  if (magics.size === 0) return undefined;
+  const parts: CellPart[] = [];
+  let group: number[] = [];
+  const flush = () => {
+    const members = new Set(group);
+    const text = keepingLines(lines, (i) => members.has(i));
+    if (text.trim() !== "") parts.push({ code: text });
+    group = [];
+  };
+  lines.forEach((_, i) => {
+    if (!magics.has(i)) return void group.push(i);
+    flush();
+    parts.push({ magic: candidates.get(i)! });
+  });
+  flush();
+  return parts;
+}
