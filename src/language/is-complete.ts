@@ -208,7 +208,18 @@ export function isComplete(code: string): IsCompleteResult {
     return lines.length > 1 && lines.at(-1)!.trim() === "" ? { status: "complete" } : { status: "incomplete", indent: "" };
   }
   if (lines.length === 1 && (LINE_MAGIC.test(code) || INSPECTION.test(code))) return { status: "complete" };
+  return codeIsComplete(withoutLineMagics(code), lines);
+}
 
+/** Line magics among code run between its statements (see magics/mixed-cell.ts): as code, they are blanks. */
+function withoutLineMagics(code: string): string {
+  return code
+    .split(/(?<=\n)/)
+    .map((line) => (LINE_MAGIC.test(line.replace(/\r?\n$/, "")) ? line.replace(/[^\r\n]/g, " ") : line))
+    .join("");
+}
+
+function codeIsComplete(code: string, lines: string[]): IsCompleteResult {
   const lineStarts = [0];
   for (let i = code.indexOf("\n"); i !== -1; i = code.indexOf("\n", i + 1)) lineStarts.push(i + 1);
   const lineOf = (pos: number) => lineStarts.findLastIndex((start) => start <= pos);

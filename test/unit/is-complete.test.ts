@@ -18,6 +18,8 @@ const cases: [string, string, ReturnType<typeof isComplete>][] = [
   ["brackets inside a regular expression", "ok = /[({]/.test(s)", complete],
   ["a brace inside a template expression", "`a ${ {x: 1}.x } b`", complete],
   ["a line magic", "%typecheck off", complete],
+  ["line magics among code", "%autoreload all\nimport { a } from './m'\n%who", complete],
+  ["code after a line magic still open", "%autoreload all\nconst b = f(", more(I)],
   ["name? inspection", "Math.max?", complete],
   ["name?? inspection", "console.log??", complete],
   ["?name inspection", "?Math", complete],
