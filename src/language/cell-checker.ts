@@ -380,7 +380,8 @@ export class CellChecker {
    * `_count` and `_` have that type from now on.
    */
   recordResult(count: number, cell: number, ownNames: Iterable<string>, result: ResultType | undefined): void {
-    this.recent = [count, ...this.recent].slice(0, 3);
+    // A `_`, `__` or `___` the user declared stops all three, as at run time (see Session.recordResult).
+    if (!["_", "__", "___"].some((name) => this.declaredIn.has(name))) this.recent = [count, ...this.recent].slice(0, 3);
     const own = new Set(ownNames);
     const byFile = new Map<number, string[]>();
     for (const name of result?.names ?? []) {

@@ -238,6 +238,14 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["const beforeCommand = 1;\n!ls", { error: "TypeCheckError", evalue: /Cannot find name 'ls'.*\nIf line 2 is meant as a shell command/s }],
     ["const plainTypo = 1;\nplainTypoo", { error: "TypeCheckError", evalue: /^Cannot find name 'plainTypoo'[^\n]*\)$/ }],
   ],
+  "a `_` the user declares (lodash's, say) is not overwritten by results, as in IPython": [
+    ["const _ = (x: number) => x * 2;", null],
+    ["1 + 1", "2"],
+    ["_(21)", "42"],
+    ["%xdel _", null],
+    ["3 + 3", "6"],
+    ["_ + 1", "7"],
+  ],
   "a promise is shown with its state, without the async hooks' bookkeeping": [
     ["const settled = Promise.resolve(5); settled", "Promise { 5 }"],
     ["[new Promise(() => {})]", "[ Promise { <pending> } ]"],

@@ -143,6 +143,8 @@ export class Session implements CompilerSession {
     const culled = this.cullOut();
     this.out[count] = value;
     this.define(`_${count}`, value, "history", count);
+    // As IPython: a `_` (or `__`, `___`) the user declared, lodash's say, is not overwritten.
+    if (["_", "__", "___"].some((name) => this.has(name) && this.info.get(name)?.kind !== "history")) return culled;
     const prev1 = this.lookup("_")?.value;
     const prev2 = this.lookup("__")?.value;
     this.define("___", prev2, "history", count);
