@@ -92,6 +92,10 @@ describe("the import system (in-memory transport, real engine)", () => {
     const onLoad = await k.execute("import { value } from './fails-on-load'");
     assert.equal(onLoad.reply.content.ename, "SyntaxError");
     assert.match((onLoad.reply.content.traceback as string[]).join("\n"), /fails-on-load\.ts, line 2, column 35/);
+    write("outer.ts", "import { inner } from './inner';\nexport const outer = inner;\n");
+    write("inner.ts", "import { value } from './fails-on-load';\nexport const inner = value;\n");
+    const chain = (await k.execute("import { outer } from './outer'")).reply.content.traceback as string[];
+    assert.match(chain.join("\n"), /fails-on-load\.ts, line 2, column 35\)?\n    imported by .*inner\.ts\n    imported by .*outer\.ts\n/, "the imports that led to the failing module");
   });
 
   test("an untyped package is declared by a cell with declare module; its error says so", async () => {

@@ -146,14 +146,19 @@ export function runtimeError(error: unknown, cells: CellRegistry): ErrorInfo {
       }
     }
   }
+  // An error in a module's top-level code: the modules whose imports led to it, as frames.
+  const importers = (error as { importers?: unknown } | null)?.importers;
+  if (Array.isArray(importers)) for (const path of importers) frames.push(`    imported by ${String(path)}`);
   const traceback = [`${ename}: ${evalue}`];
   if (frames.length > 0) traceback.push(collapseRepeats(frames).join("\n"));
   if (innermost) traceback.push(`\n${innermost.cell.label}, line ${innermost.line}:\n${excerpt(innermost.cell.source, innermost.line)}`);
   return { ename, evalue, traceback };
 }
 
-/** Compiler diagnostics (syntax or type errors) as an error: each with its cell position and code excerpt. */
-/** `advice`: what to do, when TypeScript's own messages do not say it. */
+/**
+ * Compiler diagnostics (syntax or type errors) as an error: each with its cell position and code
+ * excerpt; `advice` says what to do, when TypeScript's own messages do not.
+ */
 export function diagnosticsError(ename: string, label: string, source: string, diagnostics: CellDiagnostic[], advice?: string): ErrorInfo {
   const first = diagnostics[0];
   const evalue = `${first.message} (${label}, line ${first.line}, column ${first.column}, TS${first.code})`;

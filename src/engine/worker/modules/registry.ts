@@ -75,6 +75,9 @@ export interface ModuleListing {
 
 /** A local module's code failed while running: the module is not registered (or, on reload, the old one stays). */
 export class ModuleRunError extends Error {
+  /** The modules whose import led to this one, innermost first: shown below the error's frames. */
+  readonly importers: string[] = [];
+
   constructor(
     readonly path: string,
     readonly cause: unknown,
@@ -85,8 +88,7 @@ export class ModuleRunError extends Error {
   }
 }
 
-/** Modification time and size: what a write changes. One stat, so checking 100 modules before each cell stays cheap. */
-/** Modification time and size of a file: what says it may have changed. */
+/** Modification time and size of a file: what a write changes. One stat, so checking 100 modules before each cell stays cheap. */
 export function fileVersion(path: string): string {
   const s = statSync(path, { throwIfNoEntry: false });
   return s ? `${s.mtimeMs}:${s.size}` : "missing";
@@ -293,7 +295,7 @@ export class ModuleRegistry {
         this.finish(m, m.current, m.compiled);
       } catch (e) {
         this.locals.delete(path);
-        throw e;
+        throw importedBy(e, path);
       }
     })();
     (m as LocalModule & { ready?: Promise<void> }).ready = ready.catch(() => undefined);
@@ -344,7 +346,7 @@ export class ModuleRegistry {
       this.finish(m, m.current, m.compiled);
     } catch (e) {
       this.locals.delete(path);
-      throw e;
+      throw importedBy(e, path);
     }
     return m;
   }
@@ -524,6 +526,12 @@ export class ModuleRegistry {
     const r = relative(from, path);
     return r.startsWith("..") ? path : `./${r}`;
   }
+}
+
+/** A module's error passing through the load of the module `path` that imported it. */
+function importedBy(error: unknown, path: string): unknown {
+  if (error instanceof ModuleRunError && error.path !== path && !error.importers.includes(path)) error.importers.push(path);
+  return error;
 }
 
 function safeResolve(specifier: string, dir: string): string | undefined {
