@@ -2,6 +2,7 @@
 // how far to indent the next line. A pure function of the text, from TypeScript's scanner and parser.
 import ts from "./typescript.js";
 import type { IsCompleteResult } from "../engine/engine.js";
+import { blankOut } from "./blank-out.js";
 
 const INDENT = "    ";
 const NAME_PATH = "[A-Za-z_$][\\w$]*(?:\\s*\\.\\s*[A-Za-z_$][\\w$]*)*";
@@ -215,7 +216,7 @@ export function isComplete(code: string): IsCompleteResult {
 function withoutLineMagics(code: string): string {
   return code
     .split(/(?<=\n)/)
-    .map((line) => (LINE_MAGIC.test(line.replace(/\r?\n$/, "")) ? line.replace(/[^\r\n]/g, " ") : line))
+    .map((line) => (LINE_MAGIC.test(line.replace(/\r?\n$/, "")) ? blankOut(line) : line))
     .join("");
 }
 

@@ -4,6 +4,7 @@
 // has. Each goes to a file of its own that every later program reads (a script for a declaration, a
 // module for an augmentation), with the rest of the cell blanked out, so positions in it are the cell's.
 import ts from "./typescript.js";
+import { blankOut } from "./blank-out.js";
 
 /** The top-level `declare module "name"` statements of a parsed cell, by module name. */
 export function moduleDeclarations(sf: ts.SourceFile): Map<string, ts.ModuleDeclaration[]> {
@@ -14,9 +15,9 @@ export function moduleDeclarations(sf: ts.SourceFile): Map<string, ts.ModuleDecl
   return byName;
 }
 
-/** Spaces for the text between `from` and `to`, keeping its line breaks (so lines and columns stay). */
+/** The text between `from` and `to` as blanks. */
 function blank(text: string, from: number, to: number): string {
-  return text.slice(from, to).replace(/[^\r\n]/g, " ");
+  return blankOut(text.slice(from, to));
 }
 
 /** `text` with only the given statements' text left. */

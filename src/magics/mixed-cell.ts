@@ -4,12 +4,13 @@
 // `!cmd` lines stay code: `!done` is also a TypeScript expression.
 import ts from "../language/typescript.js";
 import { parseMagicCell, type MagicInvocation } from "./registry.js";
+import { blankOut } from "../language/blank-out.js";
 
 export type CellPart = { magic: MagicInvocation } | { code: string };
 
 /** `text` with every line for which `keep` is false turned into blanks (line breaks kept). */
 function keepingLines(lines: string[], keep: (index: number) => boolean): string {
-  return lines.map((text, i) => (keep(i) ? text : text.replace(/[^\r\n]/g, " "))).join("");
+  return lines.map((text, i) => (keep(i) ? text : blankOut(text))).join("");
 }
 
 /** The line's `%name args`, unless it is a cell magic or a shell command. */
