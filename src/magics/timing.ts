@@ -14,8 +14,8 @@ export class CellFailure extends Error {
 
 /** Code run as part of the cell that invoked the magic: checked, compiled and bound to the session. */
 export interface CodeExecution {
-  /** Runs code once; its declarations join the session. Throws CellFailure. */
-  run(code: string): Promise<{ value: unknown; wallMs: number; cpu: NodeJS.CpuUsage }>;
+  /** Runs code once; its declarations join the session. Throws CellFailure. `compileMs`: checking and compiling it, before the run. */
+  run(code: string): Promise<{ value: unknown; wallMs: number; cpu: NodeJS.CpuUsage; compileMs: number }>;
   /** Compiles code to run many times: `time(loops)` gives the milliseconds `loops` runs took. Throws CellFailure. */
   repeatable(code: string): { time(loops: number): Promise<number>; finish(): void };
 }
@@ -35,6 +35,9 @@ export function formatDuration(seconds: number): string {
   return `${Number((seconds / scale).toPrecision(3))} ${unit}`;
 }
 
+/** Checking and compiling the timed code are said apart when they took longer than this, as IPython does. */
+const SHOWN_COMPILE_MS = 100;
+
 function codeOf(call: MagicCall, kind: "line" | "cell"): string {
   const code = kind === "cell" ? call.bodyCode : call.lineCode;
   if (code.trim() === "") throw new UsageError(kind === "cell" ? "%%time needs code in the cell below its first line" : "%time needs code to run, for example: %time fib(25)");
@@ -47,16 +50,17 @@ function timeMagic(kind: "line" | "cell"): Magic<ExecutionTarget> {
     name: "time",
     kind,
     summary: kind === "line" ? "run a statement once and show its wall and CPU time" : "run the cell once and show its wall and CPU time",
-    usage: `${kind === "line" ? "%time STATEMENT" : "%%time\nCODE"}\nThe value of the code is the cell's result. CPU time is the kernel process's (all its threads).`,
+    usage: `${kind === "line" ? "%time STATEMENT" : "%%time\nCODE"}\nThe value of the code is the cell's result. CPU time is the kernel process's (all its threads). The times are the run's; checking and compiling the code come apart, as "Compiler", when they took over ${SHOWN_COMPILE_MS} ms.`,
     takesCode: true,
     async run(call, { execution }) {
       if (kind === "cell" && call.lineCode.trim() !== "") throw new UsageError(`${name} takes no arguments on its line; put the code below it`);
-      const { value, wallMs, cpu } = await execution.run(codeOf(call, kind));
+      const { value, wallMs, cpu, compileMs } = await execution.run(codeOf(call, kind));
       const user = cpu.user / 1e6;
       const system = cpu.system / 1e6;
       const output =
         `CPU times: user ${formatDuration(user)}, sys: ${formatDuration(system)}, total: ${formatDuration(user + system)}\n` +
-        `Wall time: ${formatDuration(wallMs / 1e3)}\n`;
+        `Wall time: ${formatDuration(wallMs / 1e3)}\n` +
+        (compileMs > SHOWN_COMPILE_MS ? `Compiler : ${formatDuration(compileMs / 1e3)}\n` : "");
       return value === undefined ? { output } : { output, value };
     },
   };
