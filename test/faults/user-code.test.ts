@@ -41,6 +41,15 @@ describe("user code that takes its session down, or tries to", () => {
     assert.equal(resultText((await run("keptThroughRecursion")).iopub), "'kept'");
   });
 
+  test("code nested too deeply for the compiler: a SyntaxError that says so, without TypeScript's frames", async () => {
+    const nested = `${"(".repeat(20_000)}1${")".repeat(20_000)}`;
+    const r = await run(nested);
+    assert.equal(r.reply.content.ename, "SyntaxError");
+    assert.match(r.reply.content.evalue as string, /^The code of Cell In\[\d+\] \(or of a local module it imports\) is nested too deeply for the TypeScript compiler .*split the deepest expression/);
+    assert.doesNotMatch((r.reply.content.traceback as string[]).join("\n"), /typescript\.js/);
+    await answersNext();
+  });
+
   test("an exception thrown in a timer is reported in the cell that started the timer", async () => {
     await run("let keptThroughTimer = 'kept'");
     const r = await run('setTimeout(() => { throw new Error("thrown later") }, 20); "started"');

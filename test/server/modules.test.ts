@@ -98,6 +98,13 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.match(chain.join("\n"), /fails-on-load\.ts, line 2, column 35\)?\n    imported by .*inner\.ts\n    imported by .*outer\.ts\n/, "the imports that led to the failing module");
   });
 
+  test("a module nested too deeply for the compiler is named in a SyntaxError", async () => {
+    write("too-deep.ts", `export const deep = ${"(".repeat(20_000)}1${")".repeat(20_000)};\n`);
+    const r = await k.execute("const deepModule = require('./too-deep');");
+    assert.equal(r.reply.content.ename, "SyntaxError");
+    assert.match(r.reply.content.evalue as string, /too-deep\.ts is nested too deeply for the TypeScript compiler/);
+  });
+
   test("an untyped package is declared by a cell with declare module; its error says so", async () => {
     write("node_modules/untyped-pkg/package.json", '{ "name": "untyped-pkg", "main": "index.js" }');
     write("node_modules/untyped-pkg/index.js", "exports.greet = (n) => 'hi ' + n;\n");

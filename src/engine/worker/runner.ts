@@ -15,6 +15,7 @@ import { cellImportMeta, importFromSession, importNowFromSession, SessionModules
 import { moduleMagics, type ModulesTarget } from "../../magics/modules.js";
 import { Introspection } from "./introspect.js";
 import { splitMixedCell, type CellPart } from "../../magics/mixed-cell.js";
+import { isStackOverflow, tooDeepMessage } from "../../language/too-deep.js";
 import { MagicRegistry, magicAmongCode, parseMagicCell, UsageError, type MagicInvocation, type MagicResult } from "../../magics/registry.js";
 import { typecheckMagic, type TypecheckTarget } from "../../magics/typecheck.js";
 import { lsmagicMagic, type MagicList } from "../../magics/lsmagic.js";
@@ -435,6 +436,11 @@ export class CellRunner {
       prepared = p;
     } catch (e) {
       if (e instanceof CellSyntaxError) return { error: diagnosticsError("SyntaxError", label, source, e.diagnostics) };
+      if (isStackOverflow(e)) {
+        // The checker reads the local modules the cell imports too: the overflow may be in one of them.
+        const evalue = tooDeepMessage(`The code of ${label} (or of a local module it imports)`);
+        return { error: { ename: "SyntaxError", evalue, traceback: [`SyntaxError: ${evalue}`] } };
+      }
       throw e;
     }
     const { compiled } = prepared;

@@ -11,6 +11,7 @@ import { excerpt } from "../traceback.js";
 import { declaredNames, exportedNames, identifiersOf } from "../../../language/declarations.js";
 import { diagnosticMessage } from "../../../language/missing-module.js";
 import { whereLookedFor } from "./resolve.js";
+import { isStackOverflow, tooDeepMessage } from "../../../language/too-deep.js";
 import type { CompileCache } from "./compile-cache.js";
 
 export interface ModuleDiagnostic {
@@ -276,7 +277,14 @@ export class ModuleCompiler {
 
   /** Compiles the file as it is on disk now; `scope` exposes its top-level names (for `%run`). */
   compile(path: string, { scope = false } = {}): CompiledModule {
-    return /\.[mc]?tsx?$/.test(path) ? this.compileTs(path, scope) : this.transpile(path, readFileSync(path, "utf8"), scope, ts.ScriptKind.JS);
+    try {
+      return /\.[mc]?tsx?$/.test(path) ? this.compileTs(path, scope) : this.transpile(path, readFileSync(path, "utf8"), scope, ts.ScriptKind.JS);
+    } catch (e) {
+      if (!isStackOverflow(e)) throw e;
+      const tooDeep = new Error(tooDeepMessage(path));
+      tooDeep.name = "SyntaxError";
+      throw tooDeep;
+    }
   }
 
   /**
