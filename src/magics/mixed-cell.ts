@@ -32,12 +32,16 @@ export function splitMixedCell(code: string): CellPart[] | undefined {
     if (call) candidates.set(i, call);
   });
   if (candidates.size === 0) return undefined;
-  const sf = ts.createSourceFile("cell.ts", keepingLines(lines, (i) => !candidates.has(i)), ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+  const withoutMagics = keepingLines(lines, (i) => !candidates.has(i));
+  const sf = ts.createSourceFile("cell.ts", withoutMagics, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
   const starts: number[] = [];
   for (let i = 0, at = 0; i < lines.length; at += lines[i].length, i++) starts.push(at);
   const inside = (offset: number) => sf.statements.some((s) => s.getStart(sf) < offset && offset < s.end);
   const magics = new Set([...candidates.keys()].filter((i) => !inside(starts[i])));
   if (magics.size === 0) return undefined;
+  // A syntax error anywhere stops the whole cell before anything runs, as it does a cell of code alone:
+  // the cell runs as one part, its magic lines blanked, and fails with the error at its own line.
+  if ((sf as ts.SourceFile & { parseDiagnostics: readonly ts.Diagnostic[] }).parseDiagnostics.length > 0) return [{ code: withoutMagics }];
   const parts: CellPart[] = [];
   let group: number[] = [];
   const flush = () => {

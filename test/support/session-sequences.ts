@@ -231,6 +231,9 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["let okLine = 1;\n%who\nconst badLine: string = okLine;", { error: "TypeCheckError", evalue: /line 3, column 7, TS2322/ }],
     ["throw new Error('first part');\n%who\nlet neverDeclared = 1;", { error: "Error", evalue: /first part/ }],
     ["typeof neverDeclared", { error: "TypeCheckError", evalue: /Cannot find name 'neverDeclared'/ }],
+    ["let keptBySyntaxError = 1;", null],
+    ["%xdel keptBySyntaxError\nconst broken = (;", { error: "SyntaxError", evalue: /\(Cell In\[\d+\], line 2, column 17, TS1109\)/ }],
+    ["keptBySyntaxError", /* a syntax error stops the whole cell, its magics too */ "1"],
   ],
   "a magic inside a statement, a cell magic below the first line, or a shell command among code says what to do": [
     ["if (true) {\n%who\n}", { error: "SyntaxError", evalue: /\nLine 2 is a magic \(%who\): a line magic runs between the statements of a code cell, not inside a statement or a cell magic's body\. Move it there\.$/ }],

@@ -427,13 +427,10 @@ export class CellRunner {
     this.checker.recordResult(input.executionCount, token, ownNames, type);
   }
 
-  /** Compiles a cell and readies its function, to call once (or many times, for %timeit). */
-  private load(id: number, code: string, label: string, state: CellState, count: number, source = code): LoadedCell | { error: ErrorInfo } {
-    let prepared: Prepared;
+  /** `prepare`, with a cell the compiler cannot take (a syntax error when unchecked, nesting too deep) as its error. */
+  private prepareOrError(code: string, label: string, source: string): Prepared | { error: ErrorInfo } {
     try {
-      const p = this.prepare(code, label, source);
-      if ("error" in p) return { error: p.error };
-      prepared = p;
+      return this.prepare(code, label, source);
     } catch (e) {
       if (e instanceof CellSyntaxError) return { error: diagnosticsError("SyntaxError", label, source, e.diagnostics) };
       if (isStackOverflow(e)) {
@@ -443,6 +440,12 @@ export class CellRunner {
       }
       throw e;
     }
+  }
+
+  /** Compiles a cell and readies its function, to call once (or many times, for %timeit). */
+  private load(id: number, code: string, label: string, state: CellState, count: number, source = code): LoadedCell | { error: ErrorInfo } {
+    const prepared = this.prepareOrError(code, label, source);
+    if ("error" in prepared) return { error: prepared.error };
     const { compiled } = prepared;
     this.session.markCaptured(compiled.captured);
     const token = ++this.tokens;
