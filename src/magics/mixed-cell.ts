@@ -22,7 +22,7 @@ function lineMagic(text: string, index: number): MagicInvocation | undefined {
 
 /**
  * The parts of a cell that mixes code and line magics, in order; undefined when it has no magic line
- * between its statements (a `%` line inside a template literal is code).
+ * between its statements (a `%` line inside a template literal or a comment is not a magic).
  */
 export function splitMixedCell(code: string): CellPart[] | undefined {
   const lines = code.split(/(?<=\n)/);
@@ -36,7 +36,10 @@ export function splitMixedCell(code: string): CellPart[] | undefined {
   const sf = ts.createSourceFile("cell.ts", withoutMagics, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
   const starts: number[] = [];
   for (let i = 0, at = 0; i < lines.length; at += lines[i].length, i++) starts.push(at);
-  const inside = (offset: number) => sf.statements.some((s) => s.getStart(sf) < offset && offset < s.end);
+  // Comments between statements too: a `%run` line in a block comment is documentation.
+  const comments = [0, ...sf.statements.map((s) => s.end)].flatMap((at) => ts.getLeadingCommentRanges(withoutMagics, at) ?? []);
+  const inside = (offset: number) =>
+    sf.statements.some((s) => s.getStart(sf) < offset && offset < s.end) || comments.some((c) => c.pos < offset && offset < c.end);
   const magics = new Set([...candidates.keys()].filter((i) => !inside(starts[i])));
   if (magics.size === 0) return undefined;
   // A syntax error anywhere stops the whole cell before anything runs, as it does a cell of code alone:

@@ -228,6 +228,7 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["%typecheck on\nlet mixedA = 1;\nmixedA + 1", "2"],
     ["let mixedB = 5;\n%xdel mixedB\ntypeof mixedB", { error: "TypeCheckError", evalue: /Cannot find name 'mixedB'\. \(Cell In\[\d+\], line 3, column 8, TS2304\)/ }],
     ["const inTemplate = `\n%who\n`;\ninTemplate.trim()", "'%who'"],
+    ["/* usage:\n%run script.ts\n*/\nconst afterComment = 1; afterComment", "1"],
     ["let okLine = 1;\n%who\nconst badLine: string = okLine;", { error: "TypeCheckError", evalue: /line 3, column 7, TS2322/ }],
     ["throw new Error('first part');\n%who\nlet neverDeclared = 1;", { error: "Error", evalue: /first part/ }],
     ["typeof neverDeclared", { error: "TypeCheckError", evalue: /Cannot find name 'neverDeclared'/ }],
