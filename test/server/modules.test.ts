@@ -220,6 +220,10 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.equal(resultText(stale), undefined, "the loaded version has no `second`");
     assert.match(streamText(stale, "stderr"), /^\[import\] \.\/edited\.ts changed since it was loaded: this cell uses the loaded version .*%reload \.\/edited runs the new one/);
     assert.equal(streamText(await run("import { first as again } from './edited';"), "stderr"), "", "said once per change");
+    write("edited.ts", "export const first = 1;\nexport const second = 2;\nexport const third = 3;\n");
+    assert.match(streamText(await run("require('./edited').third"), "stderr"), /^\[import\] \.\/edited\.ts changed since it was loaded/, "require() says so too");
+    write("edited.ts", "export const first = 1;\nexport const second = 2;\nexport const third = 3;\nexport const fourth = 4;\n");
+    assert.match(streamText(await run("(await import('./edited')).first"), "stderr"), /^\[import\] \.\/edited\.ts changed since it was loaded/, "import() says so too");
     await run("%reload ./edited");
     const fresh = await run("import { second as now } from './edited'; now");
     assert.equal(resultText(fresh), "2");

@@ -41,7 +41,11 @@ export function provideKernelModule(specifier: string, exports: Record<string, u
 /** The `require` of cells: local modules come from the registry, everything else from Node. */
 export function sessionRequire(dir = notebookDir): NodeJS.Require {
   const node = createRequire(join(dir, "[notebook]"));
-  const require = ((specifier: string) => (active ? active.registry.require(specifier, dir) : node(specifier))) as NodeJS.Require;
+  const require = ((specifier: string) => {
+    if (!active) return node(specifier);
+    active.warnIfStale(specifier);
+    return active.registry.require(specifier, dir);
+  }) as NodeJS.Require;
   return Object.assign(require, { resolve: node.resolve, cache: node.cache, extensions: node.extensions, main: undefined });
 }
 
@@ -52,7 +56,9 @@ export async function importFromSession(specifier: string): Promise<unknown> {
     if (isBuiltin(specifier)) return import(specifier);
     throw new Error("modules are not ready yet: the session is still starting");
   }
-  return active.registry.import(specifier, notebookDir);
+  const value = await active.registry.import(specifier, notebookDir);
+  active.warnIfStale(specifier);
+  return value;
 }
 
 /** A cell's import when it needs no wait (see ModuleRegistry.importNow); undefined when it must wait. */
