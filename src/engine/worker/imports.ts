@@ -94,6 +94,8 @@ export class SessionModules implements ModuleAccess {
   private readonly failedVersions = new Map<string, string>();
   /** The file version of each stale module a cell was told about (see warnIfStale). */
   private readonly staleWarned = new Map<string, string>();
+  /** Specifiers warnIfStale looked at during the current cell. */
+  private readonly staleChecked = new Set<string>();
   /** `cells` maps error positions in cells and local modules back to their TypeScript; `report` writes to the kernel's log. */
   constructor(
     private readonly session: Session,
@@ -169,6 +171,9 @@ export class SessionModules implements ModuleAccess {
    * cell runs the loaded version, though the checker read the file as it is now. Said once per change.
    */
   warnIfStale(specifier: string): void {
+    // Once per cell and specifier: a require() inside a loop or a function called often stays one lookup.
+    if (this.staleChecked.has(specifier)) return;
+    this.staleChecked.add(specifier);
     let path: string;
     try {
       path = resolveModule(specifier, notebookDir).path;
@@ -239,6 +244,11 @@ export class SessionModules implements ModuleAccess {
    * The watched local modules whose code changed since they ran (none while `%autoreload` is off). A
    * file whose reload failed is not tried again before every cell, only once it changes again.
    */
+  /** A cell starts: its imports are looked at again for changed files. */
+  cellStarting(): void {
+    this.staleChecked.clear();
+  }
+
   changedForAutoreload(): string[] {
     if (this.autoreload === "off") return [];
     const watched = this.registry.localModules().filter((m) => this.autoreload === "all" || this.aimported.has(m.path));

@@ -323,6 +323,7 @@ export class CellRunner {
     if (page !== undefined) return { status: "ok", payload: [page], userExpressions: {} };
     if (input.storeHistory) this.session.recordInput(input.executionCount, input.code);
     // Only when something changed: a cell that starts after an await cannot be terminated in place.
+    this.modules.cellStarting();
     const changed = this.modules.changedForAutoreload();
     if (changed.length > 0) await this.autoreload(changed);
     const magics = parseMagicCell(input.code);
