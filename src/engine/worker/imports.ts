@@ -240,15 +240,15 @@ export class SessionModules implements ModuleAccess {
     }
   }
 
-  /**
-   * The watched local modules whose code changed since they ran (none while `%autoreload` is off). A
-   * file whose reload failed is not tried again before every cell, only once it changes again.
-   */
   /** A cell starts: its imports are looked at again for changed files. */
   cellStarting(): void {
     this.staleChecked.clear();
   }
 
+  /**
+   * The watched local modules whose code changed since they ran (none while `%autoreload` is off). A
+   * file whose reload failed is not tried again before every cell, only once it changes again.
+   */
   changedForAutoreload(): string[] {
     if (this.autoreload === "off") return [];
     const watched = this.registry.localModules().filter((m) => this.autoreload === "all" || this.aimported.has(m.path));

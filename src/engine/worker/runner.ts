@@ -189,10 +189,10 @@ interface Prepared {
   declared: Map<string, Declared>;
 }
 
-/** What a magic may use: the runner's settings, the namespace, the registry, and the cell that invoked it. */
 /** A cell run to its end: its value, or the error that stopped it. */
 type RunOutcome = { ok: true; value: unknown; prepared: Prepared; token: number } | { ok: false; error: ErrorInfo };
 
+/** What a magic may use: the runner's settings, the namespace, the registry, and the cell that invoked it. */
 type MagicContext = TypecheckTarget & NamespaceTarget & MagicList & ExecutionTarget & ShellTarget & EnvironmentTarget & HistoryTarget & ModulesTarget;
 
 export class CellRunner {
@@ -271,8 +271,10 @@ export class CellRunner {
     if (this.cache.size > 500) this.cache.delete(this.cache.keys().next().value as string);
   }
 
-  /** Compiles (and unless `%typecheck off`, checks) a cell; type errors stop it unless the mode is warn. */
-  /** `source`: the whole cell, when `code` is a part of it (its other lines blanked), for excerpts in errors. */
+  /**
+   * Compiles (and unless `%typecheck off`, checks) a cell; type errors stop it unless the mode is warn.
+   * `source`: the whole cell, when `code` is a part of it (its other lines blanked), for excerpts in errors.
+   */
   private prepare(code: string, label: string, source = code): Prepared | { error: ReturnType<typeof runtimeError> } {
     if (this.typecheck === "off") {
       const hit = this.cached(code, undefined);
