@@ -61,8 +61,7 @@ export function declaredNames(sf: ts.SourceFile): Map<string, Declared> {
     names.set(name, module === undefined ? { kind, as, typeOnly } : { kind, as, typeOnly, module, ...(imported === undefined ? {} : { imported }) });
   };
   const addBinding = (n: ts.BindingName, kind: UserKind, as: CheckBinding, typeOnly: boolean) => {
-    if (ts.isIdentifier(n)) add(n.text, kind, as, typeOnly);
-    else for (const el of n.elements) if (!ts.isOmittedExpression(el)) addBinding(el.name, kind, as, typeOnly);
+    for (const name of identifiersOf(n)) add(name, kind, as, typeOnly);
   };
   // `var` anywhere outside functions is hoisted to the top level; `let` and `const` in blocks are not,
   // nor is anything inside a namespace or a `declare global` / `declare module` block.

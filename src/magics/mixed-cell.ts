@@ -25,6 +25,8 @@ function lineMagic(text: string, index: number): MagicInvocation | undefined {
  * between its statements (a `%` line inside a template literal or a comment is not a magic).
  */
 export function splitMixedCell(code: string): CellPart[] | undefined {
+  // Every code cell comes here: most have no line that starts with `%`, and need no more.
+  if (!/^[ \t]*%/m.test(code)) return undefined;
   const lines = code.split(/(?<=\n)/);
   const candidates = new Map<number, MagicInvocation>();
   lines.forEach((text, i) => {

@@ -189,7 +189,6 @@ function exposeScope(names: string[], exportedVariables: Set<string>): ts.Transf
   };
 }
 
-
 function hasTopLevelAwait(sf: ts.SourceFile): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {

@@ -47,6 +47,8 @@ export interface LocalModule {
   loadMs: number;
   /** Local modules this one imports. */
   deps: Set<string>;
+  /** Settles when an import that waits (for a package or top-level await) finished loading it; absent for one loaded at once. */
+  ready?: Promise<void>;
 }
 
 interface ForeignModule {
@@ -282,7 +284,7 @@ export class ModuleRegistry {
     const known = this.locals.get(path);
     if (known) {
       // A module already loading in this chain of imports is a cycle: it gets the module as it is now.
-      if (known.state === "loading" && !ancestors.has(path)) await (known as LocalModule & { ready?: Promise<void> }).ready;
+      if (known.state === "loading" && !ancestors.has(path)) await known.ready;
       return known;
     }
     const m = this.begin(path);
@@ -298,7 +300,7 @@ export class ModuleRegistry {
         throw importedBy(e, path);
       }
     })();
-    (m as LocalModule & { ready?: Promise<void> }).ready = ready.catch(() => undefined);
+    m.ready = ready.catch(() => undefined);
     await ready;
     return m;
   }
@@ -325,7 +327,7 @@ export class ModuleRegistry {
    * awaited cannot be stopped in place.)
    */
   forgetInterruptedLoads(): void {
-    for (const [path, m] of this.locals) if (m.state === "loading" && !(m as LocalModule & { ready?: Promise<void> }).ready) this.locals.delete(path);
+    for (const [path, m] of this.locals) if (m.state === "loading" && !m.ready) this.locals.delete(path);
   }
 
   private requireLocal(path: string): LocalModule {
