@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { CachingHost } from "../../src/language/compiler-host.js";
 import { bigModule, typedFunctions } from "./workloads.js";
 
-const options: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, strict: true, skipLibCheck: true, types: ["node"], sourceMap: true };
+const options: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, strict: true, skipLibCheck: true, types: ["node"] };
 
 /** Checks and emits each text as a new version of one file, each program built from the last (as the kernel does); the times of each. */
 function compileEach(dir: string, texts: string[], extra: ts.CompilerOptions): number[] {
@@ -30,9 +30,10 @@ function compileEach(dir: string, texts: string[], extra: ts.CompilerOptions): n
 }
 
 const dir = mkdtempSync(join(tmpdir(), "tsk-floor-"));
+// With source maps for cells, as the kernel emits them; a module's map is made only for a traceback.
 try {
   const times = process.argv[2] === "cells"
-    ? compileEach(dir, Array.from({ length: 9 }, (_, run) => `${typedFunctions(run)}\nexport {};\n`), { module: ts.ModuleKind.Preserve, declaration: true })
+    ? compileEach(dir, Array.from({ length: 9 }, (_, run) => `${typedFunctions(run)}\nexport {};\n`), { module: ts.ModuleKind.Preserve, declaration: true, sourceMap: true })
     : compileEach(dir, Array.from({ length: 5 }, (_, i) => bigModule(200 + i)), { module: ts.ModuleKind.CommonJS });
   process.stdout.write(JSON.stringify(times));
 } finally {

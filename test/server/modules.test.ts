@@ -98,6 +98,31 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.match(chain.join("\n"), /fails-on-load\.ts, line 2, column 35\)?\n    imported by .*inner\.ts\n    imported by .*outer\.ts\n/, "the imports that led to the failing module");
   });
 
+  test("a module version's first error after a reload is placed in the text that version ran", async () => {
+    const body = "export function risky(n: number): number {\n  if (n > 9) throw new RangeError(`too big: ${n}`);\n  return n;\n}\n";
+    write("risky.ts", body);
+    await run("import { risky } from './risky';\nconst riskyBefore = risky;");
+    write("risky.ts", "// three lines\n// added\n// above\n" + body);
+    await run("%reload ./risky");
+    const old = (await k.execute("riskyBefore(10)")).reply.content.traceback as string[];
+    assert.match(old.join("\n"), /at risky \(.*risky\.ts, line 2, column 20\)/);
+    const now = (await k.execute("risky(10)")).reply.content.traceback as string[];
+    assert.match(now.join("\n"), /at risky \(.*risky\.ts, line 5, column 20\)/);
+  });
+
+  test("a frame in a module whose emit has changed since it ran is never placed on a wrong line", async () => {
+    write("kinds.ts", "export const Kind = 1;\n");
+    write("passes-on.ts", "import { Kind } from './kinds';\nexport { Kind };\nexport function fail(): never {\n  throw new Error('failed');\n}\n");
+    await run("import { fail } from './passes-on';");
+    // Kind becomes a type: the module's emit now leaves out its re-export, so the code that ran is not that emit's.
+    write("kinds.ts", "export type Kind = number;\n");
+    const traceback = ((await k.execute("fail()")).reply.content.traceback as string[]).join("\n");
+    assert.match(traceback, /at fail \(.*passes-on\.ts(, line 4, column 9|:\d+:\d+)\)/);
+    assert.doesNotMatch(traceback, /passes-on\.ts, line (?!4,)\d+/);
+    // As it was, so that no later test's autoreload finds it changed.
+    write("kinds.ts", "export const Kind = 1;\n");
+  });
+
   test("a module nested too deeply for the compiler is named in a SyntaxError", async () => {
     write("too-deep.ts", `export const deep = ${"(".repeat(20_000)}1${")".repeat(20_000)};\n`);
     const r = await k.execute("const deepModule = require('./too-deep');");

@@ -14,7 +14,6 @@ const OPTIONS: ts.CompilerOptions = { module: ts.ModuleKind.CommonJS, target: ts
 
 const compiled = (script: string): CachedModule => ({
   script,
-  sourceMap: '{"version":3}',
   firstLineShift: 42,
   isAsync: false,
   isEsm: true,

@@ -16,7 +16,8 @@ interface CellRecord {
   label: string;
   source: string;
   map: SourceMap | undefined;
-  mapText: string;
+  /** A function when the map is made only if a frame needs it. */
+  mapText: string | (() => string);
   /** Characters the runner put before the emitted code's first line (a module's wrapper). */
   firstLineShift: number;
 }
@@ -26,10 +27,13 @@ const MODULE_RUNS_KEPT = 200;
 
 type Location = { cell: CellRecord; line: number; column: number };
 
-function mapped(cell: CellRecord, line: number, column: number): Location {
+/** Undefined without a map: the emitted code's position would name the wrong line of the source. */
+function mapped(cell: CellRecord, line: number, column: number): Location | undefined {
+  if (typeof cell.mapText === "function") cell.mapText = cell.mapText();
   cell.map ??= cell.mapText ? new SourceMap(JSON.parse(cell.mapText)) : undefined;
+  if (!cell.map) return undefined;
   const emittedColumn = line === 1 ? column - cell.firstLineShift : column;
-  const entry = cell.map?.findEntry(line - 1, emittedColumn - 1) as { originalLine?: number; originalColumn?: number } | undefined;
+  const entry = cell.map.findEntry(line - 1, emittedColumn - 1) as { originalLine?: number; originalColumn?: number } | undefined;
   if (!entry || entry.originalLine === undefined) return { cell, line, column };
   return { cell, line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
 }
@@ -49,7 +53,7 @@ export class CellRegistry {
   }
 
   /** A local module's code as it runs under the name `file`: its frames are shown as `label` at positions in `source`. */
-  addModule(file: string, label: string, source: string, mapText: string, firstLineShift: number): void {
+  addModule(file: string, label: string, source: string, mapText: string | (() => string), firstLineShift: number): void {
     this.modules.set(file, { label, source, map: undefined, mapText, firstLineShift });
     if (this.modules.size > MODULE_RUNS_KEPT) this.modules.delete(this.modules.keys().next().value as string);
   }
@@ -57,7 +61,8 @@ export class CellRegistry {
   /** 1-based line and column in the cell for a 1-based position in its emitted script. */
   locate(token: number, line: number, column: number): Location | undefined {
     const cell = this.cells.get(token);
-    return cell && mapped(cell, line, column);
+    // A cell's emit always has a map; were one missing, the frame would still be the cell's.
+    return cell && (mapped(cell, line, column) ?? { cell, line, column });
   }
 
   /** The same for a frame in a local module's file. */

@@ -12,7 +12,6 @@ import ts from "../../../language/typescript.js";
 /** What a compile produced, apart from the source it came from. */
 export interface CachedModule {
   script: string;
-  sourceMap: string;
   firstLineShift: number;
   isAsync: boolean;
   isEsm: boolean;
@@ -21,7 +20,7 @@ export interface CachedModule {
 }
 
 /** Changes when an entry's layout or meaning does: older entries are then never read. */
-const FORMAT = "tskernel-module-cache/1";
+const FORMAT = "tskernel-module-cache/2";
 /** The cache is pruned back to this share of its limit, least recently used entries first. */
 const PRUNE_TO = 0.8;
 /** Writes between two prunes: each prune lists the whole directory. */
@@ -38,7 +37,7 @@ function isCachedModule(value: unknown): value is CachedModule {
   const strings = (a: unknown) => Array.isArray(a) && a.every((s) => typeof s === "string");
   return (
     typeof v === "object" && v !== null &&
-    typeof v.script === "string" && typeof v.sourceMap === "string" && typeof v.firstLineShift === "number" &&
+    typeof v.script === "string" && typeof v.firstLineShift === "number" &&
     typeof v.isAsync === "boolean" && typeof v.isEsm === "boolean" && strings(v.hoisted) && strings(v.imports)
   );
 }
@@ -96,7 +95,6 @@ export class CompileCache {
     if (!this.enabled) return;
     const entry: CachedModule = {
       script: compiled.script,
-      sourceMap: compiled.sourceMap,
       firstLineShift: compiled.firstLineShift,
       isAsync: compiled.isAsync,
       isEsm: compiled.isEsm,

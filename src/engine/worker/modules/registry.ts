@@ -396,7 +396,7 @@ export class ModuleRegistry {
     this.runs.set(path, run);
     const filename = run === 1 ? path : `${path} (run ${run})`;
     const fn = vm.runInThisContext(compiled.script, { filename }) as (...args: unknown[]) => Generator | AsyncGenerator;
-    this.traces.addModule(filename, path, compiled.source, compiled.sourceMap, compiled.firstLineShift);
+    this.traces.addModule(filename, path, compiled.source, compiled.sourceMap ?? (() => this.compiler.sourceMapOf(path, compiled)), compiled.firstLineShift);
     const fail = (e: unknown): never => {
       throw new ModuleRunError(path, e);
     };
