@@ -98,6 +98,14 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.match(chain.join("\n"), /fails-on-load\.ts, line 2, column 35\)?\n    imported by .*inner\.ts\n    imported by .*outer\.ts\n/, "the imports that led to the failing module");
   });
 
+  test("a const enum a module exports has its values in a cell, and the new ones after a reload", async () => {
+    write("levels.ts", "export const enum Level { Low = 1, High = 2 }\nexport const high = (): Level => Level.High;\n");
+    assert.equal(resultText(await run("import { Level, high } from './levels';\n[Level.High, high()]")), "[ 2, 2 ]");
+    write("levels.ts", "export const enum Level { Low = 1, High = 20 }\nexport const high = (): Level => Level.High;\n");
+    await run("%reload ./levels");
+    assert.equal(resultText(await run("[Level.High, high()]")), "[ 20, 20 ]");
+  });
+
   test("a module version's first error after a reload is placed in the text that version ran", async () => {
     const body = "export function risky(n: number): number {\n  if (n > 9) throw new RangeError(`too big: ${n}`);\n  return n;\n}\n";
     write("risky.ts", body);

@@ -276,6 +276,9 @@ export class ModuleCompiler {
       verbatimModuleSyntax: false,
       esModuleInterop: true,
       declaration: false,
+      // Cells read an imported const enum as an object (their emit is isolated, as verbatimModuleSyntax
+      // makes it): the module must keep it at run time.
+      preserveConstEnums: true,
       // Maps cost a seventh of a warm compile (measured on a 1,000-line module): sourceMapOf makes them.
       sourceMap: false,
       noEmit: false,
