@@ -96,8 +96,12 @@ function declarationsOf(program: ts.Program, file: ts.SourceFile): string {
   let declarations = "";
   const emit = program.emit.bind(program) as unknown as EmitForcingDeclarations;
   emit(file, (name, text) => name.endsWith(".d.ts") && (declarations = text), undefined, true, undefined, true);
-  // The cell file is in the notebook's directory, its declaration file one below: relative imports move up.
-  return declarations.replace(/((?:from|import|require)\s*\(?\s*)(["'])(\.{1,2}\/)/g, "$1$2../$3");
+  return movedDown(declarations);
+}
+
+/** Declarations written for the cell, which is in the notebook's directory, kept one below in .tskernel/: relative imports move up. */
+function movedDown(text: string): string {
+  return text.replace(/((?:from|import|require)\s*\(?\s*)(["'])(\.{1,2}\/)/g, "$1$2../$3");
 }
 
 function defaultOptions(): ts.CompilerOptions {
@@ -155,6 +159,8 @@ export class CellChecker {
   private readonly kernelGlobals: string;
   /** The cell whose declaration file currently provides each session name, and how to bring it in. */
   private readonly declaredIn = new Map<string, { cell: number; as: CheckBinding }>();
+  /** The label of each cell whose declaration file later programs read (`Cell In[3]`), for messages that name the file. */
+  private readonly labels = new Map<number, string>();
   /** The last program built with each option set, to build the next one from. */
   private readonly previous = new Map<ts.CompilerOptions, ts.Program>();
   /** Declaration files of cells with `declare global`: every later program reads them. */
@@ -331,7 +337,7 @@ export class CellChecker {
     const file = program.getSourceFile(this.cellPath())!;
     const report = (d: ts.Diagnostic, start = d.start): CellDiagnostic => {
       const at = start !== undefined ? file.getLineAndCharacterOfPosition(start) : { line: 0, character: 0 };
-      return { message: diagnosticMessage(d, this.whereLooked, { inCell: true }), line: at.line + 1, column: at.character + 1, code: d.code };
+      return { message: this.readable(diagnosticMessage(d, this.whereLooked, { inCell: true })), line: at.line + 1, column: at.character + 1, code: d.code };
     };
     const errors = (list: readonly ts.Diagnostic[]) => list.filter((d) => d.category === ts.DiagnosticCategory.Error);
     // What is found in the appended lines concerns them, not the user's code.
@@ -390,7 +396,8 @@ export class CellChecker {
     }
     const imports = [...byFile].map(([c, names]) => `import { ${names.join(", ")} } from "./decl-${c}.js";\n`).join("");
     // Unchecked cells' values are `any`, as in plain JavaScript.
-    this.files.set(this.resultPath(count), `${imports}export declare const value: ${result?.text ?? "any"};\n`);
+    // The type may name a type through its module (`import("./shapes").Square`).
+    this.files.set(this.resultPath(count), `${imports}export declare const value: ${result ? movedDown(result.text) : "any"};\n`);
     this.results.add(count);
   }
 
@@ -409,7 +416,7 @@ export class CellChecker {
    * After a cell ran, its declarations serve later cells: `live` are the names it did define. They are
    * emitted once the current task is done (after the cell's reply), or sooner if a program reads them.
    */
-  commit(cell: number, checked: CheckedCell, live: string[]): void {
+  commit(cell: number, label: string, checked: CheckedCell, live: string[]): void {
     const own = new Set(checked.modules.values());
     for (const path of this.uncommitted) if (!own.has(path)) this.files.delete(path);
     this.uncommitted = [];
@@ -421,6 +428,7 @@ export class CellChecker {
     const augmentsGlobals = checked.file.statements.some(isGlobalAugmentation);
     if (live.length === 0 && !augmentsGlobals) return;
     const path = this.declarationPath(cell);
+    this.labels.set(cell, label);
     if (augmentsGlobals) this.globalFiles.push(path);
     this.files.setLazy(path, () => declarationsOf(checked.program, checked.file));
     setImmediate(() => this.files.text(path));
@@ -436,8 +444,9 @@ export class CellChecker {
    * A cell ran without checking (`%typecheck off`): later checked cells still see the names it
    * defined, typed `any`, with their kinds' meanings (a class is a value and a type).
    */
-  commitUntyped(cell: number, declared: Map<string, Declared>, live: string[]): void {
+  commitUntyped(cell: number, label: string, declared: Map<string, Declared>, live: string[]): void {
     if (live.length === 0) return;
+    this.labels.set(cell, label);
     const lines: string[] = [];
     for (const name of live) {
       const d = declared.get(name);
@@ -450,6 +459,17 @@ export class CellChecker {
       const d = declared.get(name);
       if (d) this.declaredIn.set(name, { cell, as: d.as });
     }
+  }
+
+  /**
+   * A type or message as a user reads it: where TypeScript names a cell's declaration file, to tell apart
+   * two declarations of one name (`import(".../.tskernel/decl-7").Point`), the cell's label instead.
+   */
+  readable(text: string): string {
+    return text.replace(/import\("[^"]*\.tskernel\/(decl|out)-(\d+)(?:\.js|\.d\.ts)?"\)/g, (whole, kind: string, n: string) => {
+      const label = kind === "decl" ? this.labels.get(Number(n)) : `Out[${n}]`;
+      return label === undefined ? whole : `import("${label}")`;
+    });
   }
 
   /** `%xdel`, `%reset`: the name no longer comes from any cell. */
@@ -473,7 +493,7 @@ export class CellChecker {
       if (!asValue || !ts.isExpressionStatement(asValue) || !asType || !ts.isTypeAliasDeclaration(asType)) return;
       const valueSymbol = checker.getSymbolAtLocation(asValue.expression);
       if (valueSymbol && (resolved(checker, valueSymbol).flags & ts.SymbolFlags.Value)) {
-        described.set(name, checker.typeToString(checker.getTypeAtLocation(asValue.expression), file, ts.TypeFormatFlags.NoTruncation));
+        described.set(name, this.readable(checker.typeToString(checker.getTypeAtLocation(asValue.expression), file, ts.TypeFormatFlags.NoTruncation)));
         return;
       }
       const typeName = ts.isTypeReferenceNode(asType.type) ? asType.type.typeName : undefined;

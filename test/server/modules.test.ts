@@ -51,6 +51,18 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.match(typed.reply.content.evalue as string, /Type 'number' is not assignable to type 'string'/);
   });
 
+  test("a cell's value typed by a module's interface keeps that type in _ and Out", async () => {
+    write("squares.ts", "export interface Square { side: number }\nexport function square(side: number): Square { return { side }; }\n");
+    await run("import { square } from './squares';");
+    const made = await run("square(2)");
+    assert.equal(resultText(made), "{ side: 2 }");
+    const count = made.reply.content.execution_count as number;
+    for (const name of ["_", `Out[${count}]`]) {
+      const misuse = await k.execute(`const side: string = ${name}`);
+      assert.match(misuse.reply.content.evalue as string, /Type 'Square' is not assignable to type 'string'/, name);
+    }
+  });
+
   test("a local directory with a package.json runs the file its \"main\" names, as the checker types it", async () => {
     write("local-lib/package.json", '{ "name": "local-lib", "main": "build/entry.js" }');
     write("local-lib/build/entry.ts", "export const entry: string = 'the main file';\n");

@@ -150,6 +150,13 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["interface Pet { name: string }\nconst pets: Pet[] = [{ name: 'Rex' }]; pets", "[ { name: 'Rex' } ]"],
     ["_[0].name", "'Rex'"],
   ],
+  "a value of an older declaration keeps its type, which messages name by the cell that declared it": [
+    ["class Pt { constructor(public x: number) {} }\nconst p1 = new Pt(1);", null],
+    ["class Pt { constructor(public x: number, public y: number) {} }", null],
+    ["const q: Pt = p1;", { error: "TypeCheckError", evalue: /Property 'y' is missing in type 'import\("Cell In\[\d+\]"\)\.Pt' but required in type 'import\("Cell In\[\d+\]"\)\.Pt'\./ }],
+    ["[p1, new Pt(3, 4)] as const", "[ Pt { x: 1 }, Pt { x: 3, y: 4 } ]"],
+    ["const pair: string = _", { error: "TypeCheckError", evalue: /Type 'readonly \[Pt, Pt\]' is not assignable to type 'string'/ }],
+  ],
   "the newest declaration wins for the type too": [
     ["let rt = 1", null],
     ["const rt = 'now a string'", null],

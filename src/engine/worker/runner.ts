@@ -470,8 +470,8 @@ export class CellRunner {
         const values = new Set(compiled.bindings.filter((b) => b.kind !== undefined).map((b) => b.name));
         const reached = [...prepared.declared.keys()].filter((n) => !values.has(n) || runtime.defined(n));
         this.session.declareNames(count, prepared.declared, reached);
-        if (prepared.checked) this.checker.commit(token, prepared.checked, reached);
-        else this.checker.commitUntyped(token, prepared.declared, reached);
+        if (prepared.checked) this.checker.commit(token, label, prepared.checked, reached);
+        else this.checker.commitUntyped(token, label, prepared.declared, reached);
       },
     };
   }
