@@ -38,6 +38,8 @@ function hexDump(bytes: Uint8Array): string {
 /** Own enumerable fields an error carries beyond its message (`code`, `errno`, `path`...). */
 function errorFields(error: Error): string {
   const fields = Object.fromEntries(Object.entries(error).filter(([k]) => k !== "stack" && k !== "message"));
+  // An AggregateError's errors are its own property, but not an enumerable one.
+  if (error instanceof AggregateError) fields.errors = error.errors;
   return Object.keys(fields).length > 0 ? `\n${inspect(fields, INSPECT_OPTIONS)}` : "";
 }
 
@@ -48,6 +50,21 @@ function errorPlainText(error: Error, errorText: ErrorText, depth = 0): string {
     text += `\nCaused by: ${cause instanceof Error ? errorPlainText(cause, errorText, depth + 1) : inspect(cause, INSPECT_OPTIONS)}`;
   }
   return text;
+}
+
+/**
+ * Errors util.inspect meets anywhere (`console.log(e)`, a rejected promise, an array of errors) read as
+ * an error shown as a value does, through `errorText`: the worker's names cell lines, not its own files.
+ */
+export function inspectErrorsWith(errorText: ErrorText): void {
+  Object.defineProperty(Error.prototype, inspect.custom, {
+    value(this: Error) {
+      return errorPlainText(this, errorText);
+    },
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
 }
 
 /** Properties Node's async hooks put on promises (the kernel tracks which cell runs): not the user's data. */

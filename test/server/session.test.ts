@@ -150,6 +150,19 @@ describe("session semantics (in-memory transport, real engine)", () => {
     assert.deepEqual(streams, ["Promise { 1 }\n", "[ Promise { <pending> } ]\n"]);
   });
 
+  test("an error logged, or inside a shown value, names the cell's lines, not the kernel's files", async () => {
+    const logged = await k.execute("function failing() {\n  return new Error('made here');\n}\nconsole.error(failing());");
+    const label = `Cell In[${logged.reply.content.execution_count as number}]`;
+    const frames = streamText(logged, "stderr").split("\n");
+    assert.deepEqual(frames.slice(0, 2), ["Error: made here", `    at failing (${label}, line 2, column 10)`]);
+    assert.match(frames[2], new RegExp(`^    at ${label.replace(/[[\]]/g, "\\$&")}, line 4, column \\d+$`));
+    const shown = await k.execute("Promise.reject(new RangeError('later'))");
+    assert.match(resultText(shown) ?? "", /^Promise \{\n  <rejected> RangeError: later\n      at Cell In\[\d+\], line 1, column 16\n\}$/);
+    const many = await k.execute("console.log(new AggregateError([new TypeError('first')], 'both'))");
+    assert.match(streamText(many), /^AggregateError: both\n.*\n\{\n  errors: \[\n    TypeError: first\n/);
+    assert.doesNotMatch(JSON.stringify([logged, shown, many].map((ex) => ex.iopub.map((m) => m.content))), /tskernel:cell|runner\.js/);
+  });
+
   test("a hot top-level loop keeps its variables local and syncs them back", async () => {
     const ex = await k.execute("let acc = 0; for (let i = 0; i < 1e6; i++) acc += i; acc");
     assert.equal(resultText(ex), "499999500000");

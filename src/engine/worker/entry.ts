@@ -14,6 +14,7 @@ import { CommHub } from "./comms.js";
 import { notebookDirectory, provideKernelModule, sessionRequire, setNotebookDir } from "./imports.js";
 import { CallbackContext } from "./callback-context.js";
 import { useErrorText } from "./format.js";
+import { inspectErrorsWith } from "../../display/plain-text.js";
 import { StreamRing } from "../stream-ring.js";
 import { MainThread } from "./main-thread.js";
 import { CellChecker } from "../../language/cell-checker.js";
@@ -49,8 +50,10 @@ if (tiering) post({ type: "log", text: tiering });
 
 const session = new Session();
 const cells = new CellRegistry();
-// An error shown as a value: its message and frames, without the excerpt a traceback adds.
-useErrorText((e) => runtimeError(e, cells).traceback.filter((part) => !part.startsWith("\n")).join("\n"));
+// An error shown as a value or printed: its message and frames, without the excerpt a traceback adds.
+const errorText = (e: Error) => runtimeError(e, cells).traceback.filter((part) => !part.startsWith("\n")).join("\n");
+useErrorText(errorText);
+inspectErrorsWith(errorText);
 setNotebookDir(shared.notebookDir);
 /** True while `handle` runs: the only stack on which a cell's synchronous part may be terminated. */
 let inMessageTurn = false;
