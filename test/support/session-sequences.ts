@@ -157,6 +157,14 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["[p1, new Pt(3, 4)] as const", "[ Pt { x: 1 }, Pt { x: 3, y: 4 } ]"],
     ["const pair: string = _", { error: "TypeCheckError", evalue: /Type 'readonly \[Pt, Pt\]' is not assignable to type 'string'/ }],
   ],
+  "a cell that begins with an object literal shows the object, as in the Node.js REPL; a block stays a block": [
+    ["{ a: 1, b: [2, 3] }", "{ a: 1, b: [ 2, 3 ] }"],
+    ["{a:1}", "{ a: 1 }"],
+    ["_.a + 1", "2"],
+    ["{a: missingName}", { error: "TypeCheckError", evalue: /Cannot find name 'missingName'.*\(Cell In\[\d+\], line 1, column 5, TS2304\)/ }],
+    ["{ let inBlock = 3; console.log(inBlock); }", null],
+    ["{ a: 1 };", null],
+  ],
   "the newest declaration wins for the type too": [
     ["let rt = 1", null],
     ["const rt = 'now a string'", null],

@@ -2,7 +2,7 @@
 // the region where an interrupt may terminate it, await the rest cancellably, and publish the value.
 import vm from "node:vm";
 import type { Binding } from "../compile/rewrite.js";
-import { CellSyntaxError, compileCell, compileChecked, type CompiledCell, type CompilerSession } from "../compile/cell-compiler.js";
+import { CellSyntaxError, compileCell, compileChecked, type CellDiagnostic, type CompiledCell, type CompilerSession } from "../compile/cell-compiler.js";
 import type { CellChecker, CheckedCell, ResultType } from "../../language/cell-checker.js";
 import type { ErrorInfo, ExecuteInput, ExecuteOutcome, Payload } from "../engine.js";
 import { CONTROL } from "../worker-protocol.js";
@@ -16,6 +16,7 @@ import { moduleMagics, type ModulesTarget } from "../../magics/modules.js";
 import { Introspection } from "./introspect.js";
 import { splitMixedCell, type CellPart } from "../../magics/mixed-cell.js";
 import { isStackOverflow, tooDeepMessage } from "../../language/too-deep.js";
+import { cellColumn, objectLiteralCell, type ColumnShift } from "../../language/object-literal-cell.js";
 import { MagicRegistry, magicAmongCode, parseMagicCell, UsageError, type MagicInvocation, type MagicResult } from "../../magics/registry.js";
 import { typecheckMagic, type TypecheckTarget } from "../../magics/typecheck.js";
 import { lsmagicMagic, type MagicList } from "../../magics/lsmagic.js";
@@ -35,6 +36,11 @@ export class Interrupted extends Error {
     super("the cell was interrupted (interrupt_request or SIGINT); the session's variables are kept");
     this.name = "KeyboardInterrupt";
   }
+}
+
+/** Diagnostics of a cell's compiled text at the cell's own columns. */
+function inCell(diagnostics: CellDiagnostic[], shift: ColumnShift | undefined): CellDiagnostic[] {
+  return shift ? diagnostics.map((d) => ({ ...d, column: cellColumn(d.line, d.column, shift) })) : diagnostics;
 }
 
 /** A running cell, as the interrupt handler sees it. */
@@ -273,9 +279,10 @@ export class CellRunner {
 
   /**
    * Compiles (and unless `%typecheck off`, checks) a cell; type errors stop it unless the mode is warn.
-   * `source`: the whole cell, when `code` is a part of it (its other lines blanked), for excerpts in errors.
+   * `source`: the whole cell, when `code` is a part of it (its other lines blanked), for excerpts in errors;
+   * `shift`: where `code` has a column more than the cell (see object-literal-cell.ts).
    */
-  private prepare(code: string, label: string, source = code): Prepared | { error: ReturnType<typeof runtimeError> } {
+  private prepare(code: string, label: string, source = code, shift?: ColumnShift): Prepared | { error: ReturnType<typeof runtimeError> } {
     if (this.typecheck === "off") {
       const hit = this.cached(code, undefined);
       const recorder = new RecordingSession(this.session);
@@ -289,13 +296,15 @@ export class CellRunner {
     const hit = declaresNothing ? this.cached(code, plan.suffix) : undefined;
     if (hit) return { compiled: hit.compiled, result: hit.result, declared: plan.declared };
     const checked = this.checker.check(code, plan);
-    if (checked.syntax.length > 0) return { error: diagnosticsError("SyntaxError", label, source, checked.syntax, magicAmongCode(source, checked.syntax[0].line)) };
+    const syntax = inCell(checked.syntax, shift);
+    if (syntax.length > 0) return { error: diagnosticsError("SyntaxError", label, source, syntax, magicAmongCode(source, syntax[0].line)) };
+    const diagnostics = inCell(checked.diagnostics, shift);
     // TypeScript's grammar errors (codes below 2000) are syntax errors to a user, whatever the mode.
-    const grammar = checked.diagnostics.filter((d) => d.code < 2000);
+    const grammar = diagnostics.filter((d) => d.code < 2000);
     if (grammar.length > 0) return { error: diagnosticsError("SyntaxError", label, source, grammar) };
-    if (checked.diagnostics.length > 0) {
-      if (this.typecheck === "on") return { error: diagnosticsError("TypeCheckError", label, source, checked.diagnostics, magicAmongCode(source, checked.diagnostics[0].line)) };
-      this.router.write("stderr", `Type errors (running anyway: %typecheck warn):\n${diagnosticLines(label, source, checked.diagnostics).join("\n")}\n`);
+    if (diagnostics.length > 0) {
+      if (this.typecheck === "on") return { error: diagnosticsError("TypeCheckError", label, source, diagnostics, magicAmongCode(source, diagnostics[0].line)) };
+      this.router.write("stderr", `Type errors (running anyway: %typecheck warn):\n${diagnosticLines(label, source, diagnostics).join("\n")}\n`);
     }
     const recorder = new RecordingSession(this.session);
     const compiled = compileChecked(code, checked.program, checked.file, recorder);
@@ -335,7 +344,8 @@ export class CellRunner {
       const failure = await this.runParts(id, input, state, label, parts, payload);
       if (failure) return { status: "error", payload: [], userExpressions: {}, ...failure };
     } else {
-      const outcome = await this.run(id, input.code, label, state, input.executionCount);
+      const literal = objectLiteralCell(input.code);
+      const outcome = await this.run(id, literal?.code ?? input.code, label, state, input.executionCount, input.code, literal?.shift);
       if (!outcome.ok) return { status: "error", payload: [], userExpressions: {}, ...outcome.error };
       this.showResult(id, input, outcome.value, outcome.prepared.result, outcome.prepared.checked?.declared.keys() ?? [], outcome.token);
     }
@@ -431,11 +441,11 @@ export class CellRunner {
   }
 
   /** `prepare`, with a cell the compiler cannot take (a syntax error when unchecked, nesting too deep) as its error. */
-  private prepareOrError(code: string, label: string, source: string): Prepared | { error: ErrorInfo } {
+  private prepareOrError(code: string, label: string, source: string, shift?: ColumnShift): Prepared | { error: ErrorInfo } {
     try {
-      return this.prepare(code, label, source);
+      return this.prepare(code, label, source, shift);
     } catch (e) {
-      if (e instanceof CellSyntaxError) return { error: diagnosticsError("SyntaxError", label, source, e.diagnostics) };
+      if (e instanceof CellSyntaxError) return { error: diagnosticsError("SyntaxError", label, source, inCell(e.diagnostics, shift)) };
       if (isStackOverflow(e)) {
         // The checker reads the local modules the cell imports too: the overflow may be in one of them.
         const evalue = tooDeepMessage(`The code of ${label} (or of a local module it imports)`);
@@ -446,13 +456,13 @@ export class CellRunner {
   }
 
   /** Compiles a cell and readies its function, to call once (or many times, for %timeit). */
-  private load(id: number, code: string, label: string, state: CellState, count: number, source = code): LoadedCell | { error: ErrorInfo } {
-    const prepared = this.prepareOrError(code, label, source);
+  private load(id: number, code: string, label: string, state: CellState, count: number, source = code, shift?: ColumnShift): LoadedCell | { error: ErrorInfo } {
+    const prepared = this.prepareOrError(code, label, source, shift);
     if ("error" in prepared) return { error: prepared.error };
     const { compiled } = prepared;
     this.session.markCaptured(compiled.captured);
     const token = ++this.tokens;
-    this.cells.add(token, label, source, compiled.sourceMap);
+    this.cells.add(token, label, source, compiled.sourceMap, shift);
     const boxes = compiled.bindings.map((b) => this.session.box(b.name));
     const runtime = new CellRuntime(boxes, compiled.bindings, this.session, count, compiled.writeBack);
     const fn = vm.runInThisContext(compiled.script, { filename: CELL_FILE_PREFIX + token }) as (...a: unknown[]) => unknown;
@@ -499,8 +509,9 @@ export class CellRunner {
     state: CellState,
     count: number,
     source = code,
+    shift?: ColumnShift,
   ): Promise<RunOutcome> {
-    const loaded = this.load(id, code, label, state, count, source);
+    const loaded = this.load(id, code, label, state, count, source, shift);
     if ("error" in loaded) return { ok: false, error: loaded.error };
     return this.runLoaded(loaded, state);
   }

@@ -7,6 +7,7 @@ import { inspect } from "node:util";
 import type { ErrorInfo } from "../engine.js";
 import type { CellDiagnostic } from "../compile/cell-compiler.js";
 import { CELL_FUNCTION } from "../compile/cell-frame.js";
+import { cellColumn, type ColumnShift } from "../../language/object-literal-cell.js";
 
 export const CELL_FILE_PREFIX = "tskernel:cell/";
 /** The kernel's own code (engine, magics, language): its frames are not the user's. */
@@ -20,6 +21,8 @@ interface CellRecord {
   mapText: string | (() => string);
   /** Characters the runner put before the emitted code's first line (a module's wrapper). */
   firstLineShift: number;
+  /** Where the compiled text has a column more than the cell. */
+  shift?: ColumnShift;
 }
 
 /** Module runs whose maps are kept: a module's text can be large, and reloads add runs. */
@@ -35,7 +38,8 @@ function mapped(cell: CellRecord, line: number, column: number): Location | unde
   const emittedColumn = line === 1 ? column - cell.firstLineShift : column;
   const entry = cell.map.findEntry(line - 1, emittedColumn - 1) as { originalLine?: number; originalColumn?: number } | undefined;
   if (!entry || entry.originalLine === undefined) return { cell, line, column };
-  return { cell, line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
+  const originalLine = entry.originalLine + 1;
+  return { cell, line: originalLine, column: cellColumn(originalLine, (entry.originalColumn ?? 0) + 1, cell.shift) };
 }
 
 /**
@@ -47,8 +51,8 @@ export class CellRegistry {
   private readonly modules = new Map<string, CellRecord>();
   constructor(private readonly capacity = 2000) {}
 
-  add(token: number, label: string, source: string, mapText: string): void {
-    this.cells.set(token, { label, source, map: undefined, mapText, firstLineShift: 0 });
+  add(token: number, label: string, source: string, mapText: string, shift?: ColumnShift): void {
+    this.cells.set(token, { label, source, map: undefined, mapText, firstLineShift: 0, shift });
     if (this.cells.size > this.capacity) this.cells.delete(this.cells.keys().next().value as number);
   }
 
