@@ -78,6 +78,7 @@ const NOT_FOR_USER = new Set([
   1323, // dynamic import needs a module option
   1343, // import.meta needs a module option
   1378, // top-level await needs a module option
+  2823, // import attributes (`with { type: "json" }`) need a module option
   5095, // bundler resolution with a CommonJS module option
   5096, // allowImportingTsExtensions without noEmit
 ]);
