@@ -105,7 +105,8 @@ export function declaredNames(sf: ts.SourceFile): Map<string, Declared> {
       const module = ts.isExternalModuleReference(ref) && ts.isStringLiteral(ref.expression) ? ref.expression.text : undefined;
       add(s.name.text, "import", "import", s.isTypeOnly, module, "=");
     }
-    if (!ts.isModuleDeclaration(s)) ts.forEachChild(s, hoistedVars);
+    // The statement itself, so that a top-level function's or class's own body is not searched.
+    hoistedVars(s);
   }
   return names;
 }

@@ -81,6 +81,14 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["const vfns: (() => number)[] = []; for (var j = 0; j < 3; j++) vfns.push(() => j); vfns.map((f) => f())", "[ 3, 3, 3 ]"],
     ["j", "3"],
   ],
+  "a var inside a function or a static block is its own; a var in a top-level loop is the session's": [
+    ["function ownsVar() { var insideFn = 1; return insideFn; }\nclass OwnsStatic { static { var insideStatic = 2; } }", null],
+    ["ownsVar()", "1"],
+    ["typeof insideFn", { error: "TypeCheckError", evalue: /Cannot find name 'insideFn'/ }],
+    ["typeof insideStatic", { error: "TypeCheckError", evalue: /Cannot find name 'insideStatic'/ }],
+    ["for (var hoisted = 0; hoisted < 2; hoisted++) {}", null],
+    ["hoisted", "2"],
+  ],
   "var keeps its value when declared again; re-running a cell is legal": [
     ["var hv = 1", null],
     ["var hv; hv", "1"],
