@@ -172,6 +172,8 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["{a: missingName}", { error: "TypeCheckError", evalue: /Cannot find name 'missingName'.*\(Cell In\[\d+\], line 1, column 5, TS2304\)/ }],
     ["{ let inBlock = 3; console.log(inBlock); }", null],
     ["{ a: 1 };", null],
+    ["%typecheck on\n{a: 2, b: missingToo}", { error: "TypeCheckError", evalue: /\(Cell In\[\d+\], line 2, column 11, TS2304\)/ }],
+    ["%typecheck on\n{ a: 2 }", "{ a: 2 }"],
   ],
   "the newest declaration wins for the type too": [
     ["let rt = 1", null],

@@ -361,7 +361,8 @@ export class CellRunner {
     for (const [index, part] of parts.entries()) {
       const last = index === parts.length - 1;
       if ("code" in part) {
-        const outcome = await this.run(id, part.code, label, state, input.executionCount, input.code);
+        const literal = objectLiteralCell(part.code);
+        const outcome = await this.run(id, literal?.code ?? part.code, label, state, input.executionCount, input.code, literal?.shift);
         if (!outcome.ok) return outcome.error;
         if (last) this.showResult(id, input, outcome.value, outcome.prepared.result, outcome.prepared.checked?.declared.keys() ?? [], outcome.token);
         continue;
