@@ -43,13 +43,26 @@ function errorFields(error: Error): string {
   return Object.keys(fields).length > 0 ? `\n${inspect(fields, INSPECT_OPTIONS)}` : "";
 }
 
+/**
+ * Errors whose text is being made. Each error a field holds is shown by an inspect call of its own,
+ * which knows nothing of the others: this set stops cycles (an error that holds itself) and depth.
+ */
+const beingShown = new Set<Error>();
+const NESTED_ERRORS_SHOWN = 4;
+
 function errorPlainText(error: Error, errorText: ErrorText, depth = 0): string {
-  let text = errorText(error) + errorFields(error);
-  const cause = (error as { cause?: unknown }).cause;
-  if (cause !== undefined && depth < 3) {
-    text += `\nCaused by: ${cause instanceof Error ? errorPlainText(cause, errorText, depth + 1) : inspect(cause, INSPECT_OPTIONS)}`;
+  if (beingShown.has(error) || beingShown.size >= NESTED_ERRORS_SHOWN) return `[${beingShown.has(error) ? "Circular " : ""}${error.name}: ${error.message}]`;
+  beingShown.add(error);
+  try {
+    let text = errorText(error) + errorFields(error);
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause !== undefined && depth < 3) {
+      text += `\nCaused by: ${cause instanceof Error ? errorPlainText(cause, errorText, depth + 1) : inspect(cause, INSPECT_OPTIONS)}`;
+    }
+    return text;
+  } finally {
+    beingShown.delete(error);
   }
-  return text;
 }
 
 /**

@@ -161,6 +161,8 @@ describe("session semantics (in-memory transport, real engine)", () => {
     const many = await k.execute("console.log(new AggregateError([new TypeError('first')], 'both'))");
     assert.match(streamText(many), /^AggregateError: both\n.*\n\{\n  errors: \[\n    TypeError: first\n/);
     assert.doesNotMatch(JSON.stringify([logged, shown, many].map((ex) => ex.iopub.map((m) => m.content))), /tskernel:cell|runner\.js/);
+    const cyclic = await k.execute("const selfish: any = new Error('loops'); selfish.self = selfish; console.log(selfish)");
+    assert.match(streamText(cyclic), /\n\{ self: \[Circular Error: loops\] \}\n$/, "an error that holds itself is shown once");
   });
 
   test("a hot top-level loop keeps its variables local and syncs them back", async () => {
