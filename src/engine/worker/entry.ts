@@ -57,7 +57,7 @@ inspectErrorsWith(errorText);
 setNotebookDir(shared.notebookDir);
 /** True while `handle` runs: the only stack on which a cell's synchronous part may be terminated. */
 let inMessageTurn = false;
-const checker = new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS, (specifier) => whereLookedFor(specifier, shared.notebookDir));
+const checker = new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS, (specifier) => whereLookedFor(specifier, shared.notebookDir), (task) => whenIdle(task));
 const runner = new CellRunner(session, router, cells, control, checker, mainThread, () => inMessageTurn, (problem) => post({ type: "log", text: problem }));
 let current: CellState | undefined;
 
