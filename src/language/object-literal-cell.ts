@@ -2,6 +2,7 @@
 // shows the object, where JavaScript takes the braces for a block (a syntax error here, and `{ a: 1 }`
 // a block holding a label).
 import ts from "./typescript.js";
+import { isStackOverflow } from "./too-deep.js";
 
 /** On 1-based `line`, a column after `after` in the compiled text is one more than in the cell. */
 export interface ColumnShift {
@@ -36,7 +37,14 @@ export function objectLiteralCell(code: string): ObjectLiteralCell | undefined {
     candidate = { code: `${code.slice(0, open)}(${code.slice(open)}`, ...(shifted ? { shift: { line, after: open - lineStart + 1 } } : {}) };
   }
   candidate.code += "\n)";
-  const sf = ts.createSourceFile("cell.ts", candidate.code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+  let sf: ts.SourceFile;
+  try {
+    sf = ts.createSourceFile("cell.ts", candidate.code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+  } catch (e) {
+    // Nested too deeply to parse: the cell's own compile says so.
+    if (isStackOverflow(e)) return undefined;
+    throw e;
+  }
   const parseErrors = (sf as ts.SourceFile & { parseDiagnostics: readonly ts.Diagnostic[] }).parseDiagnostics;
   const [only, ...more] = sf.statements;
   const isExpression = only !== undefined && more.length === 0 && ts.isExpressionStatement(only) && ts.isParenthesizedExpression(only.expression);

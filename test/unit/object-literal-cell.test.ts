@@ -27,3 +27,8 @@ test("blocks stay blocks: statements inside, members only a block makes sense of
     assert.equal(objectLiteralCell(code), undefined, code);
   }
 });
+
+test("a literal nested too deeply to parse is left to the cell's compile, which says so", () => {
+  const deep = `{ a: ${"[".repeat(100_000)}${"]".repeat(100_000)} }`;
+  assert.equal(objectLiteralCell(deep), undefined);
+});
