@@ -329,6 +329,8 @@ export class WorkerEngine implements Engine {
    */
   interrupt(): void {
     if (this.runningCell === undefined || this.interrupting || !this.worker) return;
+    // Seen at once by a worker busy checking the cell; the message, once its event loop turns.
+    Atomics.store(this.control, CONTROL.INTERRUPTED_CELL, this.runningCell);
     this.worker.postMessage({ type: "interrupt" } satisfies ToWorker);
     const started = Date.now();
     const attempt = () => {

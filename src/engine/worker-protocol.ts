@@ -64,5 +64,7 @@ export const CONTROL = {
   /** Running a cell's synchronous part, entered from our own message handler: terminating is safe. */
   SAFE: 1,
   TERMINATING: 2,
-  SIZE: 1,
+  /** Slot: the id of the cell an interrupt was asked for, read while the worker checks it (see worker/interrupted.ts). */
+  INTERRUPTED_CELL: 1,
+  SIZE: 2,
 } as const;

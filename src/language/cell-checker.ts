@@ -104,6 +104,20 @@ function movedDown(text: string): string {
   return text.replace(/((?:from|import|require)\s*\(?\s*)(["'])(\.{1,2}\/)/g, "$1$2../$3");
 }
 
+/** How an interrupt reaches the compiler: checks ask the token; see engine/worker/interrupted.ts. */
+export interface CompilerInterrupts extends ts.CancellationToken {
+  /** Runs the compiler where the thread may be cancelled but not terminated. */
+  shielded<T>(compile: () => T): T;
+}
+
+export interface CheckerHooks {
+  /** Adds to "Cannot find module" where the kernel looked (from the notebook's directory). */
+  whereLooked?: WhereLooked;
+  /** Runs work that can wait once the kernel has nothing else to do. */
+  whenIdle?: (task: () => void) => void;
+  cancellation?: CompilerInterrupts;
+}
+
 /** Cells whose declaration files may wait to be emitted, each keeping its program (its checker's types) alive. */
 const UNEMITTED_KEPT = 4;
 
@@ -182,16 +196,15 @@ export class CellChecker {
   /** Declaration files not emitted yet, oldest first: each keeps its cell's whole program until it is. */
   private readonly unemitted: string[] = [];
 
-  /**
-   * `whereLooked` adds to "Cannot find module" where the kernel looked (from the notebook's directory);
-   * `whenIdle` runs work that can wait once the kernel has nothing else to do.
-   */
-  constructor(
-    notebookDir: string,
-    kernelGlobalsText: string,
-    private readonly whereLooked?: WhereLooked,
-    private readonly whenIdle: (task: () => void) => void = setImmediate,
-  ) {
+  private readonly whereLooked: WhereLooked | undefined;
+  private readonly whenIdle: (task: () => void) => void;
+  /** Stops a check of a cell, or of a module it imports, that the user interrupts. */
+  readonly cancellation: CompilerInterrupts | undefined;
+
+  constructor(notebookDir: string, kernelGlobalsText: string, hooks: CheckerHooks = {}) {
+    this.whereLooked = hooks.whereLooked;
+    this.whenIdle = hooks.whenIdle ?? setImmediate;
+    this.cancellation = hooks.cancellation;
     // Virtual files live under the notebook's directory, so packages resolve from its node_modules.
     this.dir = join(notebookDir, ".tskernel");
     this.options = notebookOptions(notebookDir);
@@ -367,11 +380,11 @@ export class CellChecker {
       .flatMap((f) => errors(program.getSyntacticDiagnostics(f)))
       .map((d) => report(d, d.start === undefined ? undefined : Math.min(d.start, end)));
     // The appended imports must resolve: if they do not, checking would silently see `any` everywhere.
-    const lost = program.getSemanticDiagnostics(file).find((d) => d.start !== undefined && d.start >= code.length && UNRESOLVED.has(d.code));
+    const lost = program.getSemanticDiagnostics(file, this.cancellation).find((d) => d.start !== undefined && d.start >= code.length && UNRESOLVED.has(d.code));
     if (lost) throw new Error(`the checker lost the session's declarations: ${ts.flattenDiagnosticMessageText(lost.messageText, " ")}`);
     // A module file keeps all the cell's imports, whether its augmentation uses them or not.
-    const moduleDiagnostics = moduleFiles.flatMap((f) => program.getSemanticDiagnostics(f).filter((d) => !UNUSED.has(d.code)));
-    const diagnostics = syntax.length > 0 ? [] : inCell([...moduleDiagnostics, ...program.getSemanticDiagnostics(file)]);
+    const moduleDiagnostics = moduleFiles.flatMap((f) => program.getSemanticDiagnostics(f, this.cancellation).filter((d) => !UNUSED.has(d.code)));
+    const diagnostics = syntax.length > 0 ? [] : inCell([...moduleDiagnostics, ...program.getSemanticDiagnostics(file, this.cancellation)]);
     const result = syntax.length === 0 && diagnostics.length === 0 ? this.resultType(program, file, code) : undefined;
     return { program, file, syntax, diagnostics, declared, imports: suffix, result, modules };
   }

@@ -1,7 +1,11 @@
 // Interrupting a busy loop again and again must never cost the session its variables or lose a reply.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { alive, launchWatched, resultText, type WatchedKernel } from "./support.js";
+import type { ExecuteResult } from "../../src/client/kernel-client.js";
 
 const ROUNDS = 100;
 
@@ -36,6 +40,43 @@ describe("interrupts in a row", () => {
     const start = first.reply.content.execution_count as number;
     assert.deepEqual(counts, Array.from({ length: ROUNDS }, (_, i) => start + 1 + i), "each cell ran once, in order");
     assert.ok(alive(kernel.child.pid!));
+    assert.doesNotMatch(kernel.fullStderr(), /restarted/);
+  });
+});
+
+describe("an interrupt while the compiler checks", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tsk-interrupt-check-"));
+  // 12,000 lines of typed functions: seconds of checking, with a point between any two where it can stop.
+  const functions = (prefix: string, count: number) =>
+    Array.from({ length: count }, (_, i) => `export function ${prefix}${i}(a: number, b: string): string[] {\n  return b.split(",").map((s) => s.repeat(a));\n}`).join("\n");
+  writeFileSync(join(dir, "huge.ts"), `${functions("f", 4000)}\n`);
+  let kernel: WatchedKernel;
+  before(async () => {
+    kernel = await launchWatched({ cwd: dir });
+  });
+  after(() => kernel.shutdown());
+
+  /** Runs `code`, interrupting it as soon as it has started. */
+  async function interrupted(code: string): Promise<ExecuteResult> {
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const cell = kernel.client.execute(code, { timeoutMs: 60_000, onIopub: (m) => m.header.msg_type === "execute_input" && started() });
+    await running;
+    await kernel.client.request("control", "interrupt_request", {}, {}, { timeoutMs: 10_000 });
+    return cell;
+  }
+
+  test("stops a cell being checked, or the import of a module being checked, and the session goes on", async () => {
+    await kernel.client.execute("let survivor = 'still here';");
+    // Types only: once checked, the cell would be done at once, before an interrupt could stop its code.
+    const types = Array.from({ length: 3000 }, (_, i) => `interface Shape${i}<T> { id: T; area(scale: number): number; parts: Shape${i}<T>[] }`).join("\n");
+    const checking = await interrupted(`${types}\n"checked and ran"`);
+    assert.equal(checking.reply.content.ename, "KeyboardInterrupt", String(checking.reply.content.evalue));
+    assert.equal(resultText(checking.iopub), undefined);
+    const importing = await interrupted("import { f1 } from './huge';");
+    assert.equal(importing.reply.content.ename, "KeyboardInterrupt", String(importing.reply.content.evalue));
+    assert.equal(resultText((await kernel.client.execute("survivor")).iopub), "'still here'");
+    assert.equal(resultText((await kernel.client.execute("import { f2 } from './huge';\nf2(2, 'ab,c')", { timeoutMs: 60_000 })).iopub), "[ 'abab', 'cc' ]");
     assert.doesNotMatch(kernel.fullStderr(), /restarted/);
   });
 });

@@ -7,7 +7,8 @@ import { CONTROL, type FromWorker, type ToWorker } from "../worker-protocol.js";
 import { OutputRouter } from "./output.js";
 import { Session } from "./session.js";
 import { CellRegistry, runtimeError } from "./traceback.js";
-import { CellRunner, CellState, Interrupted } from "./runner.js";
+import { CellRunner, CellState } from "./runner.js";
+import { asInterrupt, Interrupted, InterruptToken } from "./interrupted.js";
 import { installDisplay } from "./display.js";
 import { installInput } from "./input.js";
 import { CommHub } from "./comms.js";
@@ -57,7 +58,11 @@ inspectErrorsWith(errorText);
 setNotebookDir(shared.notebookDir);
 /** True while `handle` runs: the only stack on which a cell's synchronous part may be terminated. */
 let inMessageTurn = false;
-const checker = new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS, (specifier) => whereLookedFor(specifier, shared.notebookDir), (task) => whenIdle(task));
+const checker = new CellChecker(shared.notebookDir, KERNEL_GLOBALS_DTS, {
+  whereLooked: (specifier) => whereLookedFor(specifier, shared.notebookDir),
+  whenIdle: (task) => whenIdle(task),
+  cancellation: new InterruptToken(control, () => current?.id),
+});
 const runner = new CellRunner(session, router, cells, control, checker, mainThread, () => inMessageTurn, (problem) => post({ type: "log", text: problem }));
 let current: CellState | undefined;
 
@@ -114,7 +119,7 @@ function finish(state: CellState, outcome: ExecuteOutcome | undefined): void {
 }
 
 function failed(error: unknown): ExecuteOutcome {
-  return { status: "error", payload: [], userExpressions: {}, ...runtimeError(error, cells) };
+  return { status: "error", payload: [], userExpressions: {}, ...runtimeError(asInterrupt(error), cells) };
 }
 
 /** An error from a callback that outlived its cell goes to the stderr of the cell that started it; the session goes on. */

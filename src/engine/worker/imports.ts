@@ -108,7 +108,7 @@ export class SessionModules implements ModuleAccess {
     usePathMapping({ paths, baseUrl, configDir: pathsBasePath ?? notebookDir });
     this.files = checker.files;
     const cache = new CompileCache(moduleCacheDir(), report);
-    this.compiler = new ModuleCompiler(checker.files, checker.options, join(notebookDir, ".tskernel"), cache);
+    this.compiler = new ModuleCompiler(checker.files, checker.options, join(notebookDir, ".tskernel"), cache, checker.cancellation);
     this.registry = new ModuleRegistry(this.compiler, cells);
     this.registry.onReload(() => this.rebind());
     active = this;

@@ -30,13 +30,7 @@ import type { MainThread } from "./main-thread.js";
 import { declaredInSource, type Declared } from "../../language/declarations.js";
 import { SessionNamespace } from "./namespace.js";
 import type { Drill } from "./compiler-practice.js";
-
-export class Interrupted extends Error {
-  constructor() {
-    super("the cell was interrupted (interrupt_request or SIGINT); the session's variables are kept");
-    this.name = "KeyboardInterrupt";
-  }
-}
+import { asInterrupt, Interrupted } from "./interrupted.js";
 
 /** Diagnostics of a cell's compiled text at the cell's own columns. */
 function inCell(diagnostics: CellDiagnostic[], shift: ColumnShift | undefined): CellDiagnostic[] {
@@ -447,6 +441,7 @@ export class CellRunner {
       return this.prepare(code, label, source, shift);
     } catch (e) {
       if (e instanceof CellSyntaxError) return { error: diagnosticsError("SyntaxError", label, source, inCell(e.diagnostics, shift)) };
+      if (asInterrupt(e) !== e) return { error: runtimeError(asInterrupt(e), this.cells) };
       if (isStackOverflow(e)) {
         // The checker reads the local modules the cell imports too: the overflow may be in one of them.
         const evalue = tooDeepMessage(`The code of ${label} (or of a local module it imports)`);

@@ -7,12 +7,14 @@ import ts from "../../../language/typescript.js";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { CachingHost } from "../../../language/compiler-host.js";
+import type { CompilerInterrupts } from "../../../language/cell-checker.js";
 import { excerpt } from "../traceback.js";
 import { declaredNames, exportedNames, identifiersOf } from "../../../language/declarations.js";
 import { diagnosticMessage } from "../../../language/missing-module.js";
 import { whereLookedFor } from "./resolve.js";
 import { isStackOverflow, tooDeepMessage } from "../../../language/too-deep.js";
 import type { CompileCache } from "./compile-cache.js";
+import { asInterrupt } from "../interrupted.js";
 
 export interface ModuleDiagnostic {
   message: string;
@@ -269,6 +271,8 @@ export class ModuleCompiler {
     cellOptions: ts.CompilerOptions,
     virtualDir: string,
     private readonly cache: CompileCache,
+    /** Stops the check of a module whose importing cell is interrupted. */
+    private readonly cancellation?: CompilerInterrupts,
   ) {
     this.options = {
       ...cellOptions,
@@ -294,9 +298,11 @@ export class ModuleCompiler {
   /** Compiles the file as it is on disk now; `scope` exposes its top-level names (for `%run`). */
   compile(path: string, { scope = false } = {}): CompiledModule {
     try {
-      return /\.[mc]?tsx?$/.test(path) ? this.compileTs(path, scope) : this.transpile(path, readFileSync(path, "utf8"), scope, ts.ScriptKind.JS);
+      const compile = () => (/\.[mc]?tsx?$/.test(path) ? this.compileTs(path, scope) : this.transpile(path, readFileSync(path, "utf8"), scope, ts.ScriptKind.JS));
+      // A module imported synchronously is compiled while the cell's code may be terminated.
+      return this.cancellation ? this.cancellation.shielded(compile) : compile();
     } catch (e) {
-      if (!isStackOverflow(e)) throw e;
+      if (!isStackOverflow(e)) throw asInterrupt(e);
       const tooDeep = new Error(tooDeepMessage(path));
       tooDeep.name = "SyntaxError";
       throw tooDeep;
@@ -334,7 +340,7 @@ export class ModuleCompiler {
       list.filter((d) => d.category === ts.DiagnosticCategory.Error && !NOT_FOR_USER.has(d.code) && (d.file === undefined || d.file === sf)).map(toDiagnostic);
     const syntax = errors(program.getSyntacticDiagnostics(sf));
     if (syntax.length > 0) throw new ModuleCompileError(path, sf.text, syntax, "SyntaxError");
-    const types = errors(program.getSemanticDiagnostics(sf));
+    const types = errors(program.getSemanticDiagnostics(sf, this.cancellation));
     if (types.length > 0) {
       throw new ModuleCompileError(path, sf.text, types, types.some((d) => d.code < 2000) ? "SyntaxError" : "TypeCheckError", jsxAdvice(types, this.options));
     }
