@@ -115,6 +115,7 @@ export interface CheckerHooks {
   whereLooked?: WhereLooked;
   /** Runs work that can wait once the kernel has nothing else to do. */
   whenIdle?: (task: () => void) => void;
+  /** Stops a check that the user interrupts. */
   cancellation?: CompilerInterrupts;
 }
 

@@ -1,6 +1,6 @@
-// A cell that begins with an object literal is read as one, as the Node.js REPL reads it: `{ a: 1, b: [2] }`
-// shows the object, where JavaScript takes the braces for a block (a syntax error here, and `{ a: 1 }`
-// a block holding a label).
+// A cell that begins with an object literal is read as one, as the Node.js REPL reads it:
+// `{ a: 1, b: [2] }` shows the object, where JavaScript takes the braces for a block (a syntax error
+// here, and `{ a: 1 }` a block holding a label).
 import ts from "./typescript.js";
 import { isStackOverflow } from "./too-deep.js";
 
@@ -20,8 +20,9 @@ export interface ObjectLiteralCell {
 /**
  * The cell as an expression, or undefined when it is not one: a cell that begins with `{` and does
  * not end with `;`, whose parenthesized text parses as one expression (`{ a: 1 }`, `{ a: 1 }.a`), as
- * the REPL decides; a block (`{ let x = 1; }`) does not parse so and stays a block. The `(` takes the place of a blank before or after the `{` where there is one, so that the
- * user's code keeps its lines and columns; the `)` goes on a line of its own, after any comment.
+ * the REPL decides; a block (`{ let x = 1; }`) does not parse so and stays a block. The `(` takes
+ * the place of a blank before or after the `{` where there is one, so that the user's code keeps its
+ * lines and columns; the `)` goes on a line of its own, after any comment.
  */
 export function objectLiteralCell(code: string): ObjectLiteralCell | undefined {
   const open = code.search(/\S/);
