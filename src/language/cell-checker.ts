@@ -6,7 +6,7 @@
 // immutable `.d.ts`. Imports shadow globals, so a session name may shadow a builtin; a name a cell
 // redeclares is simply imported from the newer file; and a program only holds the files a cell
 // actually reaches, so checking costs the same however long the session grows.
-import ts from "./typescript.js";
+import ts, { NODE_SYNTAX } from "./typescript.js";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -125,10 +125,12 @@ const UNEMITTED_KEPT = 4;
 function defaultOptions(): ts.CompilerOptions {
   const typesDir = join(createRequire(import.meta.url).resolve("@types/node/package.json"), "..", "..");
   return {
-    target: ts.ScriptTarget.ES2022,
+    target: NODE_SYNTAX,
     module: ts.ModuleKind.Preserve,
     moduleResolution: ts.ModuleResolutionKind.Bundler,
-    lib: ["lib.es2023.d.ts"],
+    // What Node.js 20 has: ES2023, and of ES2024 its strings and RegExps (not Object.groupBy,
+    // Promise.withResolvers or resizable buffers).
+    lib: ["lib.es2023.d.ts", "lib.es2024.string.d.ts", "lib.es2024.regexp.d.ts"],
     types: ["node"],
     typeRoots: [typesDir],
     strict: true,
@@ -265,7 +267,7 @@ export class CellChecker {
 
   /** For the language service: lines that declare the session names a partial cell mentions, to put before its text. */
   preamble(code: string): string {
-    const sf = ts.createSourceFile(this.cellPath(), code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+    const sf = ts.createSourceFile(this.cellPath(), code, NODE_SYNTAX, false, ts.ScriptKind.TS);
     const { identifiers, outIndices } = mentions(sf);
     return `${this.sessionLines(identifiers, outIndices, declaredNames(sf)).join("\n")}\nexport {};\n`;
   }
@@ -303,7 +305,7 @@ export class CellChecker {
   /** Parses the cell and says which session files checking it would read, without checking. */
   plan(code: string): CellPlan {
     // Parsed as the program will parse it, so that check() can extend this parse instead of parsing again.
-    const options = this.files.parseOptions(this.cellPath()) ?? ts.ScriptTarget.ES2022;
+    const options = this.files.parseOptions(this.cellPath()) ?? NODE_SYNTAX;
     const sf = ts.createSourceFile(this.cellPath(), code, options, true, ts.ScriptKind.TS);
     const declared = declaredNames(sf);
     return { declared, suffix: this.suffix(sf, declared), parsed: sf, code, modules: moduleDeclarations(sf) };
@@ -331,7 +333,7 @@ export class CellChecker {
       } else {
         const imports = plan.parsed.statements.filter((s) => ts.isImportDeclaration(s) || ts.isImportEqualsDeclaration(s));
         const kept = keepingOnly(plan.code, [...imports, ...statements].sort((a, b) => a.pos - b.pos), plan.parsed);
-        const { identifiers, outIndices } = mentions(ts.createSourceFile(path, kept, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS));
+        const { identifiers, outIndices } = mentions(ts.createSourceFile(path, kept, NODE_SYNTAX, false, ts.ScriptKind.TS));
         this.files.set(path, `${kept}\n${this.sessionLines(identifiers, outIndices, plan.declared).join("\n")}\nexport {};\n`);
       }
       files.set(name, path);

@@ -5,7 +5,7 @@
 // it mentions; positions are shifted past the preamble. Session names a completion offers come from the
 // session's catalog and their declaration files' text, not through the preamble: so the program's files
 // stay the same while the user types, and TypeScript reuses the last program whole.
-import ts from "./typescript.js";
+import ts, { NODE_SYNTAX } from "./typescript.js";
 import { dirname, join } from "node:path";
 import type { CellChecker } from "./cell-checker.js";
 import type { CachingHost } from "./compiler-host.js";
@@ -50,10 +50,10 @@ function sharedRegistry(files: CachingHost): ts.DocumentRegistry {
     return file;
   };
   return {
-    acquireDocument: (name, _settings, _snapshot, _version, _kind, options) => get(name, options ?? ts.ScriptTarget.ES2022),
-    acquireDocumentWithKey: (name, _path, _settings, _key, _snapshot, _version, _kind, options) => get(name, options ?? ts.ScriptTarget.ES2022),
-    updateDocument: (name, _settings, _snapshot, _version, _kind, options) => get(name, options ?? ts.ScriptTarget.ES2022),
-    updateDocumentWithKey: (name, _path, _settings, _key, _snapshot, _version, _kind, options) => get(name, options ?? ts.ScriptTarget.ES2022),
+    acquireDocument: (name, _settings, _snapshot, _version, _kind, options) => get(name, options ?? NODE_SYNTAX),
+    acquireDocumentWithKey: (name, _path, _settings, _key, _snapshot, _version, _kind, options) => get(name, options ?? NODE_SYNTAX),
+    updateDocument: (name, _settings, _snapshot, _version, _kind, options) => get(name, options ?? NODE_SYNTAX),
+    updateDocumentWithKey: (name, _path, _settings, _key, _snapshot, _version, _kind, options) => get(name, options ?? NODE_SYNTAX),
     getKeyForCompilationSettings: () => "session" as ts.DocumentRegistryBucketKey,
     releaseDocument: () => undefined,
     releaseDocumentWithKey: () => undefined,
@@ -164,7 +164,7 @@ export class CellLanguage {
   /** A session name's kind and signature as its declaration file writes them, read without a checker. */
   private describeSessionName(name: string): LanguageMatch | undefined {
     const at = this.checker.declarationOf(name);
-    const declarations = at && this.context.files.sourceFile(at.path, ts.ScriptTarget.ES2022);
+    const declarations = at && this.context.files.sourceFile(at.path, NODE_SYNTAX);
     const d = declarations && declarationNamed(declarations, at.name);
     const described = d && describeDeclared(d, declarations);
     return described && { text: name, ...described };

@@ -1,6 +1,6 @@
 // The names a cell declares at its top level, as a user wrote them: the TypeScript kind of each (what
 // `%who` and `%scope` show) and how later cells' type checks see it.
-import ts from "./typescript.js";
+import ts, { NODE_SYNTAX } from "./typescript.js";
 
 export type UserKind =
   | "let"
@@ -135,12 +135,12 @@ export function identifiersOf(name: ts.BindingName): string[] {
 
 /** Parses a cell's source for its declarations alone (used when cells are not type-checked). */
 export function declaredInSource(code: string): Map<string, Declared> {
-  return declaredNames(ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS));
+  return declaredNames(ts.createSourceFile("cell.ts", code, NODE_SYNTAX, false, ts.ScriptKind.TS));
 }
 
 /** The source of the top-level statement in `code` that declares `name`, with its JSDoc; the last one wins. */
 export function declarationSource(code: string, name: string): string | undefined {
-  const sf = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const sf = ts.createSourceFile("cell.ts", code, NODE_SYNTAX, true, ts.ScriptKind.TS);
   const declaring = sf.statements.filter((s) => declaredNames(ts.factory.updateSourceFile(sf, [s])).has(name)).at(-1);
   return declaring && code.slice(declaring.getStart(sf, true), declaring.end);
 }

@@ -1,7 +1,7 @@
 // A cell that begins with an object literal is read as one, as the Node.js REPL reads it:
 // `{ a: 1, b: [2] }` shows the object, where JavaScript takes the braces for a block (a syntax error
 // here, and `{ a: 1 }` a block holding a label).
-import ts from "./typescript.js";
+import ts, { NODE_SYNTAX } from "./typescript.js";
 import { isStackOverflow } from "./too-deep.js";
 
 /** On 1-based `line`, a column after `after` in the compiled text is one more than in the cell. */
@@ -40,7 +40,7 @@ export function objectLiteralCell(code: string): ObjectLiteralCell | undefined {
   candidate.code += "\n)";
   let sf: ts.SourceFile;
   try {
-    sf = ts.createSourceFile("cell.ts", candidate.code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+    sf = ts.createSourceFile("cell.ts", candidate.code, NODE_SYNTAX, false, ts.ScriptKind.TS);
   } catch (e) {
     // Nested too deeply to parse: the cell's own compile says so.
     if (isStackOverflow(e)) return undefined;

@@ -4,3 +4,9 @@
 import ts = require("typescript");
 
 export default ts;
+
+/**
+ * The syntax the kernel parses and emits for: all of it runs as written on Node.js 20 (ES2024 adds
+ * the RegExp `v` flag); newer syntax (`using`) is compiled down.
+ */
+export const NODE_SYNTAX = ts.ScriptTarget.ES2024;

@@ -2,7 +2,7 @@
 // imports of a first cell. Each magic line runs in its place; the code between runs as a part of the
 // cell, its text at its own positions (the other lines blanked), so errors name the cell's lines.
 // `!cmd` lines stay code: `!done` is also a TypeScript expression.
-import ts from "../language/typescript.js";
+import ts, { NODE_SYNTAX } from "../language/typescript.js";
 import { parseMagicCell, type MagicInvocation } from "./registry.js";
 import { blankOut } from "../language/blank-out.js";
 
@@ -35,7 +35,7 @@ export function splitMixedCell(code: string): CellPart[] | undefined {
   });
   if (candidates.size === 0) return undefined;
   const withoutMagics = keepingLines(lines, (i) => !candidates.has(i));
-  const sf = ts.createSourceFile("cell.ts", withoutMagics, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+  const sf = ts.createSourceFile("cell.ts", withoutMagics, NODE_SYNTAX, false, ts.ScriptKind.TS);
   const starts: number[] = [];
   for (let i = 0, at = 0; i < lines.length; at += lines[i].length, i++) starts.push(at);
   // Comments between statements too: a `%run` line in a block comment is documentation.

@@ -80,6 +80,8 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.equal(resultText(await run("import config from './config.json'; config.name")), "'demo'");
     write("with-attributes.ts", "import config from './config.json' with { type: 'json' };\nexport const named: string = config.name;\n");
     assert.equal(resultText(await run("import { named } from './with-attributes'; named")), "'demo'", "import attributes in a module");
+    write("unicode-sets.ts", "export const accented = /[\\p{L}--[a-z]]/v;\n");
+    assert.equal(resultText(await run("import { accented } from './unicode-sets'; accented.test('é')")), "true", "the RegExp v flag in a module");
     assert.equal(resultText(await run("import legacy = require('./legacy.cjs'); [legacy.isMain, legacy.twice(4)]")), "[ false, 8 ]");
     assert.equal(resultText(await run("const { meta } = await import('./esm.mjs'); meta")), "false");
     assert.equal(resultText(await run("const { all } = await import('./uses-packages'); all")), "[ 'hello x', 'esm default', 42 ]");

@@ -192,6 +192,10 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["Buffer.from('ab').length", "2"],
     ["readFileSync(42, 'utf8', 'extra')", { error: "TypeCheckError", evalue: /Expected 1-2 arguments/ }],
   ],
+  "cells are checked for the syntax and the library Node.js 20 has: RegExp unicode sets, well-formed strings": [
+    ["const accented = /[\\p{L}--[a-z]]/v; accented.test('é') && !accented.test('e')", "true"],
+    ["'ab\\uD800'.isWellFormed()", "false"],
+  ],
   "strict checking by default": [
     ["function implicit(a) { return a }", { error: "TypeCheckError", evalue: /Parameter 'a' implicitly has an 'any' type.*TS7006/ }],
   ],

@@ -1,6 +1,6 @@
 // Compiles one cell with TypeScript's API: types stripped, TypeScript-only syntax lowered, then
 // rewritten over the session's bindings (rewrite.ts), with a source map back to the cell.
-import ts from "../../language/typescript.js";
+import ts, { NODE_SYNTAX } from "../../language/typescript.js";
 import { bindingNames, resolveCell, type DeclKind, type SessionView } from "./resolve.js";
 import { rewriteCell, type Binding, type RewriteOutput } from "./rewrite.js";
 import { topLevelUsing, type Disposal } from "./using.js";
@@ -37,7 +37,7 @@ export interface CompiledCell {
 }
 
 const OPTIONS: ts.CompilerOptions = {
-  target: ts.ScriptTarget.ES2022,
+  target: NODE_SYNTAX,
   module: ts.ModuleKind.Preserve,
   verbatimModuleSyntax: true,
   sourceMap: true,

@@ -3,7 +3,7 @@
 // the result is CommonJS-shaped code in a function the registry calls with its own `require`, so the
 // kernel decides how modules are found, cached and re-executed (reload needs that: Node's own ESM
 // cache cannot forget a module). `import.meta` and `import()` become parameters of that function.
-import ts from "../../../language/typescript.js";
+import ts, { NODE_SYNTAX } from "../../../language/typescript.js";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { CachingHost } from "../../../language/compiler-host.js";
@@ -289,7 +289,7 @@ export class ModuleCompiler {
       noEmit: false,
       allowImportingTsExtensions: true,
     };
-    this.transpileOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, sourceMap: true, allowJs: true };
+    this.transpileOptions = { module: ts.ModuleKind.CommonJS, target: NODE_SYNTAX, esModuleInterop: true, sourceMap: true, allowJs: true };
     this.globalsPath = `${virtualDir}/module-globals.d.ts`;
     this.practicePath = `${virtualDir}/practice-module.ts`;
     files.set(this.globalsPath, MODULE_GLOBALS);
@@ -381,7 +381,7 @@ export class ModuleCompiler {
   }
 
   private transpile(path: string, text: string, scope: boolean, kind: ts.ScriptKind): CompiledModule {
-    const sf = ts.createSourceFile(path, text, ts.ScriptTarget.ES2022, true, kind);
+    const sf = ts.createSourceFile(path, text, NODE_SYNTAX, true, kind);
     const top = scope ? topLevel(sf) : undefined;
     const hoisted: string[] = [];
     const after = [pauseAfterPrologue(hoisted), ...(top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [])];
