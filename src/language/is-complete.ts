@@ -1,6 +1,6 @@
 // is_complete for a terminal (`jupyter console`): whether Enter should run the code or continue it, and
 // how far to indent the next line. A pure function of the text, from TypeScript's scanner and parser.
-import ts from "./typescript.js";
+import ts, { parseErrorsOf } from "./typescript.js";
 import type { IsCompleteResult } from "../engine/engine.js";
 import { blankOut } from "./blank-out.js";
 
@@ -176,8 +176,7 @@ function unfinishedToken(token: ts.SyntaxKind, text: string, code: string): Scan
 /** Where the parser found syntax errors, without building a program: it keeps them on the file it returns. */
 function syntaxErrorPositions(text: string): number[] {
   const file = ts.createSourceFile("cell.ts", text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
-  const diagnostics = (file as unknown as { parseDiagnostics?: readonly ts.Diagnostic[] }).parseDiagnostics ?? [];
-  return diagnostics.map((d) => d.start ?? 0);
+  return parseErrorsOf(file).map((d) => d.start ?? 0);
 }
 
 function leadingSpace(line: string): string {

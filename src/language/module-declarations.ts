@@ -15,33 +15,28 @@ export function moduleDeclarations(sf: ts.SourceFile): Map<string, ts.ModuleDecl
   return byName;
 }
 
-/** The text between `from` and `to` as blanks. */
-function blank(text: string, from: number, to: number): string {
-  return blankOut(text.slice(from, to));
+const kept = (text: string) => text;
+
+/** `text` with the statements' text passed through `inside`, and the text around them through `outside`. */
+function mapStatements(text: string, statements: readonly ts.Node[], sf: ts.SourceFile, inside: (part: string) => string, outside: (part: string) => string): string {
+  let out = "";
+  let at = 0;
+  for (const s of statements) {
+    const start = s.getStart(sf);
+    out += outside(text.slice(at, start)) + inside(text.slice(start, s.end));
+    at = s.end;
+  }
+  return out + outside(text.slice(at));
 }
 
 /** `text` with only the given statements' text left. */
 export function keepingOnly(text: string, statements: readonly ts.Node[], sf: ts.SourceFile): string {
-  let out = "";
-  let at = 0;
-  for (const s of statements) {
-    const start = s.getStart(sf);
-    out += blank(text, at, start) + text.slice(start, s.end);
-    at = s.end;
-  }
-  return out + blank(text, at, text.length);
+  return mapStatements(text, statements, sf, kept, blankOut);
 }
 
 /** `text` with the given statements' text blanked out. */
 export function without(text: string, statements: readonly ts.Node[], sf: ts.SourceFile): string {
-  let out = "";
-  let at = 0;
-  for (const s of statements) {
-    const start = s.getStart(sf);
-    out += text.slice(at, start) + blank(text, start, s.end);
-    at = s.end;
-  }
-  return out + text.slice(at);
+  return mapStatements(text, statements, sf, blankOut, kept);
 }
 
 const TYPED = new Set([ts.Extension.Ts, ts.Extension.Tsx, ts.Extension.Dts, ts.Extension.Mts, ts.Extension.Cts, ts.Extension.Dmts, ts.Extension.Dcts]);

@@ -1,7 +1,7 @@
 // A cell that begins with an object literal is read as one, as the Node.js REPL reads it:
 // `{ a: 1, b: [2] }` shows the object, where JavaScript takes the braces for a block (a syntax error
 // here, and `{ a: 1 }` a block holding a label).
-import ts, { NODE_SYNTAX } from "./typescript.js";
+import ts, { NODE_SYNTAX, parseErrorsOf } from "./typescript.js";
 import { isStackOverflow } from "./too-deep.js";
 
 /** On 1-based `line`, a column after `after` in the compiled text is one more than in the cell. */
@@ -46,10 +46,9 @@ export function objectLiteralCell(code: string): ObjectLiteralCell | undefined {
     if (isStackOverflow(e)) return undefined;
     throw e;
   }
-  const parseErrors = (sf as ts.SourceFile & { parseDiagnostics: readonly ts.Diagnostic[] }).parseDiagnostics;
   const [only, ...more] = sf.statements;
   const isExpression = only !== undefined && more.length === 0 && ts.isExpressionStatement(only) && ts.isParenthesizedExpression(only.expression);
-  if (!isExpression || parseErrors.length > 0) return undefined;
+  if (!isExpression || parseErrorsOf(sf).length > 0) return undefined;
   const literal = objectLiteralAt(only.expression, candidate.code.indexOf("{", open - 1), sf);
   return literal && !literal.properties.some(onlyInBlock) ? candidate : undefined;
 }

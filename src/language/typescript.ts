@@ -10,3 +10,8 @@ export default ts;
  * the RegExp `v` flag); newer syntax (`using`) is compiled down.
  */
 export const NODE_SYNTAX = ts.ScriptTarget.ES2024;
+
+/** The syntax errors the parser found: it keeps them on the file it returns (not in the public declarations). */
+export function parseErrorsOf(file: ts.SourceFile): readonly ts.Diagnostic[] {
+  return (file as ts.SourceFile & { parseDiagnostics?: readonly ts.Diagnostic[] }).parseDiagnostics ?? [];
+}

@@ -2,7 +2,7 @@
 // imports of a first cell. Each magic line runs in its place; the code between runs as a part of the
 // cell, its text at its own positions (the other lines blanked), so errors name the cell's lines.
 // `!cmd` lines stay code: `!done` is also a TypeScript expression.
-import ts, { NODE_SYNTAX } from "../language/typescript.js";
+import ts, { NODE_SYNTAX, parseErrorsOf } from "../language/typescript.js";
 import { parseMagicCell, type MagicInvocation } from "./registry.js";
 import { blankOut } from "../language/blank-out.js";
 
@@ -46,7 +46,7 @@ export function splitMixedCell(code: string): CellPart[] | undefined {
   if (magics.size === 0) return undefined;
   // A syntax error anywhere stops the whole cell before anything runs, as it does a cell of code alone:
   // the cell runs as one part, its magic lines blanked, and fails with the error at its own line.
-  if ((sf as ts.SourceFile & { parseDiagnostics: readonly ts.Diagnostic[] }).parseDiagnostics.length > 0) return [{ code: withoutMagics }];
+  if (parseErrorsOf(sf).length > 0) return [{ code: withoutMagics }];
   const parts: CellPart[] = [];
   let group: number[] = [];
   const flush = () => {

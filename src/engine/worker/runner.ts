@@ -30,10 +30,10 @@ import type { MainThread } from "./main-thread.js";
 import { declaredInSource, type Declared } from "../../language/declarations.js";
 import { SessionNamespace } from "./namespace.js";
 import type { Drill } from "./compiler-practice.js";
-import { asInterrupt, Interrupted } from "./interrupted.js";
+import { Interrupted } from "./interrupted.js";
 
 /** Diagnostics of a cell's compiled text at the cell's own columns. */
-function inCell(diagnostics: CellDiagnostic[], shift: ColumnShift | undefined): CellDiagnostic[] {
+function atCellColumns(diagnostics: CellDiagnostic[], shift: ColumnShift | undefined): CellDiagnostic[] {
   return shift ? diagnostics.map((d) => ({ ...d, column: cellColumn(d.line, d.column, shift) })) : diagnostics;
 }
 
@@ -290,9 +290,9 @@ export class CellRunner {
     const hit = declaresNothing ? this.cached(code, plan.suffix) : undefined;
     if (hit) return { compiled: hit.compiled, result: hit.result, declared: plan.declared };
     const checked = this.checker.check(code, plan);
-    const syntax = inCell(checked.syntax, shift);
+    const syntax = atCellColumns(checked.syntax, shift);
     if (syntax.length > 0) return { error: diagnosticsError("SyntaxError", label, source, syntax, magicAmongCode(source, syntax[0].line)) };
-    const diagnostics = inCell(checked.diagnostics, shift);
+    const diagnostics = atCellColumns(checked.diagnostics, shift);
     // TypeScript's grammar errors (codes below 2000) are syntax errors to a user, whatever the mode.
     const grammar = diagnostics.filter((d) => d.code < 2000);
     if (grammar.length > 0) return { error: diagnosticsError("SyntaxError", label, source, grammar) };
@@ -338,8 +338,7 @@ export class CellRunner {
       const failure = await this.runParts(id, input, state, label, parts, payload);
       if (failure) return { status: "error", payload: [], userExpressions: {}, ...failure };
     } else {
-      const literal = objectLiteralCell(input.code);
-      const outcome = await this.run(id, literal?.code ?? input.code, label, state, input.executionCount, input.code, literal?.shift);
+      const outcome = await this.runCode(id, input.code, label, state, input);
       if (!outcome.ok) return { status: "error", payload: [], userExpressions: {}, ...outcome.error };
       this.showResult(id, input, outcome.value, outcome.prepared.result, outcome.prepared.checked?.declared.keys() ?? [], outcome.token);
     }
@@ -355,8 +354,7 @@ export class CellRunner {
     for (const [index, part] of parts.entries()) {
       const last = index === parts.length - 1;
       if ("code" in part) {
-        const literal = objectLiteralCell(part.code);
-        const outcome = await this.run(id, literal?.code ?? part.code, label, state, input.executionCount, input.code, literal?.shift);
+        const outcome = await this.runCode(id, part.code, label, state, input);
         if (!outcome.ok) return outcome.error;
         if (last) this.showResult(id, input, outcome.value, outcome.prepared.result, outcome.prepared.checked?.declared.keys() ?? [], outcome.token);
         continue;
@@ -373,6 +371,12 @@ export class CellRunner {
       if (last && result && "value" in result) this.showResult(id, input, result.value, undefined, []);
     }
     return undefined;
+  }
+
+  /** A cell's code, or a part of it: a cell that begins with an object literal shows it (see object-literal-cell.ts). */
+  private runCode(id: number, code: string, label: string, state: CellState, input: ExecuteInput): Promise<RunOutcome> {
+    const literal = objectLiteralCell(code);
+    return this.run(id, literal?.code ?? code, label, state, input.executionCount, input.code, literal?.shift);
   }
 
   /** The request's user_expressions, each evaluated after the cell, as IPython does. */
@@ -440,8 +444,7 @@ export class CellRunner {
     try {
       return this.prepare(code, label, source, shift);
     } catch (e) {
-      if (e instanceof CellSyntaxError) return { error: diagnosticsError("SyntaxError", label, source, inCell(e.diagnostics, shift)) };
-      if (asInterrupt(e) !== e) return { error: runtimeError(asInterrupt(e), this.cells) };
+      if (e instanceof CellSyntaxError) return { error: diagnosticsError("SyntaxError", label, source, atCellColumns(e.diagnostics, shift)) };
       if (isStackOverflow(e)) {
         // The checker reads the local modules the cell imports too: the overflow may be in one of them.
         const evalue = tooDeepMessage(`The code of ${label} (or of a local module it imports)`);
