@@ -29,16 +29,18 @@ export type Inspecting = Pick<WorkerInspector, "send" | "call" | "nextEvent">;
 export type WriteBack = "written" | "nothing to write" | "not paused" | "no cell on the stack" | "too slow";
 
 /**
- * Writes the running cell's mirrors back from its paused frame; the worker runs on afterwards (the
- * caller terminates it). Whatever happens, the debugger is off again when this resolves.
+ * Writes the running cell's mirrors back from its paused frame, then calls `beforeResume` (the caller
+ * asks for termination there: a loop resumed first would run on, changing the objects it mutates after
+ * its variables were written back). Whatever happens, the debugger is off again when this resolves.
  */
-export async function writeBackMirrors(inspector: Inspecting, limitMs = WRITE_BACK_LIMIT_MS): Promise<WriteBack> {
+export async function writeBackMirrors(inspector: Inspecting, limitMs = WRITE_BACK_LIMIT_MS, beforeResume: () => void = () => undefined): Promise<WriteBack> {
   let timer: NodeJS.Timeout | undefined;
   const tooSlow = new Promise<"too slow">((resolve) => (timer = setTimeout(() => resolve("too slow"), limitMs)));
   try {
     return await Promise.race([pauseAndWriteBack(inspector, Math.min(PAUSE_WAIT_MS, limitMs / 2)), tooSlow]);
   } finally {
     clearTimeout(timer);
+    beforeResume();
     // Also when too slow: a worker left paused in the debugger could never be terminated.
     // Disabling also drops a pause that was requested but has not happened yet.
     inspector.send("Debugger.resume");

@@ -359,14 +359,15 @@ export class WorkerEngine implements Engine {
   /** Terminates the running cell's synchronous part (claimed for termination) once its mirrors are written back. */
   private async terminateKeepingProgress(): Promise<void> {
     const worker = this.worker;
+    // Asked while the worker is still paused: it stops as soon as it resumes.
+    const terminate = () => void (this.worker === worker && this.workerInspector.send("Runtime.terminateExecution"));
     let lost: string | undefined;
     try {
-      lost = PROGRESS_LOST[await writeBackMirrors(this.workerInspector)];
+      lost = PROGRESS_LOST[await writeBackMirrors(this.workerInspector, WRITE_BACK_LIMIT_MS, terminate)];
     } catch (e) {
       lost = e instanceof Error ? e.message : String(e);
     }
     if (lost) this.log.warn(`the interrupted cell's variables lose what its loop reached (their values from before the cell are kept): ${lost}`);
-    if (this.worker === worker) this.workerInspector.send("Runtime.terminateExecution");
   }
 
   /**
