@@ -196,8 +196,10 @@ export class CellChecker {
   private recent: (number | undefined)[] = [];
   private readonly printer = ts.createPrinter({ removeComments: true });
 
-  /** Declaration files not emitted yet, oldest first: each keeps its cell's whole program until it is. */
-  private readonly unemitted: string[] = [];
+  /** Cells whose declaration files are not emitted yet, oldest first: each keeps its cell's whole program until it is. */
+  private unemitted: number[] = [];
+  /** Cells whose declaration files the type of some `Out` value imports. */
+  private readonly readByResults = new Set<number>();
 
   private readonly whereLooked: WhereLooked | undefined;
   private readonly whenIdle: (task: () => void) => void;
@@ -424,6 +426,7 @@ export class CellChecker {
       const from = own.has(name) ? cell : this.declaredIn.get(name)?.cell;
       if (from !== undefined) byFile.set(from, [...(byFile.get(from) ?? []), name]);
     }
+    for (const from of byFile.keys()) this.readByResults.add(from);
     const imports = [...byFile].map(([c, names]) => `import { ${names.join(", ")} } from "./decl-${c}.js";\n`).join("");
     // Unchecked cells' values are `any`, as in plain JavaScript.
     // The type may name a type through its module (`import("./shapes").Square`).
@@ -463,14 +466,27 @@ export class CellChecker {
     this.labels.set(cell, label);
     if (augmentsGlobals) this.globalFiles.push(path);
     this.files.setLazy(path, () => declarationsOf(checked.program, checked.file));
+    for (const name of live) this.declaredIn.set(name, { cell, as: checked.declared.get(name)?.as ?? "import" });
+    this.dropSuperseded();
     // Only so many programs are kept waiting.
-    if (this.unemitted.push(path) > UNEMITTED_KEPT) this.files.text(this.unemitted.shift()!);
+    if (this.unemitted.push(cell) > UNEMITTED_KEPT) this.files.text(this.declarationPath(this.unemitted.shift()!));
     if (this.unemitted.length === 1) {
       this.whenIdle(() => {
-        for (const waiting of this.unemitted.splice(0)) this.files.text(waiting);
+        for (const waiting of this.unemitted.splice(0)) this.files.text(this.declarationPath(waiting));
       });
     }
-    for (const name of live) this.declaredIn.set(name, { cell, as: checked.declared.get(name)?.as ?? "import" });
+  }
+
+  /**
+   * Forgets the declaration files no program has read and none ever will: every name they declared was
+   * declared again since (a cell edited and re-run), and no `Out` type imports them. Unread, no other
+   * file names them either, so they are never emitted, and their programs are freed. A `declare global`
+   * cell's file every later program reads.
+   */
+  private dropSuperseded(): void {
+    const read = new Set([...this.declaredIn.values()].map((from) => from.cell));
+    const needed = (cell: number) => read.has(cell) || this.readByResults.has(cell) || this.globalFiles.includes(this.declarationPath(cell));
+    this.unemitted = this.unemitted.filter((cell) => needed(cell) || !this.files.dropUnread(this.declarationPath(cell)));
   }
 
   /** The declaration file a checked cell would give later cells. */

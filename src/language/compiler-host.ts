@@ -128,6 +128,13 @@ export class CachingHost {
     this.virtualDirs.add(dirname(name));
   }
 
+  /** Deletes a lazy file that nothing has read yet; false (and the file kept) once it was read. */
+  dropUnread(name: string): boolean {
+    if (typeof this.virtual.get(name) !== "function") return false;
+    this.virtual.delete(name);
+    return true;
+  }
+
   private virtualText(name: string): string | undefined {
     const text = this.virtual.get(name);
     if (typeof text !== "function") return text;

@@ -165,6 +165,15 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["[p1, new Pt(3, 4)] as const", "[ Pt { x: 1 }, Pt { x: 3, y: 4 } ]"],
     ["const pair: string = _", { error: "TypeCheckError", evalue: /Type 'readonly \[Pt, Pt\]' is not assignable to type 'string'/ }],
   ],
+  "a cell edited and re-run: each run's names replace the last's, and a value shown by an older run keeps its type": [
+    ["class Gauge { constructor(public level: number) {} }\nnew Gauge(1)", "Gauge { level: 1 }"],
+    ["class Gauge { constructor(public label: string) {} }\nfunction read(g: Gauge) { return g.label }", null],
+    ["class Gauge { constructor(public label: string, public unit: string) {} }\nfunction read(g: Gauge) { return g.label + g.unit }", null],
+    ["const wrongLevel: string = _.level", { error: "TypeCheckError", evalue: /Type 'number' is not assignable to type 'string'/ }],
+    ["_.level + 1", "2"],
+    ["read(new Gauge('a', 'b'))", "'ab'"],
+    ["read(new Gauge('a'))", { error: "TypeCheckError", evalue: /Expected 2 arguments, but got 1/ }],
+  ],
   "a cell that begins with an object literal shows the object, as in the Node.js REPL; a block stays a block": [
     ["{ a: 1, b: [2, 3] }", "{ a: 1, b: [ 2, 3 ] }"],
     ["{a:1}", "{ a: 1 }"],
