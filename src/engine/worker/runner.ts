@@ -211,6 +211,8 @@ export class CellRunner {
   readonly introspection: Introspection;
   readonly modules: SessionModules;
   private readonly cache = new Map<string, CacheEntry>();
+  /** Disposals of interrupted cells not run yet (see abandonLater). */
+  private readonly abandoned: (() => void)[] = [];
   private tokens = 0;
   typecheck: TypecheckMode = "on";
 
@@ -314,7 +316,21 @@ export class CellRunner {
     if (was === CONTROL.TERMINATING) for (;;);
   }
 
+  /**
+   * Disposes an interrupted cell's resources after the interrupt's reply, so a disposal that never ends
+   * delays no reply, but always before the next cell: that cell may already be waiting to run.
+   */
+  private abandonLater(dispose: () => void): void {
+    this.abandoned.push(dispose);
+    setImmediate(() => this.disposeAbandoned());
+  }
+
+  private disposeAbandoned(): void {
+    for (let dispose = this.abandoned.shift(); dispose; dispose = this.abandoned.shift()) dispose();
+  }
+
   async execute(id: number, input: ExecuteInput, state: CellState): Promise<ExecuteOutcome> {
+    this.disposeAbandoned();
     try {
       return await this.executeCell(id, input, state);
     } finally {
@@ -471,8 +487,7 @@ export class CellRunner {
       prepared,
       token,
       invoke,
-      // After the interrupt's reply: a disposal that never ends delays no reply.
-      abandon: () => setImmediate(() => this.router.cellContext.run(id, () => runtime.abandon(report))),
+      abandon: () => this.abandonLater(() => this.router.cellContext.run(id, () => runtime.abandon(report))),
       call: () => this.interruptible(id, state, invoke),
       finish: () => {
         // Types always exist once the cell ran; values only if their declaration was reached.
