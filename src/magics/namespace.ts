@@ -237,7 +237,7 @@ export const closureMagic: Magic<NamespaceTarget> = {
     const path = args[0];
     const { found, value } = namespace.valueOf(path);
     if (!found) throw new UsageError(`%closure: ${path} is not defined; %who lists the session's names`);
-    if (typeof value !== "function") throw new UsageError(`%closure: ${path} is ${namespace.summary(value)}, not a function`);
+    if (typeof value !== "function") throw new UsageError(`%closure: ${path} is ${elideMiddle(namespace.summary(value), 60)}, not a function`);
     const captured = namespace.closure(value as (...args: never[]) => unknown);
     if (captured.length === 0) return { output: `${path} captures no variables.\n` };
     const width = Math.max(...captured.map((c) => c.name.length));

@@ -156,6 +156,9 @@ describe("magics (in-memory transport, real engine)", () => {
     assert.doesNotMatch(out, /unused|other/, "only the variables the function itself uses");
     assert.match(await stdout("%closure Math.max"), /captures no variables/);
     await usageError("%closure step", /step is 5, not a function/);
+    // A large value is named in one short line, as %whos shows it.
+    await run("const settings = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`key${i}`, i]));");
+    await usageError("%closure settings", /^%closure: settings is \{ key0: 0, .{1,50}….{1,40} \}, not a function$/);
     await usageError("%closure missing", /missing is not defined/);
   });
 });
