@@ -26,7 +26,8 @@ function render(rows: HistoryRow[], numbered: boolean, withSession: boolean): st
     const [input, output] = typeof entry === "string" ? [entry, null] : entry;
     const label = withSession ? `${session}/${line}: ` : numbered ? `${String(line).padStart(3)}: ` : "";
     const indent = " ".repeat(label.length);
-    lines.push(label + input.split("\n").join(`\n${indent}`));
+    // A cell sent with a final line break has no empty last line to show.
+    lines.push(label + input.trimEnd().split("\n").join(`\n${indent}`));
     if (output !== null) lines.push(`${indent}-> ${output.split("\n").join(`\n${indent}   `)}`);
   }
   return lines.length === 0 ? "" : `${lines.join("\n")}\n`;

@@ -107,6 +107,8 @@ describe("%history (in-memory transport, real engine)", () => {
     assert.equal(streamText(await k.execute("%history -o 2")), "first + 1\n-> 2\n");
     assert.equal(streamText(await k.execute("%history -l 2")), "%history -o 2\n%history -l 2\n");
     assert.equal(streamText(await k.execute("%history -g first")), "1/1: const first = 1\n1/2: first + 1\n1/3: function twoLines() {\n       return first\n     }\n1/9: %history -g first\n");
+    await k.execute("first * 3\n");
+    assert.equal(streamText(await k.execute("%history -n -l 2")), " 10: first * 3\n 11: %history -n -l 2\n", "a cell's final line break adds no empty line");
   });
 
   test("bad ranges and options are usage errors", async () => {
