@@ -41,6 +41,8 @@ export interface RunOutcome {
   types: string[];
   /** A module that exports all of them, exported by the file or not: what the session types them from. */
   typedFrom: string;
+  /** What the file threw while it ran: `values` and `kinds` hold only what it reached. */
+  error?: unknown;
 }
 
 export interface ModulesTarget {
@@ -229,13 +231,16 @@ export const runMagic: Magic<ModulesTarget & ExecutionTarget> = {
       } catch (e) {
         throw new CellFailure(modules.errorInfo(e));
       }
-      if (ran.kinds.size === 0 && ran.types.length === 0) return {};
-      (globalThis as Record<symbol, unknown>)[Symbol.for(RUN_STASH)] = ran.values;
-      try {
-        await execution.run(bindingCell(ran, RUN_STASH));
-      } finally {
-        delete (globalThis as Record<symbol, unknown>)[Symbol.for(RUN_STASH)];
+      // As a failed cell keeps what ran, a failed file's names join the session up to where it failed.
+      if (ran.kinds.size > 0 || ran.types.length > 0) {
+        (globalThis as Record<symbol, unknown>)[Symbol.for(RUN_STASH)] = ran.values;
+        try {
+          await execution.run(bindingCell(ran, RUN_STASH));
+        } finally {
+          delete (globalThis as Record<symbol, unknown>)[Symbol.for(RUN_STASH)];
+        }
       }
+      if (ran.error !== undefined) throw new CellFailure(modules.errorInfo(ran.error));
       return {};
     } finally {
       process.argv = argv;

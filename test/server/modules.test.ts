@@ -386,6 +386,23 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.equal(resultText(await run("beside")), "[ 'from beside the script', 'from beside the script', 3 ]");
   });
 
+  test("%run of a file that fails part-way shows the error, and the names it reached join the session", async () => {
+    write(
+      "stops.ts",
+      "export const reachedExport = 'e';\nconst reachedLocal: number = 2;\nfunction hoisted() { return 'h'; }\nthrow new RangeError('stopped here');\nexport const afterExport = 1;\nconst afterLocal = 3;\nclass AfterClass {}\n",
+    );
+    const failed = await k.execute("%run stops.ts");
+    assert.equal(failed.reply.content.ename, "RangeError");
+    assert.match((failed.reply.content.traceback as string[]).join("\n"), /stops\.ts, line 4/);
+    assert.equal(resultText(await run("[reachedExport, reachedLocal, hoisted()]")), "[ 'e', 2, 'h' ]");
+    const typed = await k.execute("const wrong: string = reachedLocal");
+    assert.equal(typed.reply.content.ename, "TypeCheckError", "the names it reached keep their types");
+    for (const name of ["afterExport", "afterLocal", "AfterClass"]) {
+      const after = await k.execute(name);
+      assert.match(after.reply.content.evalue as string, new RegExp(`Cannot find name '${name}'`), `${name} comes after the failure`);
+    }
+  });
+
   test("circular imports end with a result or a clear error, never a hang", async () => {
     write("ping.ts", "import { pong } from './pong';\nexport function ping(n: number): string { return n <= 0 ? 'done' : pong(n - 1); }\n");
     write("pong.ts", "import { ping } from './ping';\nexport function pong(n: number): string { return ping(n); }\n");

@@ -196,15 +196,16 @@ export class SessionModules implements ModuleAccess {
   }
 
   async runMain(path: string): Promise<RunOutcome> {
-    const { values, scope, source } = await this.registry.runMain(path);
-    const { kinds, types, exported } = scope;
+    const { values, scope, source, error } = await this.registry.runMain(path);
+    const { types, exported } = scope;
+    const kinds = new Map([...scope.kinds].filter(([name]) => name in values));
     // A copy of the file that exports every top-level name, for the checker only (never written, never
     // run): later cells type the names from it, exported or not. Beside the file, so its imports resolve.
     const unexported = [...kinds.keys(), ...types].filter((name) => !exported.has(name));
     const ext = extname(path);
     const typedFrom = `${path.slice(0, path.length - ext.length)}.tskernel-run-${++this.runs}${ext || ".js"}`;
     this.files.set(typedFrom, unexported.length > 0 ? `${source}\nexport { ${unexported.join(", ")} };\n` : source);
-    return { values, kinds, types, typedFrom };
+    return { values, kinds, types, typedFrom, ...(error === undefined ? {} : { error }) };
   }
 
   errorInfo(error: unknown): ErrorInfo {

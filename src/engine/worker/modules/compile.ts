@@ -159,10 +159,11 @@ export interface TopLevel {
   types: string[];
   /** The names it exports by name. */
   exported: Set<string>;
+  /** Its exported variables: they live on `exports` once compiled. */
+  exportedVariables: Set<string>;
 }
 
-function topLevel(sf: ts.SourceFile): TopLevel & { exportedVariables: Set<string> } {
-  // Exported variables live on `exports` once compiled.
+function topLevel(sf: ts.SourceFile): TopLevel {
   const exportedVariables = new Set<string>();
   for (const s of sf.statements) {
     if (!ts.isVariableStatement(s) || !ts.getModifiers(s)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
@@ -178,8 +179,9 @@ function topLevel(sf: ts.SourceFile): TopLevel & { exportedVariables: Set<string
 }
 
 /**
- * For `%run`: after the module's code, `module.__tskScope` gets a getter for each top-level value the
- * file declares (exported variables live on `exports` once compiled; everything else stays local).
+ * For `%run`: before the module's code, `module.__tskScope` gets a getter for each top-level value the
+ * file declares (exported variables live on `exports` once compiled; everything else stays local), so
+ * that a file that fails part-way still shows the values it reached.
  */
 function exposeScope(names: string[], exportedVariables: Set<string>): ts.TransformerFactory<ts.SourceFile> {
   return (tc) => (sf) => {
@@ -191,7 +193,10 @@ function exposeScope(names: string[], exportedVariables: Set<string>): ts.Transf
     );
     const target = f.createPropertyAccessExpression(f.createIdentifier("module"), "__tskScope");
     const expose = f.createExpressionStatement(f.createAssignment(target, f.createObjectLiteralExpression(getters)));
-    return f.updateSourceFile(sf, [...sf.statements, expose]);
+    const directive = (statement: ts.Statement) => ts.isExpressionStatement(statement) && ts.isStringLiteral(statement.expression);
+    const code = sf.statements.findIndex((statement) => !directive(statement));
+    const at = code < 0 ? sf.statements.length : code;
+    return f.updateSourceFile(sf, [...sf.statements.slice(0, at), expose, ...sf.statements.slice(at)]);
   };
 }
 

@@ -514,20 +514,46 @@ export class ModuleRegistry {
 
   /**
    * `%run`: compiles and runs a file as the main program (`import.meta.main`, `require.main === module`),
-   * outside the registry. Returns its top-level names and their values.
+   * outside the registry. Returns its top-level names and their values; a file that compiled but failed
+   * while it ran also returns its error, with only the values it reached.
    */
-  async runMain(path: string): Promise<{ values: Record<string, unknown>; scope: TopLevel; source: string }> {
+  async runMain(path: string): Promise<{ values: Record<string, unknown>; scope: TopLevel; source: string; error?: unknown }> {
     const m = this.begin(path, this.compiler.compile(path, { scope: true }));
-    const rest = this.start(m, m.current, m.compiled, true);
-    await this.preload(m, m.compiled, new Set([path]));
-    await rest();
-    return { values: m.current.module.__tskScope ?? {}, scope: m.compiled.scope ?? { kinds: new Map(), types: [], exported: new Set() }, source: m.compiled.source };
+    const scope = m.compiled.scope ?? { kinds: new Map(), types: [], exported: new Set(), exportedVariables: new Set() };
+    const ran = { scope, source: m.compiled.source };
+    try {
+      const rest = this.start(m, m.current, m.compiled, true);
+      await this.preload(m, m.compiled, new Set([path]));
+      await rest();
+    } catch (error) {
+      return { ...ran, values: reachedValues(m.current.module.__tskScope ?? {}, scope), error };
+    }
+    return { ...ran, values: m.current.module.__tskScope ?? {} };
   }
 
   relative(path: string, from: string): string {
     const r = relative(from, path);
     return r.startsWith("..") ? path : `./${r}`;
   }
+}
+
+/**
+ * The top-level values a `%run` file reached before it failed. A `let`, `const` or class still in its
+ * temporal dead zone was not reached; nor was an exported variable still undefined, as the compiled
+ * file declares every one at its start.
+ */
+function reachedValues(scope: Record<string, unknown>, names: TopLevel): Record<string, unknown> {
+  const reached: Record<string, unknown> = {};
+  for (const name of names.kinds.keys()) {
+    if (!(name in scope)) continue;
+    try {
+      const value = scope[name];
+      if (value !== undefined || !names.exportedVariables.has(name)) reached[name] = value;
+    } catch {
+      // Not reached: its declaration did not run.
+    }
+  }
+  return reached;
 }
 
 /** A module's error passing through the load of the module `path` that imported it. */
