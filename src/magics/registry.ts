@@ -73,6 +73,8 @@ export interface MagicInvocation {
  */
 export function magicAmongCode(code: string, line: number): string | undefined {
   const text = code.split(/\r?\n/)[line - 1] ?? "";
+  const unnamed = /^\s*(%%?)(?![%A-Za-z_])/.exec(text);
+  if (unnamed) return `Line ${line} starts with ${unnamed[1]} but no magic's name follows it: write the name right after it (${unnamed[1]}time); %lsmagic lists them.`;
   if (/^\s*%%/.test(text)) return `Line ${line} is a cell magic (${text.trim().split(/\s/)[0]}): it must be the first line of its cell. Put it at the top of a new cell.`;
   const magic = LINE_MAGIC.exec(text);
   if (magic) return `Line ${line} is a magic (%${magic[1]}): a line magic runs between the statements of a code cell, not inside a statement or a cell magic's body. Move it there.`;

@@ -274,9 +274,11 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["%xdel keptBySyntaxError\nconst broken = (;", { error: "SyntaxError", evalue: /\(Cell In\[\d+\], line 2, column 17, TS1109\)/ }],
     ["keptBySyntaxError", /* a syntax error stops the whole cell, its magics too */ "1"],
   ],
-  "a magic inside a statement, a cell magic below the first line, or a shell command among code says what to do": [
+  "a magic inside a statement, a cell magic below the first line, a % with no name or a shell command among code says what to do": [
     ["if (true) {\n%who\n}", { error: "SyntaxError", evalue: /\nLine 2 is a magic \(%who\): a line magic runs between the statements of a code cell, not inside a statement or a cell magic's body\. Move it there\.$/ }],
     ["const beforeCellMagic = 1;\n%%time\n1 + 1", { error: "SyntaxError", evalue: /\nLine 2 is a cell magic \(%%time\): it must be the first line of its cell/ }],
+    ["%% time\n1 + 1", { error: "SyntaxError", evalue: /\nLine 1 starts with %% but no magic's name follows it: write the name right after it \(%%time\); %lsmagic lists them\.$/ }],
+    ["%", { error: "SyntaxError", evalue: /\nLine 1 starts with % but no magic's name follows it/ }],
     ["const beforeCommand = 1;\n!ls", { error: "TypeCheckError", evalue: /Cannot find name 'ls'.*\nIf line 2 is meant as a shell command/s }],
     ["const plainTypo = 1;\nplainTypoo", { error: "TypeCheckError", evalue: /^Cannot find name 'plainTypoo'[^\n]*\)$/ }],
   ],
