@@ -1,10 +1,11 @@
 // `tskernel install` and `tskernel uninstall`: write or remove the Jupyter kernelspec, without needing Python.
-import { copyFileSync, existsSync, lstatSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, lstatSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, UsageError } from "./args.js";
 import { jupyterDataDir } from "./jupyter-paths.js";
 import { KERNEL_ENV } from "./kernel-env.js";
+import { makeDirectories } from "../files/make-directories.js";
 
 const LOCATION_HELP = `Location (choose at most one; the default is --user):
   --user            The Jupyter user data directory: $JUPYTER_DATA_DIR if set, else
@@ -122,7 +123,7 @@ export async function installCommand(argv: string[]): Promise<number> {
       return 1;
     }
     const replacing = existsSync(path.join(dir, "kernel.json"));
-    mkdirSync(dir, { recursive: true });
+    makeDirectories(dir);
     const spec = {
       argv: [process.execPath, KERNEL_SCRIPT, "kernel", "-f", "{connection_file}"],
       display_name: displayName,

@@ -1,11 +1,11 @@
 // `tskernel run`: executes a notebook's code cells with a fresh kernel and writes the outputs back, like nbclient.
 import { once } from "node:events";
-import { mkdirSync } from "node:fs";
 import { constants } from "node:os";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ExecuteTimeoutError, type ExecuteResult } from "../client/kernel-client.js";
 import { launchKernel, type LaunchedKernel } from "../client/launch.js";
+import { makeDirectories } from "../files/make-directories.js";
 import {
   CellOutputs,
   DisplayRegistry,
@@ -88,7 +88,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   // Made before running, so a long notebook is not run only to find nowhere to write it.
   try {
-    mkdirSync(dirname(outPath), { recursive: true });
+    makeDirectories(dirname(outPath));
   } catch (e) {
     return fail(2, `cannot write ${values.output}: ${(e as Error).message}`);
   }

@@ -1,6 +1,6 @@
 // The import-system magics: %modules (the registry, `sys.modules`), %reload, %autoreload, %aimport,
 // %%writefile and %run, as IPython has them.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve as resolvePath } from "node:path";
 import type { ErrorInfo } from "../engine/engine.js";
 import type { ModuleListing } from "../engine/worker/modules/registry.js";
@@ -9,6 +9,7 @@ import { splitArgs } from "./split-args.js";
 import { rebaseImports } from "./rebase-imports.js";
 import { CellFailure, type ExecutionTarget } from "./timing.js";
 import { IMPLIED_EXTENSIONS, LOCAL_EXTENSIONS, TS_FOR_JS } from "../engine/worker/modules/resolve.js";
+import { makeDirectories } from "../files/make-directories.js";
 
 export type AutoreloadMode = "off" | "explicit" | "all";
 
@@ -173,7 +174,7 @@ export const writefileMagic: Magic<ModulesTarget> = {
     const text = body.endsWith("\n") ? body : `${body}\n`;
     const exists = existsSync(path);
     if (exists && statSync(path).isDirectory()) throw new UsageError(`%%writefile: ${args[0]} is a directory; give a file path`);
-    mkdirSync(dirname(path), { recursive: true });
+    makeDirectories(dirname(path));
     if (options.append === true) {
       appendFileSync(path, text);
       return { output: `Appending to ${args[0]}\n` };

@@ -8,11 +8,12 @@
 // on. Records name their session by a random id, so writing never needs the number, and starting a
 // kernel costs one append; readers work the numbers out lazily, on the first question.
 import { randomBytes } from "node:crypto";
-import { appendFileSync, mkdirSync } from "node:fs";
+import { appendFileSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { forEachLine, forEachLineBackward, readAt } from "./file-lines.js";
 import { lineKey, type HistoryEntry, type SearchSelection } from "./history.js";
+import { makeDirectories } from "../files/make-directories.js";
 
 type HistoryRecord =
   | { t: "session"; id: string; time: string }
@@ -63,7 +64,7 @@ export class HistoryFile {
 
   /** Writes this kernel's start record, creating the file and its directory; throws when it cannot. */
   start(): void {
-    mkdirSync(dirname(this.path), { recursive: true });
+    makeDirectories(dirname(this.path));
     this.append({ t: "session", id: this.id, time: new Date().toISOString() });
   }
 

@@ -243,6 +243,17 @@ describe("the import system (in-memory transport, real engine)", () => {
     await run("%typecheck on");
   });
 
+  test("%%writefile makes the folders a path needs; one it cannot make is an error, and the session goes on", async () => {
+    assert.equal(streamText(await run("%%writefile made/deeper/part.ts\nexport const part = 'in a new folder';")), "Writing made/deeper/part.ts\n");
+    assert.equal(resultText(await run("import { part } from './made/deeper/part'; part")), "'in a new folder'");
+    // procfs refuses a new folder with ENOENT under one that exists: Node.js 20's recursive mkdirSync never returns there.
+    const settled = await Promise.race([k.execute("%%writefile /proc/tskernel-none/x.ts\nexport {};"), new Promise<undefined>((r) => setTimeout(r, 20_000, undefined))]);
+    assert.ok(settled, "the cell ended");
+    assert.equal(settled.reply.content.status, "error");
+    assert.match(settled.reply.content.evalue as string, /ENOENT: no such file or directory, mkdir '\/proc\/tskernel-none'/);
+    assert.equal(resultText(await run("1 + 1")), "2");
+  });
+
   test("%%writefile, then %reload: namespaces and imported names see the new version; dependents too", async () => {
     assert.equal(streamText(await run("%%writefile counter.ts\nexport const step = 1;\nexport const next = (n: number) => n + step;")), "Writing counter.ts\n");
     await run("%%writefile -a counter.ts\nexport const version = 1;");

@@ -4,10 +4,11 @@
 // options, the text of every file in the program), so a hit is the compile that would have been made.
 // Only modules that compiled without errors are kept: a module with errors is checked every time.
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "../../../language/typescript.js";
+import { makeDirectories } from "../../../files/make-directories.js";
 
 /** What a compile produced, apart from the source it came from. */
 export interface CachedModule {
@@ -105,7 +106,7 @@ export class CompileCache {
     const partial = `${file}.${process.pid}.${this.writes}.partial`;
     try {
       // The kernel runs what it reads here: only its user may write there.
-      mkdirSync(this.dir!, { recursive: true, mode: 0o700 });
+      makeDirectories(this.dir!, 0o700);
       // Renamed into place: another kernel reads a whole entry or none.
       writeFileSync(partial, JSON.stringify(entry), { mode: 0o600 });
       renameSync(partial, file);
