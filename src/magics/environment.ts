@@ -1,6 +1,6 @@
 // %pwd, %cd, %env and %load: the kernel's working directory, its environment, and loading a file into
 // the next cell.
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { UsageError, type Magic } from "./registry.js";
@@ -75,13 +75,17 @@ export const loadMagic: Magic<unknown> = {
   name: "load",
   kind: "line",
   summary: "replace this cell with the contents of a file",
-  usage: "%load FILE\nThe cell's text becomes `# %load FILE` and the file; run the cell again to run it.",
+  usage: "%load FILE\nThe cell's text becomes `// %load FILE` and the file; run the cell again to run it.",
   run({ args }) {
     if (args.length !== 1) throw new UsageError("%load takes one file, for example: %load helpers.ts");
     let text: string;
     try {
-      text = readFileSync(resolve(args[0]), "utf8");
+      const path = resolve(args[0]);
+      // A device or a pipe may never end (/dev/zero): only a file is read.
+      if (!statSync(path).isFile()) throw new UsageError(`%load: ${args[0]} is not a file (a folder, a device or a pipe); give a file`);
+      text = readFileSync(path, "utf8");
     } catch (e) {
+      if (e instanceof UsageError) throw e;
       throw new UsageError(`%load: cannot read ${args[0]}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
     }
     return { payload: [{ source: "set_next_input", text: `// %load ${args[0]}\n${text}`, replace: true }] };

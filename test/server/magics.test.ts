@@ -88,6 +88,8 @@ describe("environment, shell and output magics (in-memory transport, real engine
     const ex = await k.execute(`%load ${file}`);
     assert.deepEqual(ex.reply.content.payload, [{ source: "set_next_input", text: `// %load ${file}\nconst loaded = 1;\n`, replace: true }]);
     assert.match((await k.execute("%load /no/such/file.ts")).reply.content.evalue as string, /cannot read \/no\/such\/file\.ts: no such file/);
+    // A device that never ends is refused, not read until memory runs out.
+    assert.match((await k.execute("%load /dev/zero")).reply.content.evalue as string, /^%load: \/dev\/zero is not a file \(a folder, a device or a pipe\); give a file$/);
   });
 });
 
