@@ -254,6 +254,17 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.equal(resultText(await run("1 + 1")), "2");
   });
 
+  test("%reload of a module that another re-exports with export *: names it gained reach that module's importers", async () => {
+    write("star-inner.ts", "export const kept = 1;\n");
+    write("star-outer.ts", "export * from './star-inner';\nexport const own = 'outer';\n");
+    write("star-top.ts", "export * from './star-outer';\n");
+    await run("import * as starOuter from './star-outer'; import * as starTop from './star-top';");
+    write("star-inner.ts", "export const kept = 2;\nexport const gained = 'new';\nexport const own = 'inner';\n");
+    await run("%reload ./star-inner");
+    assert.equal(resultText(await run("[starOuter.kept, starOuter.gained, starTop.gained, starOuter.own]")), "[ 2, 'new', 'new', 'outer' ]");
+    assert.equal(resultText(await run("import { gained } from './star-outer'; gained.toUpperCase()")), "'NEW'");
+  });
+
   test("%%writefile, then %reload: namespaces and imported names see the new version; dependents too", async () => {
     assert.equal(streamText(await run("%%writefile counter.ts\nexport const step = 1;\nexport const next = (n: number) => n + step;")), "Writing counter.ts\n");
     await run("%%writefile -a counter.ts\nexport const version = 1;");

@@ -228,6 +228,14 @@ function staticImports(sf: ts.SourceFile): string[] {
   return specs;
 }
 
+/** Specifiers a module's source re-exports all of (`export * from "x"`, not `export * as ns`). */
+export function starReexports(source: string, path: string): string[] {
+  const sf = ts.createSourceFile(path, source, NODE_SYNTAX, false);
+  return sf.statements.flatMap((s) =>
+    ts.isExportDeclaration(s) && !s.isTypeOnly && !s.exportClause && s.moduleSpecifier && ts.isStringLiteral(s.moduleSpecifier) ? [s.moduleSpecifier.text] : [],
+  );
+}
+
 function toDiagnostic(d: ts.Diagnostic): ModuleDiagnostic {
   const at = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : { line: 0, character: 0 };
   // A module's imports resolve from its own directory.

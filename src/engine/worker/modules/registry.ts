@@ -10,7 +10,7 @@ import { dirname, join, relative } from "node:path";
 import { inspect } from "node:util";
 import { pathToFileURL } from "node:url";
 import { codeFingerprint } from "./significant.js";
-import type { CompiledModule, ModuleCompiler, TopLevel } from "./compile.js";
+import { starReexports, type CompiledModule, type ModuleCompiler, type TopLevel } from "./compile.js";
 import { resolveModule, type ModuleKind, type Resolved } from "./resolve.js";
 import type { CellRegistry } from "../traceback.js";
 
@@ -455,8 +455,29 @@ export class ModuleRegistry {
     m.loadMs = performance.now() - start;
     m.deps = probe.deps;
     syncFacade(m);
+    this.extendStarReexports(m);
     for (const listener of this.reloadListeners) listener(m);
     return m;
+  }
+
+  /**
+   * After `source` reloaded: the names it gained reach each loaded module that re-exports all of it
+   * (`export * from`), as linking them anew would, and the modules that re-export those in turn. The
+   * names it had are read live already.
+   */
+  private extendStarReexports(source: LocalModule, seen = new Set([source.path])): void {
+    for (const d of this.locals.values()) {
+      if (d.state !== "loaded" || seen.has(d.path) || !d.deps.has(source.path) || !d.compiled.isEsm) continue;
+      if (!starReexports(d.compiled.source, d.path).some((s) => safeResolve(s, dirname(d.path)) === source.path)) continue;
+      const exports = d.current.module.exports as Record<string, unknown>;
+      // A name the module exports itself wins over the one it re-exports, as in ES modules.
+      const gained = Object.keys(source.facade).filter((name) => name !== "default" && !Object.hasOwn(exports, name));
+      if (gained.length === 0) continue;
+      for (const name of gained) Object.defineProperty(exports, name, { enumerable: true, get: () => source.facade[name] });
+      seen.add(d.path);
+      syncFacade(d);
+      this.extendStarReexports(d, seen);
+    }
   }
 
   /** Whether a loaded module's file changed in code since it was loaded (comment and layout changes do not count). */
