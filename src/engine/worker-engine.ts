@@ -117,6 +117,8 @@ export class WorkerEngine implements Engine {
   /** Fixed at start: measured after a crash, the dying session's memory would count as used. */
   private readonly heapLimitMb = sessionHeapLimitMb();
   private readonly syntax = new SyntaxThread();
+  /** Replaced session threads that have not stopped yet (one stuck in a native call never does). */
+  private readonly replaced = new Set<Worker>();
 
   /** `notebookDir`: where cells run from (imports, tsconfig.json); the kernel's working directory by default. */
   constructor(
@@ -180,7 +182,11 @@ export class WorkerEngine implements Engine {
     // No cell is running (a timer called process.exit, say): the cell that ran last says what happened.
     if (betweenCells && this.lastCell !== undefined) this.sinks.get(this.lastCell)?.stream("stderr", `SessionRestarted: ${reason}\n`);
     this.spawn();
-    void old?.terminate();
+    if (old) {
+      this.replaced.add(old);
+      old.once("exit", () => this.replaced.delete(old));
+      void old.terminate();
+    }
     for (const p of pending) p.resolve(p.lost(reason));
   }
 
@@ -384,6 +390,14 @@ export class WorkerEngine implements Engine {
       this.inspector.post("HeapProfiler.collectGarbage");
     }, IDLE_COMPACT_MS);
     this.compacting.unref();
+  }
+
+  /**
+   * Whether every session thread has stopped, so that the process may exit: Node.js waits in
+   * process.exit for each worker thread, and one stuck in a native call would keep it waiting forever.
+   */
+  get stopped(): boolean {
+    return this.replaced.size === 0;
   }
 
   async close(): Promise<void> {

@@ -481,7 +481,7 @@ export class CellChecker {
    * Forgets the declaration files no program has read and none ever will: every name they declared was
    * declared again since (a cell edited and re-run), and no `Out` type imports them. Unread, no other
    * file names them either, so they are never emitted, and their programs are freed. A `declare global`
-   * cell's file every later program reads.
+   * cell's file stays: every later program reads it.
    */
   private dropSuperseded(): void {
     const read = new Set([...this.declaredIn.values()].map((from) => from.cell));

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { alive, launchWatched, resultText, type WatchedKernel } from "./support.js";
+import { alive, launchWatched, resultText, waitUntil, type WatchedKernel } from "./support.js";
 import type { ExecuteResult } from "../../src/client/kernel-client.js";
 
 const ROUNDS = 100;
@@ -78,5 +78,50 @@ describe("an interrupt while the compiler checks", () => {
     assert.equal(resultText((await kernel.client.execute("survivor")).iopub), "'still here'");
     assert.equal(resultText((await kernel.client.execute("import { f2 } from './huge';\nf2(2, 'ab,c')", { timeoutMs: 60_000 })).iopub), "[ 'abab', 'cc' ]");
     assert.doesNotMatch(kernel.fullStderr(), /restarted/);
+  });
+});
+
+describe("a cell stuck in a native call, which no interrupt reaches", () => {
+  // Node.js 20's recursive mkdirSync never returns where procfs refuses a folder.
+  const STUCK = "console.log('stuck from here');\nrequire('node:fs').mkdirSync('/proc/tskernel-stuck/x', { recursive: true })";
+
+  /** Runs the stuck cell; resolves once it is in the native call, with the cell's own result. */
+  async function runStuck(kernel: WatchedKernel): Promise<{ outcome: Promise<ExecuteResult> }> {
+    const printed = new Promise<void>((resolve) => {
+      kernel.client.on("iopub", (m) => {
+        if (m.header.msg_type === "stream" && String(m.content.text).includes("stuck from here")) resolve();
+      });
+    });
+    const outcome = kernel.client.execute(STUCK, { timeoutMs: 60_000 });
+    outcome.catch(() => undefined);
+    await printed;
+    await new Promise((r) => setTimeout(r, 200));
+    return { outcome };
+  }
+
+  test("the interrupt restarts the session, and shutdown_request still ends the kernel", async () => {
+    const kernel = await launchWatched();
+    try {
+      const stuck = await runStuck(kernel);
+      await kernel.client.request("control", "interrupt_request", {});
+      assert.equal((await stuck.outcome).reply.content.ename, "SessionRestarted");
+      assert.equal(resultText((await kernel.client.execute("1 + 1")).iopub), "2", "the new session runs cells");
+      // The replaced session thread never stops: the kernel must not wait for it to exit.
+      kernel.client.request("control", "shutdown_request", { restart: false }).catch(() => undefined);
+      assert.ok(await waitUntil(() => !alive(kernel.child.pid!), 2500), "the kernel exited on its own");
+    } finally {
+      await kernel.shutdown();
+    }
+  });
+
+  test("SIGTERM ends the kernel while the cell is still stuck", async () => {
+    const kernel = await launchWatched();
+    try {
+      await runStuck(kernel);
+      kernel.child.kill("SIGTERM");
+      assert.ok(await waitUntil(() => !alive(kernel.child.pid!), 2500), "the kernel exited on its own");
+    } finally {
+      await kernel.shutdown();
+    }
   });
 });
