@@ -26,7 +26,9 @@ export interface ModuleAccess {
   autoreload: AutoreloadMode;
   /** Imports a module and marks it for `%autoreload explicit`. */
   aimport(specifier: string): Promise<string>;
-  aimportedList(): string[];
+  /** `%aimport -SPECIFIER`: `%autoreload` never reloads that module. */
+  skipAutoreload(specifier: string): string;
+  aimportedList(): { reload: string[]; skip: string[] };
   /** Runs a file as the main program: its top-level values, their kinds, its type names and where to type them from. */
   runMain(path: string): Promise<RunOutcome>;
   /** A module error as the cell shows it. */
@@ -146,16 +148,26 @@ export const autoreloadMagic: Magic<ModulesTarget> = {
 export const aimportMagic: Magic<ModulesTarget> = {
   name: "aimport",
   kind: "line",
-  summary: "import a module and mark it for %autoreload explicit",
-  usage: "%aimport [SPECIFIER ...]\nWithout an argument, lists the marked modules.",
+  summary: "import a module and mark it for %autoreload explicit, or with -MODULE never to autoreload it",
+  usage:
+    "%aimport [SPECIFIER ...] [-SPECIFIER ...]\n" +
+    "SPECIFIER is imported and marked to be reloaded under %autoreload explicit; -SPECIFIER is marked never\n" +
+    "to be reloaded, not even under %autoreload all (a module with costly or one-time setup). Without an\n" +
+    "argument, lists the marked modules.",
+  takesDashedArguments: true,
   async run({ args }, { modules }) {
     if (args.length === 0) {
-      const marked = modules.aimportedList();
-      return { output: marked.length === 0 ? "No modules marked for autoreload.\n" : `Modules to reload: ${marked.join(" ")}\n` };
+      const { reload, skip } = modules.aimportedList();
+      if (reload.length === 0 && skip.length === 0) return { output: "No modules marked for autoreload.\n" };
+      return { output: `Modules to reload: ${reload.join(" ") || "none"}\nModules to skip: ${skip.join(" ") || "none"}\n` };
     }
     try {
-      for (const a of args) await modules.aimport(a);
+      for (const a of args) {
+        if (a.startsWith("-")) modules.skipAutoreload(a.slice(1));
+        else await modules.aimport(a);
+      }
     } catch (e) {
+      if (e instanceof UsageError) throw e;
       throw new CellFailure(modules.errorInfo(e));
     }
     return {};

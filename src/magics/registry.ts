@@ -49,6 +49,8 @@ export interface Magic<C> {
   options?: ParseArgsConfig["options"];
   /** The line is options, then code (`%timeit -n 10 f(x)`): the code is not split into words. */
   takesCode?: boolean;
+  /** Its words are all arguments, also those that start with `-` (`%aimport -./setup` names a module). */
+  takesDashedArguments?: boolean;
   run(call: MagicCall, context: C): MagicResult | undefined | Promise<MagicResult | undefined>;
 }
 
@@ -205,6 +207,7 @@ export class MagicRegistry<C> {
       }
     }
     const bodyCode = invocation.kind === "cell" ? padTo({ line: invocation.at.line + 1, column: 0 }, invocation.body) : "";
+    if (magic.takesDashedArguments) return { args: words, options: {}, line: invocation.line, body: invocation.body, lineCode, bodyCode };
     try {
       const { values, positionals } = parseArgs({ args: words, options: magic.options ?? {}, allowPositionals: true, strict: true });
       return { args: positionals, options: values as MagicCall["options"], line: invocation.line, body: invocation.body, lineCode, bodyCode };

@@ -333,6 +333,29 @@ describe("the import system (in-memory transport, real engine)", () => {
     await run("%autoreload off");
   });
 
+  test("%aimport -MODULE: no autoreload mode reloads it, until %aimport MODULE; %aimport lists both", async () => {
+    write("once.ts", "export const made = Math.random();\n");
+    write("once-user.ts", "import { made } from './once';\nexport const alsoMade = made;\n");
+    assert.equal(streamText(await run("%aimport -./once")), "", "marked before it is imported");
+    await run("import { made } from './once'; import { alsoMade } from './once-user'; const firstMade = made;");
+    await run("%aimport ./once-user");
+    assert.match(streamText(await run("%aimport")), /^Modules to reload: (\S+ )*\.\/once-user\.ts\nModules to skip: \.\/once\.ts\n$/);
+    await run("%autoreload all");
+    // Modules earlier tests changed are reloaded now, not in the cells below.
+    await run("1");
+    write("once.ts", "export const made = -1;\n");
+    const kept = await run("[made === firstMade, alsoMade === firstMade]");
+    assert.equal(streamText(kept), "", "nothing was reloaded");
+    assert.equal(resultText(kept), "[ true, true ]");
+    await run("%aimport ./once");
+    const reloaded = await run("[made, alsoMade]");
+    assert.match(streamText(reloaded), /^\[autoreload\] reloaded \.\/once\.ts, \.\/once-user\.ts\n$/);
+    assert.equal(resultText(reloaded), "[ -1, -1 ]");
+    await run("%autoreload off");
+    assert.match((await k.execute("%aimport -fs")).reply.content.evalue as string, /fs is a Node builtin/);
+    assert.match((await k.execute("%aimport -")).reply.content.evalue as string, /write the module right after the -/);
+  });
+
   test("a failed autoreload is reported once, not before every cell, and its dependents do not run again", async () => {
     write("base.ts", "export const base = 1;\n");
     write("on-base.ts", "import { base } from './base';\nconsole.log('on-base ran');\nexport const onBase = base + 1;\n");

@@ -87,6 +87,8 @@ export class SessionModules implements ModuleAccess {
   autoreload: AutoreloadMode = "off";
   /** Modules `%aimport` named, by resolved path: what `%autoreload explicit` watches. */
   readonly aimported = new Set<string>();
+  /** Modules `%aimport -SPECIFIER` named, by resolved path: no `%autoreload` mode reloads them. */
+  private readonly skipped = new Set<string>();
   /** The checker's files, where %run leaves the typed copy of each file it ran. */
   private readonly files: CachingHost;
   private runs = 0;
@@ -139,11 +141,16 @@ export class SessionModules implements ModuleAccess {
     return this.registry.relative(path, notebookDir);
   }
 
-  private loadedPath(specifier: string): string {
+  private localPath(specifier: string): string {
     const { kind, path } = resolveModule(specifier, notebookDir);
     // A builtin or a package is not the user's code, and Node keeps no second copy to run.
     if (kind === "builtin") throw new UsageError(`${specifier} is a Node builtin: only your own local modules can be reloaded`);
     if (kind === "package") throw new UsageError(`${specifier} is a package (${path}): only your own local modules can be reloaded; restart the kernel to load a new version`);
+    return path;
+  }
+
+  private loadedPath(specifier: string): string {
+    const path = this.localPath(specifier);
     if (!this.registry.local(path)) {
       throw new UsageError(`${specifier} (${this.relative(path)}) is not a loaded local module: import it first (%modules lists the loaded ones)`);
     }
@@ -163,6 +170,16 @@ export class SessionModules implements ModuleAccess {
     await this.registry.import(specifier, notebookDir);
     const path = this.loadedPath(specifier);
     this.aimported.add(path);
+    this.skipped.delete(path);
+    return path;
+  }
+
+  skipAutoreload(specifier: string): string {
+    if (specifier === "") throw new UsageError("%aimport -SPECIFIER: write the module right after the -, for example: %aimport -./setup");
+    // Marked before it is imported, too: it is never reloaded once it is.
+    const path = this.localPath(specifier);
+    this.skipped.add(path);
+    this.aimported.delete(path);
     return path;
   }
 
@@ -191,8 +208,8 @@ export class SessionModules implements ModuleAccess {
     );
   }
 
-  aimportedList(): string[] {
-    return [...this.aimported].map((p) => this.relative(p));
+  aimportedList(): { reload: string[]; skip: string[] } {
+    return { reload: [...this.aimported].map((p) => this.relative(p)), skip: [...this.skipped].map((p) => this.relative(p)) };
   }
 
   async runMain(path: string): Promise<RunOutcome> {
@@ -252,7 +269,7 @@ export class SessionModules implements ModuleAccess {
    */
   changedForAutoreload(): string[] {
     if (this.autoreload === "off") return [];
-    const watched = this.registry.localModules().filter((m) => this.autoreload === "all" || this.aimported.has(m.path));
+    const watched = this.registry.localModules().filter((m) => !this.skipped.has(m.path) && (this.autoreload === "all" || this.aimported.has(m.path)));
     const failedAgain = (path: string) => this.failedVersions.has(path) && this.failedVersions.get(path) === fileVersion(path);
     return watched.filter((m) => this.registry.changed(m) && !failedAgain(m.path)).map((m) => m.path);
   }
@@ -266,6 +283,7 @@ export class SessionModules implements ModuleAccess {
     const failed: string[] = [];
     const reloadedPaths = new Set<string>();
     for (const path of this.registry.withDependents(changed)) {
+      if (this.skipped.has(path)) continue;
       // A dependent runs again only if something it imports did: not when that module failed to reload.
       const deps = this.registry.local(path)?.deps ?? new Set<string>();
       if (!changed.includes(path) && ![...deps].some((d) => reloadedPaths.has(d))) continue;
