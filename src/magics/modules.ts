@@ -185,7 +185,10 @@ export const writefileMagic: Magic<ModulesTarget> = {
     const path = resolvePath(modules.notebookDir, args[0]);
     const text = body.endsWith("\n") ? body : `${body}\n`;
     const exists = existsSync(path);
-    if (exists && statSync(path).isDirectory()) throw new UsageError(`%%writefile: ${args[0]} is a directory; give a file path`);
+    const stat = exists ? statSync(path) : undefined;
+    if (stat?.isDirectory()) throw new UsageError(`%%writefile: ${args[0]} is a directory; give a file path`);
+    // Opening a pipe for writing waits for a reader, in a call no interrupt reaches.
+    if (stat && !stat.isFile()) throw new UsageError(`%%writefile: ${args[0]} is not a file (a device or a pipe); give a file path`);
     makeDirectories(dirname(path));
     if (options.append === true) {
       appendFileSync(path, text);

@@ -2,6 +2,7 @@
 // packages, the registry (%modules), %reload, %autoreload, %%writefile, %run and circular imports.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -252,6 +253,8 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.equal(settled.reply.content.status, "error");
     assert.match(settled.reply.content.evalue as string, /ENOENT: no such file or directory, mkdir '\/proc\/tskernel-none'/);
     assert.equal(resultText(await run("1 + 1")), "2");
+    execFileSync("mkfifo", [join(dir, "a-pipe")]);
+    assert.match((await k.execute("%%writefile a-pipe\nexport {};")).reply.content.evalue as string, /^%%writefile: a-pipe is not a file \(a device or a pipe\); give a file path$/);
   });
 
   test("%reload of a module that another re-exports with export *: names it gained reach that module's importers", async () => {
