@@ -61,7 +61,7 @@ export async function kernelCommand(argv: string[]): Promise<number> {
   const transport = new ZmqTransport(info);
   const history = new DurableHistory(historyFilePath(), log);
   const engine = new WorkerEngine(log, process.cwd(), { history });
-  // A session thread stuck in a native call (a cell's mkdirSync in procfs never returns) can neither
+  // A session thread stuck in a native call (a cell reading a pipe nobody writes to) can neither
   // be terminated nor joined, and process.exit would wait for it forever: such a process is killed.
   const end = () => (engine.stopped ? process.exit(0) : process.kill(process.pid, "SIGKILL"));
   const exit = async () => {

@@ -1,6 +1,7 @@
 // Interrupting a busy loop again and again must never cost the session its variables or lose a reply.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -82,8 +83,10 @@ describe("an interrupt while the compiler checks", () => {
 });
 
 describe("a cell stuck in a native call, which no interrupt reaches", () => {
-  // Node.js 20's recursive mkdirSync never returns where procfs refuses a folder.
-  const STUCK = "console.log('stuck from here');\nrequire('node:fs').mkdirSync('/proc/tskernel-stuck/x', { recursive: true })";
+  // Opening a pipe that nobody writes to waits in the operating system, where no interrupt reaches.
+  const pipe = join(mkdtempSync(join(tmpdir(), "tsk-stuck-")), "never-written");
+  execFileSync("mkfifo", [pipe]);
+  const STUCK = `console.log('stuck from here');\nrequire('node:fs').readFileSync(${JSON.stringify(pipe)})`;
 
   /** Runs the stuck cell; resolves once it is in the native call, with the cell's own result. */
   async function runStuck(kernel: WatchedKernel): Promise<{ outcome: Promise<ExecuteResult> }> {
