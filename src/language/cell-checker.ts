@@ -198,6 +198,8 @@ export class CellChecker {
 
   /** Cells whose declaration files are not emitted yet, oldest first: each keeps its cell's whole program until it is. */
   private unemitted: number[] = [];
+  /** Whether the kernel's next idle moment emits the waiting declaration files. */
+  private emitWhenIdle = false;
   /** Cells whose declaration files the type of some `Out` value imports. */
   private readonly readByResults = new Set<number>();
 
@@ -470,8 +472,10 @@ export class CellChecker {
     this.dropSuperseded();
     // Only so many programs are kept waiting.
     if (this.unemitted.push(cell) > UNEMITTED_KEPT) this.files.text(this.declarationPath(this.unemitted.shift()!));
-    if (this.unemitted.length === 1) {
+    if (!this.emitWhenIdle) {
+      this.emitWhenIdle = true;
       this.whenIdle(() => {
+        this.emitWhenIdle = false;
         for (const waiting of this.unemitted.splice(0)) this.files.text(this.declarationPath(waiting));
       });
     }

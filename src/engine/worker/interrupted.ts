@@ -13,6 +13,16 @@ export class Interrupted extends Error {
   }
 }
 
+/**
+ * Leaves the region where the main thread may terminate the thread; true if it was in it. When the
+ * main thread has already claimed this run for termination, waits here, where termination is safe.
+ */
+export function leaveSafeRegion(control: Int32Array): boolean {
+  const was = Atomics.compareExchange(control, CONTROL.REGION, CONTROL.SAFE, CONTROL.IDLE);
+  if (was === CONTROL.TERMINATING) for (;;);
+  return was === CONTROL.SAFE;
+}
+
 /** TypeScript's cancellation as a cell's interrupt; any other error as it is. */
 export function asInterrupt(error: unknown): unknown {
   return error instanceof ts.OperationCanceledException ? new Interrupted() : error;
@@ -41,13 +51,11 @@ export class InterruptToken implements CompilerInterrupts {
    * while binding a file, TypeScript would leave it half bound in the cache every later program reads.
    */
   shielded<T>(compile: () => T): T {
-    const was = Atomics.compareExchange(this.control, CONTROL.REGION, CONTROL.SAFE, CONTROL.IDLE);
-    // Termination is already on its way: wait for it here, where it is still safe.
-    if (was === CONTROL.TERMINATING) for (;;);
+    const wasSafe = leaveSafeRegion(this.control);
     try {
       return compile();
     } finally {
-      if (was === CONTROL.SAFE) Atomics.store(this.control, CONTROL.REGION, CONTROL.SAFE);
+      if (wasSafe) Atomics.store(this.control, CONTROL.REGION, CONTROL.SAFE);
     }
   }
 }

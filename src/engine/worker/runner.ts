@@ -30,7 +30,7 @@ import type { MainThread } from "./main-thread.js";
 import { declaredInSource, type Declared } from "../../language/declarations.js";
 import { SessionNamespace } from "./namespace.js";
 import type { Drill } from "./compiler-practice.js";
-import { Interrupted } from "./interrupted.js";
+import { Interrupted, leaveSafeRegion } from "./interrupted.js";
 
 /** Diagnostics of a cell's compiled text at the cell's own columns. */
 function atCellColumns(diagnostics: CellDiagnostic[], shift: ColumnShift | undefined): CellDiagnostic[] {
@@ -310,12 +310,6 @@ export class CellRunner {
     return { compiled, result: checked.result, checked, declared: checked.declared };
   }
 
-  private leaveSafeRegion(): void {
-    const was = Atomics.compareExchange(this.control, CONTROL.REGION, CONTROL.SAFE, CONTROL.IDLE);
-    // The main thread has claimed this run for termination: wait here, where termination is safe.
-    if (was === CONTROL.TERMINATING) for (;;);
-  }
-
   /**
    * Disposes an interrupted cell's resources after the interrupt's reply, so a disposal that never ends
    * delays no reply, but always before the next cell: that cell may already be waiting to run.
@@ -511,7 +505,7 @@ export class CellRunner {
     try {
       return this.router.cellContext.run(id, fn);
     } finally {
-      if (terminable) this.leaveSafeRegion();
+      if (terminable) leaveSafeRegion(this.control);
       state.phase = "async";
     }
   }

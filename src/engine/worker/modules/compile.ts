@@ -243,12 +243,16 @@ function toDiagnostic(d: ts.Diagnostic): ModuleDiagnostic {
   return { message: diagnosticMessage(d, whereLooked), line: at.line + 1, column: at.character + 1, code: d.code };
 }
 
+/** The kernel's transformers of a module's text: its hooks first; its pause, and for `%run` its scope, last. */
+function moduleTransformers(text: string, top: TopLevel | undefined, hoisted: string[]): ts.CustomTransformers {
+  return { before: hooksFor(text), after: [pauseAfterPrologue(hoisted), ...(top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [])] };
+}
+
 /** Emits one module in the kernel's shape; the map is empty unless the program's options ask for one. */
-function emitModule(program: ts.Program, sf: ts.SourceFile, top: ReturnType<typeof topLevel> | undefined, hoisted: string[]): { js: string; map: string } {
+function emitModule(program: ts.Program, sf: ts.SourceFile, top: TopLevel | undefined, hoisted: string[]): { js: string; map: string } {
   let js = "";
   let map = "";
-  const after = [pauseAfterPrologue(hoisted), ...(top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [])];
-  program.emit(sf, (name, out) => (name.endsWith(".map") ? (map = out) : (js = out)), undefined, false, { before: hooksFor(sf.text), after });
+  program.emit(sf, (name, out) => (name.endsWith(".map") ? (map = out) : (js = out)), undefined, false, moduleTransformers(sf.text, top, hoisted));
   return { js, map };
 }
 
@@ -397,10 +401,9 @@ export class ModuleCompiler {
     const sf = ts.createSourceFile(path, text, NODE_SYNTAX, true, kind);
     const top = scope ? topLevel(sf) : undefined;
     const hoisted: string[] = [];
-    const after = [pauseAfterPrologue(hoisted), ...(top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [])];
     // .mjs and .mts names would keep ES module syntax in the output.
     const fileName = path.replace(/\.m([jt]s)$/, ".$1");
-    const out = ts.transpileModule(text, { compilerOptions: this.transpileOptions, fileName, reportDiagnostics: true, transformers: { before: hooksFor(text), after } });
+    const out = ts.transpileModule(text, { compilerOptions: this.transpileOptions, fileName, reportDiagnostics: true, transformers: moduleTransformers(text, top, hoisted) });
     const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error && !NOT_FOR_USER.has(d.code)).map(toDiagnostic);
     if (errors.length > 0) throw new ModuleCompileError(path, text, errors, "SyntaxError");
     const isAsync = hasTopLevelAwait(sf);
