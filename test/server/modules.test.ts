@@ -381,6 +381,24 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.doesNotMatch((missing.reply.content.traceback as string[]).join("\n"), /\.js:\d+:\d+/, "no frames of the kernel's own code (its magics)");
   });
 
+  test("%reload checks what an edit reaches: an error it causes in code it did not change is found, and the old version stays", async () => {
+    write("limits.ts", "export const limit = 1;\nexport function capped(): 1 { return limit; }\nexport const other = 'o';\n");
+    await run("import { capped } from './limits'; import * as limits from './limits';");
+    write("limits.ts", "export const limit = 2;\nexport function capped(): 1 { return limit; }\nexport const other = 'o';\n");
+    const failed = await k.execute("%reload ./limits");
+    assert.equal(failed.reply.content.ename, "TypeCheckError");
+    assert.match(failed.reply.content.evalue as string, /limits\.ts, line 2, column \d+, TS2322\)/);
+    assert.equal(resultText(await run("[capped(), limits.limit]")), "[ 1, 1 ]");
+    const capped = "export function capped(): 1 {\n  if (limit > 5) throw new RangeError('over');\n  return 1;\n}\n";
+    write("limits.ts", `export const limit = 2;\n${capped}export const other = 'o';\n`);
+    await run("%reload ./limits");
+    assert.equal(resultText(await run("[capped(), limits.limit]")), "[ 1, 2 ]");
+    write("limits.ts", `export const limit = 9;\n${capped}export const other = 'o';\n`);
+    await run("%reload ./limits");
+    const traceback = ((await k.execute("capped()")).reply.content.traceback as string[]).join("\n");
+    assert.match(traceback, /at capped \(.*limits\.ts, line 3, column 24\)/, "the reloaded code's positions are its file's");
+  });
+
   test("%reload says why a builtin or a package cannot be reloaded; autoreload says a deleted module is gone", async () => {
     const builtin = await k.execute("%reload node:fs");
     assert.equal(builtin.reply.content.ename, "UsageError");

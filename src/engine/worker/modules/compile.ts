@@ -15,6 +15,8 @@ import { whereLookedFor } from "./resolve.js";
 import { isStackOverflow, tooDeepMessage } from "../../../language/too-deep.js";
 import type { CompileCache } from "./compile-cache.js";
 import { asInterrupt } from "../interrupted.js";
+import { importedWithin, statementsToRecheck } from "./recheck.js";
+import { emitsAlikeUnchecked } from "./emit-unchecked.js";
 
 export interface ModuleDiagnostic {
   message: string;
@@ -256,6 +258,15 @@ function emitModule(program: ts.Program, sf: ts.SourceFile, top: TopLevel | unde
   return { js, map };
 }
 
+/** TypeScript's check of only the statements given, as its language service asks for a visible region; not in its public declarations. */
+type CheckStatements = (sf: ts.SourceFile, token: ts.CancellationToken | undefined, statements: readonly ts.Statement[]) => readonly ts.Diagnostic[];
+
+/** The last version of a module's file that passed its check, and the other files of that program. */
+interface Verified {
+  file: ts.SourceFile;
+  around: readonly ts.SourceFile[];
+}
+
 function wrap(js: string, isAsync: boolean): Pick<CompiledModule, "script" | "firstLineShift"> {
   // On the first line, so that line numbers in the script are those of the emitted code.
   const body = js.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
@@ -271,13 +282,15 @@ const MODULE_GLOBALS = `interface ImportMeta {
 `;
 
 export class ModuleCompiler {
-  private readonly options: ts.CompilerOptions;
+  /** How modules are checked and emitted: the cells' checking options, with the kernel's CommonJS shape. */
+  readonly options: ts.CompilerOptions;
   private readonly transpileOptions: ts.CompilerOptions;
   private readonly globalsPath: string;
   private readonly practicePath: string;
   private previous: ts.Program | undefined;
   /** The last emit of each file: a file whose text did not change is checked again (its imports may have), not emitted again. */
   private readonly emitted = new Map<string, CompiledModule>();
+  private readonly verified = new Map<string, Verified>();
 
   /**
    * `files` is shared with the cell checker, so libraries parsed for cells are not parsed again;
@@ -357,22 +370,51 @@ export class ModuleCompiler {
       list.filter((d) => d.category === ts.DiagnosticCategory.Error && !NOT_FOR_USER.has(d.code) && (d.file === undefined || d.file === sf)).map(toDiagnostic);
     const syntax = errors(program.getSyntacticDiagnostics(sf));
     if (syntax.length > 0) throw new ModuleCompileError(path, sf.text, syntax, "SyntaxError");
-    const types = errors(program.getSemanticDiagnostics(sf, this.cancellation));
+    const around = program.getSourceFiles().filter((f) => f !== sf);
+    const recheck = scope || path === this.practicePath ? undefined : this.statementsToRecheck(program, sf, around);
+    const check = recheck ? () => (program.getSemanticDiagnostics as CheckStatements)(sf, this.cancellation, recheck) : () => program.getSemanticDiagnostics(sf, this.cancellation);
+    const types = errors(check());
     if (types.length > 0) {
       throw new ModuleCompileError(path, sf.text, types, types.some((d) => d.code < 2000) ? "SyntaxError" : "TypeCheckError", jsxAdvice(types, this.options));
     }
+    if (path !== this.practicePath) this.verified.set(path, { file: sf, around });
     // TypeScript keeps an .mts file an ES module whatever the options: it is transpiled under a neutral name.
     if (path.endsWith(".mts")) return this.transpile(path, sf.text, scope, ts.ScriptKind.TS);
     const unchanged = this.emitted.get(path);
     if (!scope && unchanged?.source === sf.text) return unchanged;
     const top = scope ? topLevel(sf) : undefined;
     const hoisted: string[] = [];
-    const { js } = emitModule(program, sf, top, hoisted);
+    // The program's emit would check the whole file first.
+    const js = recheck && emitsAlikeUnchecked(program, sf) ? this.emitUnchecked(program, path, hoisted) : emitModule(program, sf, top, hoisted).js;
     const isAsync = hasTopLevelAwait(sf);
     const compiled: CompiledModule = { ...wrap(js, isAsync), isAsync, isEsm: isEsModule(sf), hoisted, imports: staticImports(sf), source: sf.text, ...(top ? { scope: top } : {}) };
     if (!scope) this.emitted.set(path, compiled);
     if (key !== undefined) this.cache.put(key, compiled);
     return compiled;
+  }
+
+  /**
+   * Which statements of a module need checking after an edit: those `statementsToRecheck` names, when
+   * its last verified version had the same files around it and none of them imports it back.
+   */
+  private statementsToRecheck(program: ts.Program, sf: ts.SourceFile, around: readonly ts.SourceFile[]): ts.Statement[] | undefined {
+    const last = this.verified.get(sf.fileName);
+    if (!last || last.around.length !== around.length || last.around.some((f, i) => f !== around[i])) return undefined;
+    // An unused name is judged across the whole file.
+    if (this.options.noUnusedLocals || this.options.noUnusedParameters) return undefined;
+    const statements = statementsToRecheck(last.file, sf);
+    return statements && !importedWithin(program, sf.fileName, this.files.host) ? statements : undefined;
+  }
+
+  /**
+   * The emit of a module after a partial check, from a program over the same files that checks
+   * nothing: the checked program's emit would check the whole file first. Its imports are kept or
+   * dropped by how the file itself uses them, which emitsAlikeUnchecked found to give the same code.
+   */
+  private emitUnchecked(checked: ts.Program, path: string, hoisted: string[]): string {
+    const options = { ...this.options, noCheck: true, isolatedModules: true, noEmitOnError: false };
+    const program = ts.createProgram({ rootNames: [this.globalsPath, path], options, host: this.files.host, oldProgram: checked });
+    return emitModule(program, program.getSourceFile(path)!, undefined, hoisted).js;
   }
 
   /**

@@ -1,0 +1,118 @@
+// A reload checks only what an edit can reach: which statements are checked again (statementsToRecheck),
+// that an error the edit causes elsewhere in the file is still found, that an import cycle makes the
+// whole file checked, and that a module emitted without a check is the code its checked emit gives.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import ts from "typescript";
+import { statementsToRecheck } from "../../src/engine/worker/modules/recheck.js";
+import { emitsAlikeUnchecked } from "../../src/engine/worker/modules/emit-unchecked.js";
+import { ModuleCompileError, ModuleCompiler } from "../../src/engine/worker/modules/compile.js";
+import { CompileCache } from "../../src/engine/worker/modules/compile-cache.js";
+import { CellChecker } from "../../src/language/cell-checker.js";
+
+/** The names declared by the statements checked again after the edit, or "all" for the whole file. */
+function rechecked(before: string, after: string): string {
+  const parse = (text: string) => ts.createSourceFile("m.ts", text, ts.ScriptTarget.ES2024, false);
+  const next = parse(after);
+  const statements = statementsToRecheck(parse(before), next);
+  if (!statements) return "all";
+  return statements.map((s) => (ts.isVariableStatement(s) ? s.declarationList.declarations.map((d) => d.name.getText(next)).join("+") : ((s as ts.DeclarationStatement).name?.getText(next) ?? "?"))).join(",");
+}
+
+describe("which statements an edit makes TypeScript check again", () => {
+  const cases: [string, string, string, string][] = [
+    ["an unchanged file: none", "export const a = 1;\n", "export const a = 1;\n", ""],
+    ["a function's body: it, and what names it", "export function a(): number { return 1; }\nexport function b(): number { return a(); }\nexport function c(): string { return 'c'; }\n", "export function a(): number { return 2; }\nexport function b(): number { return a(); }\nexport function c(): string { return 'c'; }\n", "a,b"],
+    ["a constant: what names it, and what names those", "export const base = 1;\nexport const doubled = base * 2;\nexport const label = `${doubled}`;\nexport const other = 'x';\n", "export const base = 2;\nexport const doubled = base * 2;\nexport const label = `${doubled}`;\nexport const other = 'x';\n", "base,doubled,label"],
+    ["a function that now assigns a variable: what names the variable", "export let mode: 'a' | 'b' = 'a';\nexport function reset(): void {}\nexport function current() { return mode; }\nexport const z = 1;\n", "export let mode: 'a' | 'b' = 'a';\nexport function reset(): void { mode = 'b'; }\nexport function current() { return mode; }\nexport const z = 1;\n", "mode,reset,current"],
+    ["an interface: the functions typed by it, then their users", "export interface Item { id: number }\nexport function make(): Item { return { id: 1 }; }\nexport const made = make();\nexport type Other = string;\n", "export interface Item { id: string }\nexport function make(): Item { return { id: 1 }; }\nexport const made = make();\nexport type Other = string;\n", "Item,make,made"],
+    ["a name reached through a string: what holds the string", "export const table = { a: 1 };\nexport const keyed = 'table';\n", "export const table = { a: 2 };\nexport const keyed = 'table';\n", "table,keyed"],
+    ["a statement added: the whole file", "export const a = 1;\n", "export const a = 1;\nexport const b = 2;\n", "all"],
+    ["an expression statement: the whole file", "export const a = 1;\nconsole.log(a);\n", "export const a = 1;\nconsole.log(a + 1);\n", "all"],
+    ["a declaration an expression statement names: the whole file", "export const a = 1;\nconsole.log(a);\n", "export const a = 2;\nconsole.log(a);\n", "all"],
+    ["an import: the whole file", "import { x } from './x';\nexport const a = x;\n", "import { y as x } from './x';\nexport const a = x;\n", "all"],
+    ["a renamed declaration: the whole file", "export function a() {}\n", "export function b() {}\n", "all"],
+    ["a declaration newly exported: the whole file", "export const q = 1;\nfunction a() {}\n", "export const q = 1;\nexport function a() {}\n", "all"],
+    ["a function called where it is written: the whole file", "export const a = (() => 1)();\n", "export const a = (() => { throw new Error(); })();\n", "all"],
+    ["a file with @ts-expect-error: the whole file", "// @ts-expect-error\nexport const a: number = 'x';\nexport const b = 1;\n", "// @ts-expect-error\nexport const a: number = 'x';\nexport const b = 2;\n", "all"],
+    ["a script, whose names are global: the whole file", "const a = 1;\n", "const a = 2;\n", "all"],
+    ["a @ts-ignore removed: the statement it covered", "export const a = 1;\n// @ts-ignore\nexport const b: string = 1;\n", "export const a = 1;\nexport const b: string = 1;\n", "b"],
+    ["a pragma before the first statement: the whole file", "// @ts-nocheck\nexport const a: string = 1;\n", "export const a: string = 1;\n", "all"],
+  ];
+  for (const [name, before, after, expected] of cases) test(name, () => assert.equal(rechecked(before, after), expected));
+});
+
+describe("a reload's partial check and unchecked emit, on the real compiler", () => {
+  const notebook = mkdtempSync(join(tmpdir(), "tsk-recheck-"));
+  const checker = new CellChecker(notebook, "");
+  const newCompiler = () => new ModuleCompiler(checker.files, checker.options, join(notebook, ".tskernel"), new CompileCache(undefined, (problem) => assert.fail(problem)));
+  const write = (name: string, text: string) => {
+    writeFileSync(join(notebook, name), text);
+    return join(notebook, name);
+  };
+  const compileError = (compile: () => unknown): ModuleCompileError => {
+    try {
+      compile();
+    } catch (error) {
+      if (error instanceof ModuleCompileError) return error;
+      throw error;
+    }
+    assert.fail("the module compiled");
+  };
+
+  test("an error an edit causes in a statement it did not touch is found", () => {
+    const compiler = newCompiler();
+    const path = write("limits.ts", "export const limit = 1;\nexport function capped(): 1 { return limit; }\nexport const unrelated = 'u';\n");
+    compiler.compile(path);
+    write("limits.ts", "export const limit = 2;\nexport function capped(): 1 { return limit; }\nexport const unrelated = 'u';\n");
+    const error = compileError(() => compiler.compile(path));
+    assert.deepEqual(error.diagnostics.map((d) => [d.line, d.code]), [[2, 2322]]);
+  });
+
+  test("a module another file imports back is checked whole: its types can return through that file", () => {
+    const compiler = newCompiler();
+    write("cycle-b.ts", "import type { version } from './cycle-a';\nexport declare const pinned: typeof version;\n");
+    const path = write("cycle-a.ts", "import { pinned } from './cycle-b';\nexport const version = 1;\nexport const checked: 1 = pinned;\n");
+    compiler.compile(path);
+    write("cycle-a.ts", "import { pinned } from './cycle-b';\nexport const version = 2;\nexport const checked: 1 = pinned;\n");
+    const error = compileError(() => compiler.compile(path));
+    assert.deepEqual(error.diagnostics.map((d) => [d.line, d.code]), [[3, 2322]]);
+  });
+
+  /** A program with the module compiler's options over a file, to ask emitsAlikeUnchecked about it. */
+  const programOf = (path: string) => {
+    const program = ts.createProgram({ rootNames: [path], options: newCompiler().options, host: checker.files.host });
+    return { program, sf: program.getSourceFile(path)! };
+  };
+
+  test("a module emitted after a partial check is the code its checked emit gives", () => {
+    write("dep.ts", "export interface Shape { w: number }\nexport class Box { constructor(readonly w: number) {} }\nexport function area(s: Shape): number { return s.w * s.w; }\nexport default function make(): Box { return new Box(1); }\nexport enum Color { Red, Green }\n");
+    const text = (version: number) =>
+      "import make, { Box, area, type Shape, Color } from './dep';\nimport * as dep from './dep';\nimport { Shape as S2 } from './dep';\nimport * as onlyTypes from './dep';\n" +
+      `export const version = ${version};\n` +
+      "export function first(): number { return area(make()) + dep.area(new Box(2)); }\nexport function typed(s: S2, t: onlyTypes.Shape): Shape { return { w: s.w + t.w }; }\n" +
+      "export class Holder { color = Color.Green; static count = 0; async load(): Promise<number> { return import.meta.main ? 1 : 2; } }\n" +
+      "export const later = async (): Promise<number> => (await import('./dep')).area({ w: 3 });\nexport function* counter(): Generator<number> { yield Holder.count++; }\n";
+    const path = write("emitted.ts", text(1));
+    const compiler = newCompiler();
+    compiler.compile(path);
+    write("emitted.ts", text(2));
+    const { program, sf } = programOf(path);
+    assert.equal(emitsAlikeUnchecked(program, sf), true, "the edit takes the unchecked emit");
+    assert.equal(statementsToRecheck(ts.createSourceFile(path, text(1), ts.ScriptTarget.ES2024), sf)?.length, 1, "the edit checks one statement");
+    const edited = compiler.compile(path);
+    assert.equal(edited.script, newCompiler().compile(path).script);
+    assert.match(edited.script, /version = 2/);
+  });
+
+  test("an imported const enum, which the checked emit writes as values, needs the checked emit", () => {
+    write("levels.ts", "export const enum Level { Low = 1 }\nexport namespace Holder { export const enum Inner { A = 2 } }\n");
+    const direct = write("uses-level.ts", "import { Level } from './levels';\nexport const low = Level.Low;\n");
+    const nested = write("uses-holder.ts", "import * as levels from './levels';\nexport const a = levels.Holder.Inner.A;\n");
+    const plain = write("uses-nothing.ts", "import { area } from './dep';\nexport const a = area({ w: 1 });\n");
+    assert.deepEqual([direct, nested, plain].map((p) => emitsAlikeUnchecked(programOf(p).program, programOf(p).sf)), [false, false, true]);
+  });
+});
