@@ -72,6 +72,16 @@ describe("a reload's partial check and unchecked emit, on the real compiler", ()
     assert.deepEqual(error.diagnostics.map((d) => [d.line, d.code]), [[2, 2322]]);
   });
 
+  test("an assignment an edit adds to a function ends a narrowing elsewhere: the error there is found", () => {
+    const compiler = newCompiler();
+    const text = (body: string) => `let later: string | number = "s";\nexport const getLength = typeof later === "string" ? () => later.length : () => 0;\nexport function set(): void {${body}}\n`;
+    const path = write("narrowed.ts", text(""));
+    compiler.compile(path);
+    write("narrowed.ts", text(" later = 1; "));
+    const error = compileError(() => compiler.compile(path));
+    assert.deepEqual(error.diagnostics.map((d) => [d.line, d.code]), [[2, 2339]]);
+  });
+
   test("a module another file imports back is checked whole: its types can return through that file", () => {
     const compiler = newCompiler();
     write("cycle-b.ts", "import type { version } from './cycle-a';\nexport declare const pinned: typeof version;\n");
@@ -114,5 +124,130 @@ describe("a reload's partial check and unchecked emit, on the real compiler", ()
     const nested = write("uses-holder.ts", "import * as levels from './levels';\nexport const a = levels.Holder.Inner.A;\n");
     const plain = write("uses-nothing.ts", "import { area } from './dep';\nexport const a = area({ w: 1 });\n");
     assert.deepEqual([direct, nested, plain].map((p) => emitsAlikeUnchecked(programOf(p).program, programOf(p).sf)), [false, false, true]);
+  });
+});
+
+describe("a partial check agrees with a full one, over random edits of a module", () => {
+  const BASE = [
+    'export let mode: "a" | "b" = "a";',
+    "export const base = 1;",
+    "export interface Item { id: number; label: string }",
+    "export interface Item { extra?: boolean }",
+    "export type Pair = [number, string];",
+    "export function make(id: number): Item { return { id, label: String(id) }; }",
+    "export const made = make(base);",
+    'export function useMode(): "a" { if (mode === "a") return mode; return "a"; }',
+    "export class Box { constructor(public v: number) {} get twice(): number { return this.v * 2; } }",
+    "export const box = new Box(base);",
+    "export enum Color { Red, Green }",
+    'export function pick(c: Color): string { return c === Color.Red ? "r" : "g"; }',
+    "export const total: number = made.id + box.twice;",
+    'export function reset(): void { mode = "a"; }',
+    "let counter = 0;",
+    "export function next(): number { return ++counter; }",
+    'export const tuple: Pair = [base, "x"];',
+    "export function overload(x: string): string;",
+    "export function overload(x: number): number;",
+    "export function overload(x: any): any { return x; }",
+    "export const fromOverload: number = overload(base);",
+    'export const keyed = made["id"];',
+    'export let later: string | number = "s";',
+    'export function narrowLater(): number { return typeof later === "string" ? later.length : later; }',
+    'export function closureNarrow(): number { if (typeof later === "number") { const f = () => later; return f() as number; } return 0; }',
+    "export const viaTypeof: typeof base = 1;",
+    'export function generic<T extends { id: number }>(x: T): T["id"] { return x.id; }',
+    "export const g = generic(made);",
+    'export const arrow = (n: number): Item => ({ id: n, label: "" });',
+    "export abstract class Shape { abstract area(): number; }",
+    "export class Square extends Shape { constructor(private s: number) { super(); } area(): number { return this.s ** 2; } }",
+    "export const sq: Shape = new Square(base);",
+    'export const satisfied = { id: 1, label: "l" } satisfies Item;',
+    'export class Impl implements Item { id = 1; label = "x"; }',
+    "export const inferred = [base, made.id];",
+    "export function usesInferred(): number[] { return inferred; }",
+    "export const obj = { nested: { deep: base } } as const;",
+    "export const deep: 1 = obj.nested.deep;",
+    'export let evolving = base > 0 ? "p" : 0;',
+    "export function readsEvolving(): string | number { return evolving; }",
+    "export const fnType: (x: number) => Item = make;",
+    "export function callsFn(): Item { return fnType(base); }",
+    "export type Keys = keyof Item;",
+    'export const k: Keys = "id";',
+    'let hidden: string | number = "s";',
+    'export const getHidden = typeof hidden === "string" ? () => hidden.length : () => 0;',
+  ].join("\n");
+  const NAMES = ["mode", "base", "Item", "Pair", "make", "made", "Box", "box", "Color", "pick", "total", "counter", "tuple", "overload", "later", "generic", "g", "Shape", "Square", "inferred", "obj", "deep", "evolving", "fnType", "id", "label", "v", "twice", "Red", "extra", "nested"];
+  const ASSIGNMENTS = ['mode = "b"; ', "later = 1; ", "counter = 2; ", 'evolving = "q"; ', "hidden = 1; "];
+
+  /** mulberry32: the same edits on every run. */
+  const random = (() => {
+    let seed = 20261203;
+    return (n: number) => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+    };
+  })();
+
+  /** One token replaced (a name, a literal, a type), and sometimes an assignment added to a function body. */
+  function edit(text: string): string {
+    const sf = ts.createSourceFile("m.ts", text, ts.ScriptTarget.ES2024, true);
+    const spots: ts.Node[] = [];
+    const visit = (n: ts.Node): void => {
+      if (ts.isIdentifier(n) || ts.isNumericLiteral(n) || ts.isStringLiteral(n) || n.kind === ts.SyntaxKind.NumberKeyword || n.kind === ts.SyntaxKind.StringKeyword) spots.push(n);
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+    const spot = spots[random(spots.length)];
+    const choices = ts.isIdentifier(spot) ? NAMES : ts.isNumericLiteral(spot) ? ["0", "2", '"x"', "base"] : ts.isStringLiteral(spot) ? ['"a"', '"b"', '"id"', "2"] : ["number", "string", '"a"'];
+    let edited = text.slice(0, spot.getStart(sf)) + choices[random(choices.length)] + text.slice(spot.end);
+    const bodies = [...edited.matchAll(/\): [^{]*\{ /g)];
+    if (random(6) === 0 && bodies.length > 0) {
+      const body = bodies[random(bodies.length)];
+      const at = body.index + body[0].length;
+      edited = edited.slice(0, at) + ASSIGNMENTS[random(ASSIGNMENTS.length)] + edited.slice(at);
+    }
+    return edited;
+  }
+
+  const notebook = mkdtempSync(join(tmpdir(), "tsk-recheck-random-"));
+  const path = join(notebook, "edited.ts");
+  const checker = new CellChecker(notebook, "");
+  const options = new ModuleCompiler(checker.files, checker.options, join(notebook, ".tskernel"), new CompileCache(undefined, (problem) => assert.fail(problem))).options;
+  /** line:code of each error, checking the statements `pick` chooses (all without it); undefined for a syntax error. */
+  function errors(text: string, pick?: (sf: ts.SourceFile) => ts.Statement[]): string[] | undefined {
+    writeFileSync(path, text);
+    const program = ts.createProgram({ rootNames: [path], options, host: checker.files.host });
+    const sf = program.getSourceFile(path)!;
+    if (program.getSyntacticDiagnostics(sf).length > 0) return undefined;
+    const check = program.getSemanticDiagnostics as (sf: ts.SourceFile, token: undefined, statements?: readonly ts.Statement[]) => readonly ts.Diagnostic[];
+    const found = pick ? check(sf, undefined, pick(sf)) : check(sf, undefined);
+    return found.filter((d) => d.category === ts.DiagnosticCategory.Error).map((d) => `${sf.getLineAndCharacterOfPosition(d.start!).line + 1}:${d.code}`).sort();
+  }
+
+  test("400 seeded edits: the errors found are the same, also where an edit breaks a statement it did not change", () => {
+    assert.deepEqual(errors(BASE), []);
+    let before = BASE;
+    let partial = 0;
+    let elsewhere = 0;
+    for (let i = 0; i < 400; i++) {
+      const after = random(3) === 0 ? edit(edit(before)) : edit(before);
+      const whole = errors(after);
+      if (!whole) continue;
+      const last = ts.createSourceFile(path, before, ts.ScriptTarget.ES2024, false);
+      const next = ts.createSourceFile(path, after, ts.ScriptTarget.ES2024, false);
+      const statements = statementsToRecheck(last, next);
+      if (statements) {
+        partial++;
+        const starts = new Set(statements.map((s) => s.pos));
+        assert.deepEqual(errors(after, (sf) => sf.statements.filter((s) => starts.has(s.pos))), whole, `after the edit\n${before}\n-->\n${after}`);
+        const changed = new Set(next.statements.filter((s, j) => before.slice(last.statements[j].pos, last.statements[j].end) !== after.slice(s.pos, s.end)).map((s) => next.getLineAndCharacterOfPosition(s.getStart(next)).line + 1));
+        if (whole.some((e) => !changed.has(Number(e.split(":")[0])))) elsewhere++;
+      }
+      if (whole.length === 0) before = after;
+    }
+    assert.ok(partial > 200, `${partial} edits were checked in part`);
+    assert.ok(elsewhere > 10, `${elsewhere} edits broke a statement they did not change`);
   });
 });
