@@ -98,24 +98,46 @@ describe("a reload's partial check and unchecked emit, on the real compiler", ()
     return { program, sf: program.getSourceFile(path)! };
   };
 
-  test("a module emitted after a partial check is the code its checked emit gives", () => {
+  /** Compiles `text(1)`, then `text(2)` after it (a partial check, an unchecked emit), and the same anew (checked whole). */
+  const editedAndAnew = (name: string, text: (version: number) => string, rechecked: number) => {
+    const path = write(name, text(1));
+    const compiler = newCompiler();
+    compiler.compile(path);
+    write(name, text(2));
+    const { program, sf } = programOf(path);
+    assert.equal(emitsAlikeUnchecked(program, sf), true, "the edit takes the unchecked emit");
+    assert.equal(statementsToRecheck(ts.createSourceFile(path, text(1), ts.ScriptTarget.ES2024), sf)?.length, rechecked, "the statements checked again");
+    const edited = compiler.compile(path);
+    assert.match(edited.script, /VERSION = 2/);
+    return [edited.script, newCompiler().compile(path).script];
+  };
+
+  test("a module emitted after a partial check is the code its checked emit gives: imports of every kind", () => {
     write("dep.ts", "export interface Shape { w: number }\nexport class Box { constructor(readonly w: number) {} }\nexport function area(s: Shape): number { return s.w * s.w; }\nexport default function make(): Box { return new Box(1); }\nexport enum Color { Red, Green }\n");
     const text = (version: number) =>
       "import make, { Box, area, type Shape, Color } from './dep';\nimport * as dep from './dep';\nimport { Shape as S2 } from './dep';\nimport * as onlyTypes from './dep';\n" +
-      `export const version = ${version};\n` +
+      "import path from 'node:path';\nimport * as fs from 'node:fs';\nimport { readFileSync } from 'node:fs';\n" +
+      `export const VERSION = ${version};\n` +
       "export function first(): number { return area(make()) + dep.area(new Box(2)); }\nexport function typed(s: S2, t: onlyTypes.Shape): Shape { return { w: s.w + t.w }; }\n" +
       "export class Holder { color = Color.Green; static count = 0; async load(): Promise<number> { return import.meta.main ? 1 : 2; } }\n" +
-      "export const later = async (): Promise<number> => (await import('./dep')).area({ w: 3 });\nexport function* counter(): Generator<number> { yield Holder.count++; }\n";
-    const path = write("emitted.ts", text(1));
-    const compiler = newCompiler();
-    compiler.compile(path);
-    write("emitted.ts", text(2));
-    const { program, sf } = programOf(path);
-    assert.equal(emitsAlikeUnchecked(program, sf), true, "the edit takes the unchecked emit");
-    assert.equal(statementsToRecheck(ts.createSourceFile(path, text(1), ts.ScriptTarget.ES2024), sf)?.length, 1, "the edit checks one statement");
-    const edited = compiler.compile(path);
-    assert.equal(edited.script, newCompiler().compile(path).script);
-    assert.match(edited.script, /version = 2/);
+      "export const later = async (): Promise<number> => (await import('./dep')).area({ w: 3 });\nexport function* counter(): Generator<number> { yield Holder.count++; }\n" +
+      "export function read(p: string): string { return readFileSync(path.join(p, 'x'), 'utf8') + fs.existsSync(p); }\n";
+    const [edited, anew] = editedAndAnew("emitted.ts", text, 1);
+    assert.equal(edited, anew);
+  });
+
+  test("a module emitted after a partial check is the code its checked emit gives: decorators, private fields, accessors, using", () => {
+    const text = (version: number) =>
+      "function logged(value: Function, context: ClassDecoratorContext) { console.log('decorated', String(context.name)); }\n" +
+      "function bound(m: unknown, c: ClassMethodDecoratorContext) {}\n" +
+      `const VERSION = ${version};\n` +
+      "@logged\nexport class Circle {\n  static count = 0;\n  #secret = 1;\n  accessor size = 2;\n  constructor(public r: number) { Circle.count++; }\n" +
+      "  @bound area(): number { return Math.PI * this.r ** 2 + this.#secret; }\n  static { Circle.count = VERSION; }\n}\n" +
+      "export async function* gen(): AsyncGenerator<number> { yield await Promise.resolve(VERSION); }\n" +
+      "export function withUsing(): number { using d = { [Symbol.dispose]() {} }; return VERSION; }\n" +
+      "export default class { x = Circle.count; }\n";
+    const [edited, anew] = editedAndAnew("decorated.ts", text, 5);
+    assert.equal(edited, anew);
   });
 
   test("an imported const enum, which the checked emit writes as values, needs the checked emit", () => {
