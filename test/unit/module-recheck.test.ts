@@ -141,9 +141,9 @@ describe("a reload's partial check and unchecked emit, on the real compiler", ()
   });
 
   test("an imported const enum, which the checked emit writes as values, needs the checked emit", () => {
-    write("levels.ts", "export const enum Level { Low = 1 }\nexport namespace Holder { export const enum Inner { A = 2 } }\n");
+    write("levels.ts", "export const enum Level { Low = 1 }\nexport namespace Holder { export namespace Deeper { export namespace Deepest { export const enum Inner { A = 2 } } } }\n");
     const direct = write("uses-level.ts", "import { Level } from './levels';\nexport const low = Level.Low;\n");
-    const nested = write("uses-holder.ts", "import * as levels from './levels';\nexport const a = levels.Holder.Inner.A;\n");
+    const nested = write("uses-holder.ts", "import * as levels from './levels';\nexport const a = levels.Holder.Deeper.Deepest.Inner.A;\n");
     const plain = write("uses-nothing.ts", "import { area } from './dep';\nexport const a = area({ w: 1 });\n");
     assert.deepEqual([direct, nested, plain].map((p) => emitsAlikeUnchecked(programOf(p).program, programOf(p).sf)), [false, false, true]);
   });

@@ -290,6 +290,7 @@ export class ModuleCompiler {
   private previous: ts.Program | undefined;
   /** The last emit of each file: a file whose text did not change is checked again (its imports may have), not emitted again. */
   private readonly emitted = new Map<string, CompiledModule>();
+  /** Per module path: what a later edit's partial check stands on. */
   private readonly verified = new Map<string, Verified>();
 
   /**
@@ -371,7 +372,7 @@ export class ModuleCompiler {
     const syntax = errors(program.getSyntacticDiagnostics(sf));
     if (syntax.length > 0) throw new ModuleCompileError(path, sf.text, syntax, "SyntaxError");
     const around = program.getSourceFiles().filter((f) => f !== sf);
-    const recheck = scope || path === this.practicePath ? undefined : this.statementsToRecheck(program, sf, around);
+    const recheck = scope || path === this.practicePath ? undefined : this.statementsToRecheck(program, path, sf, around);
     const check = recheck ? () => (program.getSemanticDiagnostics as CheckStatements)(sf, this.cancellation, recheck) : () => program.getSemanticDiagnostics(sf, this.cancellation);
     const types = errors(check());
     if (types.length > 0) {
@@ -397,13 +398,13 @@ export class ModuleCompiler {
    * Which statements of a module need checking after an edit: those `statementsToRecheck` names, when
    * its last verified version had the same files around it and none of them imports it back.
    */
-  private statementsToRecheck(program: ts.Program, sf: ts.SourceFile, around: readonly ts.SourceFile[]): ts.Statement[] | undefined {
-    const last = this.verified.get(sf.fileName);
+  private statementsToRecheck(program: ts.Program, path: string, sf: ts.SourceFile, around: readonly ts.SourceFile[]): ts.Statement[] | undefined {
+    const last = this.verified.get(path);
     if (!last || last.around.length !== around.length || last.around.some((f, i) => f !== around[i])) return undefined;
     // An unused name is judged across the whole file.
     if (this.options.noUnusedLocals || this.options.noUnusedParameters) return undefined;
     const statements = statementsToRecheck(last.file, sf);
-    return statements && !importedWithin(program, sf.fileName, this.files.host) ? statements : undefined;
+    return statements && !importedWithin(program, path, this.files.host) ? statements : undefined;
   }
 
   /**

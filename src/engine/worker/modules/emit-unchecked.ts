@@ -13,7 +13,7 @@ export function emitsAlikeUnchecked(program: ts.Program, sf: ts.SourceFile): boo
   // The checked emit writes a const enum's values in place; the unchecked one reads the enum object.
   if (/\bconst\s+enum\b/.test(sf.text)) return false;
   const checker = program.getTypeChecker();
-  return !sf.statements.some((s) => ts.isImportDeclaration(s) && importedNames(s).some((name) => holdsConstEnum(checker, checker.getSymbolAtLocation(name), 3)));
+  return !sf.statements.some((s) => ts.isImportDeclaration(s) && importedNames(s).some((name) => holdsConstEnum(checker, checker.getSymbolAtLocation(name))));
 }
 
 function importedNames(s: ts.ImportDeclaration): ts.Identifier[] {
@@ -24,11 +24,12 @@ function importedNames(s: ts.ImportDeclaration): ts.Identifier[] {
   return clause.name ? [clause.name, ...named] : named;
 }
 
-/** A const enum, or a module or namespace with one among its exports (`depth` levels down). */
-function holdsConstEnum(checker: ts.TypeChecker, symbol: ts.Symbol | undefined, depth: number): boolean {
-  if (!symbol || depth === 0) return false;
+/** A const enum, or a module or namespace with one among its exports, however deep. */
+function holdsConstEnum(checker: ts.TypeChecker, symbol: ts.Symbol | undefined, seen = new Set<ts.Symbol>()): boolean {
+  if (!symbol) return false;
   const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
   if (target.flags & ts.SymbolFlags.ConstEnum) return true;
-  if (!(target.flags & (ts.SymbolFlags.ValueModule | ts.SymbolFlags.NamespaceModule))) return false;
-  return checker.getExportsOfModule(target).some((e) => holdsConstEnum(checker, e, depth - 1));
+  if (!(target.flags & (ts.SymbolFlags.ValueModule | ts.SymbolFlags.NamespaceModule)) || seen.has(target)) return false;
+  seen.add(target);
+  return checker.getExportsOfModule(target).some((e) => holdsConstEnum(checker, e, seen));
 }
