@@ -381,6 +381,18 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.doesNotMatch((missing.reply.content.traceback as string[]).join("\n"), /\.js:\d+:\d+/, "no frames of the kernel's own code (its magics)");
   });
 
+  test("a failed autoreload names the file, line and column when TypeScript explains the error over several lines", async () => {
+    write("point.ts", "export interface Point { x: number; y: number }\nexport const norm = (p: Point): number => Math.hypot(p.x, p.y);\n");
+    write("uses-point.ts", "import { norm } from './point';\nexport const dist = norm({ x: 3, y: 4 });\n");
+    await run("import { dist } from './uses-point';");
+    await run("%autoreload all");
+    write("point.ts", "export interface Point { x: number; y: number; z: number }\nexport const norm = (p: Point): number => Math.hypot(p.x, p.y, p.z);\n");
+    const ex = await run("dist");
+    assert.equal(resultText(ex), "5");
+    assert.match(streamText(ex, "stderr"), /^\[autoreload\] failed to reload \.\/uses-point\.ts \(TypeCheckError: Argument of type .* is not assignable to parameter of type 'Point'\. \(.*uses-point\.ts, line 2, column 26, TS2345\); the old version stays\)\n$/);
+    await run("%autoreload off");
+  });
+
   test("%reload checks what an edit reaches: an error it causes in code it did not change is found, and the old version stays", async () => {
     write("limits.ts", "export const limit = 1;\nexport function capped(): 1 { return limit; }\nexport const other = 'o';\n");
     await run("import { capped } from './limits'; import * as limits from './limits';");

@@ -38,7 +38,9 @@ export class ModuleCompileError extends Error {
   ) {
     const first = diagnostics[0];
     const each = diagnostics.map((d) => `${file}, line ${d.line}, column ${d.column}: ${d.message} (TS${d.code})\n${excerpt(source, d.line, d.column)}`);
-    super(`${first.message} (${file}, line ${first.line}, column ${first.column}, TS${first.code})\n${each.join("\n")}${advice ? `\n${advice}` : ""}`);
+    // One line that names the place, whatever the lines of TypeScript's explanation below it (autoreload reports only this line).
+    const headline = `${first.message.split("\n")[0]} (${file}, line ${first.line}, column ${first.column}, TS${first.code})`;
+    super(`${headline}\n${each.join("\n")}${advice ? `\n${advice}` : ""}`);
     this.name = kind;
   }
 }
