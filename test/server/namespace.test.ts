@@ -100,6 +100,20 @@ describe("magics (in-memory transport, real engine)", () => {
     await usageError("%xdel gone", /gone is not a session name; %who lists them/);
   });
 
+  test("after %xdel, a function that writes the name fails as one that reads it does; a shadowed global is written instead", async () => {
+    await run("let tally = 0; function addTally(): number { return ++tally; }\naddTally()");
+    await run("%xdel tally");
+    const written = await k.execute("addTally()");
+    assert.equal(written.reply.content.ename, "ReferenceError");
+    assert.equal(written.reply.content.evalue, "tally is not defined");
+    assert.equal((await k.execute("tally")).reply.content.ename, "TypeCheckError", "the write did not bring it back");
+    await run("(globalThis as Record<string, unknown>).sharedFlag = 'global'");
+    await run("let sharedFlag = 'mine'; function setShared(): void { sharedFlag = 'set'; }");
+    await run("%xdel sharedFlag");
+    await run("setShared()");
+    assert.equal(resultText(await run("(globalThis as Record<string, unknown>).sharedFlag")), "'set'");
+  });
+
   test("%reset asks for -f; %reset -f deletes every user name; out and in empty the histories", async () => {
     await run("let keep1 = 1; const keep2 = 2");
     assert.match(await stdout("%reset"), /This deletes \d+ session names and empties Out\. .* run: %reset -f/);

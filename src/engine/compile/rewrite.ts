@@ -162,9 +162,14 @@ export function rewriteCell(sf: ts.SourceFile, tc: ts.TransformationContext, rc:
         kernelCall(fallback, [f.createStringLiteral(name)]),
       ),
     );
+  /** Writing a boxed name: its box; when the name is not defined (deleted, or not declared yet), what the kernel says (`w`). */
+  const boxTarget = (name: string) =>
+    f.createParenthesizedExpression(
+      f.createConditionalExpression(f.createPropertyAccessExpression(box(name), "d"), undefined, box(name), undefined, kernelCall("w", [f.createStringLiteral(name)])),
+    );
   const writeTarget = (name: string): ts.Expression => {
     if (isConstant(name)) return f.createPropertyAccessExpression(kernelCall("c", [f.createStringLiteral(name)]), "v");
-    return binding(name).mode === "box" ? boxValue(name) : f.createIdentifier(name);
+    return binding(name).mode === "box" ? f.createPropertyAccessExpression(boxTarget(name), "v") : f.createIdentifier(name);
   };
   const localRead = (name: string): ts.Expression =>
     binding(name).mode === "box" ? boxValue(name) : f.createIdentifier(name);

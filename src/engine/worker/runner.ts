@@ -93,6 +93,19 @@ class CellRuntime {
     if (name in globalThis) return (globalThis as Record<string, unknown>)[name];
     throw new ReferenceError(`${name} is not defined`);
   }
+  /** Where a write to a session name that is not defined goes: the builtin it shadowed, else nowhere (a ReferenceError, as in JavaScript). */
+  w(name: string): { v: unknown } {
+    if (!(name in globalThis)) throw new ReferenceError(`${name} is not defined`);
+    const builtins = globalThis as Record<string, unknown>;
+    return {
+      get v() {
+        return builtins[name];
+      },
+      set v(value) {
+        builtins[name] = value;
+      },
+    };
+  }
   z(): undefined {
     return undefined;
   }
