@@ -80,11 +80,11 @@ function blockNames(statements: readonly ts.Statement[], into: Set<string>): voi
   }
 }
 
-function isAssignment(op: ts.SyntaxKind): boolean {
+export function isAssignment(op: ts.SyntaxKind): boolean {
   return op >= ts.SyntaxKind.FirstAssignment && op <= ts.SyntaxKind.LastAssignment;
 }
 
-function isIncrement(n: ts.PrefixUnaryExpression | ts.PostfixUnaryExpression): boolean {
+export function isIncrement(n: ts.PrefixUnaryExpression | ts.PostfixUnaryExpression): boolean {
   return n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken;
 }
 

@@ -375,8 +375,7 @@ export class ModuleCompiler {
     if (syntax.length > 0) throw new ModuleCompileError(path, sf.text, syntax, "SyntaxError");
     const around = program.getSourceFiles().filter((f) => f !== sf);
     const recheck = scope || path === this.practicePath ? undefined : this.statementsToRecheck(program, path, sf, around);
-    const check = recheck ? () => (program.getSemanticDiagnostics as CheckStatements)(sf, this.cancellation, recheck) : () => program.getSemanticDiagnostics(sf, this.cancellation);
-    const types = errors(check());
+    const types = errors(recheck ? (program.getSemanticDiagnostics as CheckStatements)(sf, this.cancellation, recheck) : program.getSemanticDiagnostics(sf, this.cancellation));
     if (types.length > 0) {
       throw new ModuleCompileError(path, sf.text, types, types.some((d) => d.code < 2000) ? "SyntaxError" : "TypeCheckError", jsxAdvice(types, this.options));
     }
@@ -401,10 +400,10 @@ export class ModuleCompiler {
    * its last verified version had the same files around it and none of them imports it back.
    */
   private statementsToRecheck(program: ts.Program, path: string, sf: ts.SourceFile, around: readonly ts.SourceFile[]): ts.Statement[] | undefined {
-    const last = this.verified.get(path);
-    if (!last || last.around.length !== around.length || last.around.some((f, i) => f !== around[i])) return undefined;
     // An unused name is judged across the whole file.
     if (this.options.noUnusedLocals || this.options.noUnusedParameters) return undefined;
+    const last = this.verified.get(path);
+    if (!last || last.around.length !== around.length || last.around.some((f, i) => f !== around[i])) return undefined;
     const statements = statementsToRecheck(last.file, sf);
     return statements && !importedWithin(program, path, this.files.host) ? statements : undefined;
   }

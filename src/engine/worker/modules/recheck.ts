@@ -6,6 +6,7 @@
 // names it mentions.
 import ts from "../../../language/typescript.js";
 import { identifiersOf } from "../../../language/declarations.js";
+import { isAssignment, isIncrement } from "../../compile/resolve.js";
 
 /** Declarations: what an edit of one changes for the rest of the file goes through names it declares or assigns. */
 const FOLLOWED = new Set([
@@ -100,9 +101,9 @@ function declaredBy(statement: ts.Statement): string[] {
 function assignedIn(statement: ts.Statement): string[] {
   const names: string[] = [];
   const visit = (n: ts.Node): void => {
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+    if (ts.isBinaryExpression(n) && isAssignment(n.operatorToken.kind)) {
       names.push(...mentionedIn(n.left));
-    } else if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) {
+    } else if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && isIncrement(n)) {
       names.push(...mentionedIn(n.operand));
     } else if ((ts.isForInStatement(n) || ts.isForOfStatement(n)) && !ts.isVariableDeclarationList(n.initializer)) {
       names.push(...mentionedIn(n.initializer));
