@@ -119,6 +119,17 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["const l: Loose = new Loose(); l.n", "1"],
     ["loose = 5", "5"],
   ],
+  "an enum or namespace declared again starts afresh, whatever the name held before": [
+    ["let renamed = 1", null],
+    ["enum renamed { A = 'a' }\nrenamed.A", "'a'"],
+    ["const holder = { keep: 1 }; const alias = holder;", null],
+    ["namespace holder { export const added = 2 }\nholder.added", "2"],
+    ["alias", "{ keep: 1 }"],
+    ["enum Edited { A, B }", null],
+    ["enum Edited { C = 10 }\nObject.keys(Edited).join()", "'10,C'"],
+    ["function helper() { return 1 }\nnamespace helper { export const extra = 2 }\nhelper() + helper.extra", "3"],
+    ["enum Twice { X }\nenum Twice { Y = 1 }\n[Twice.X, Twice.Y]", "[ 0, 1 ]"],
+  ],
   "a type and then a value of the same name: the newest declaration wins": [
     ["type Shape = { r: number }", null],
     ["const Shape = 'now a value'; Shape", "'now a value'"],

@@ -90,6 +90,11 @@ function namesDeclaredInInnerScopes(sf: ts.SourceFile): Set<string> {
   return names;
 }
 
+function startsEnumOrNamespace(statement: ts.VariableStatement): boolean {
+  const original = ts.getOriginalNode(statement);
+  return original !== statement && (ts.isEnumDeclaration(original) || ts.isModuleDeclaration(original));
+}
+
 function stripModifiers<T extends ts.Node>(node: T): T {
   if (!ts.canHaveModifiers(node) || !node.modifiers) return node;
   const kept = node.modifiers.filter(
@@ -212,6 +217,14 @@ export function rewriteCell(sf: ts.SourceFile, tc: ts.TransformationContext, rc:
     return parts.length === 0 ? undefined : parts.reduce((a, b) => f.createComma(a, b));
   };
 
+  /**
+   * The `var E;` TypeScript puts before an enum's or namespace's body, which fills `E || (E = {})`: a
+   * cell's first declaration of E starts from nothing, as the newest declaration wins, instead of
+   * adding members to (or failing on) the value an earlier cell gave the name.
+   */
+  const startFromNothing = (list: ts.VariableDeclarationList): ts.Expression =>
+    list.declarations.map((d) => f.createAssignment(toAssignmentPattern(d.name), f.createVoidZero()) as ts.Expression).reduce((a, b) => f.createComma(a, b));
+
   const isSessionVarList = (list: ts.VariableDeclarationList) =>
     !(list.flags & ts.NodeFlags.BlockScoped) &&
     list.declarations.some((d) => bindingNames(d.name).some((id) => resolution.sessionRefs.has(id)));
@@ -244,7 +257,7 @@ export function rewriteCell(sf: ts.SourceFile, tc: ts.TransformationContext, rc:
       if (ref && binding(ref.name).mode === "box") return f.createTypeOfExpression(boxRead(ref.name, "t"));
     }
     if (ts.isVariableStatement(node) && isSessionVarList(node.declarationList)) {
-      const expr = varListAsExpression(node.declarationList);
+      const expr = startsEnumOrNamespace(node) ? startFromNothing(node.declarationList) : varListAsExpression(node.declarationList);
       return expr ? ts.setTextRange(f.createExpressionStatement(expr), node) : f.createEmptyStatement();
     }
     if ((ts.isForStatement(node) || ts.isForInStatement(node) || ts.isForOfStatement(node)) && node.initializer) {
