@@ -130,6 +130,15 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["function helper() { return 1 }\nnamespace helper { export const extra = 2 }\nhelper() + helper.extra", "3"],
     ["enum Twice { X }\nenum Twice { Y = 1 }\n[Twice.X, Twice.Y]", "[ 0, 1 ]"],
   ],
+  "assignments through `as`, `!` and `satisfies` write the session name; a constant stays constant": [
+    ["let asserted = 1; function readAsserted() { return asserted }", null],
+    ["(asserted as any) = 7; readAsserted()", "7"],
+    ["asserted! = 8; (asserted satisfies number) += 1; [(asserted as number)] = [readAsserted() + 1]; readAsserted()", "10"],
+    ["function bump() { (asserted as number)++ }\nbump(); asserted", "11"],
+    ["const fixedValue = 1", null],
+    ["(fixedValue as any) = 2", { error: "TypeError", evalue: /Assignment to constant variable 'fixedValue'/ }],
+    ["fixedValue", "1"],
+  ],
   "a type and then a value of the same name: the newest declaration wins": [
     ["type Shape = { r: number }", null],
     ["const Shape = 'now a value'; Shape", "'now a value'"],

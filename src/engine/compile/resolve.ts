@@ -202,7 +202,8 @@ export function resolveCell(sf: ts.SourceFile, session: SessionView): Resolution
   const visitTarget = (node: ts.Expression, scope: Scope, depth: number): void => {
     if (ts.isIdentifier(node)) {
       reference(node, scope, depth, true);
-    } else if (ts.isParenthesizedExpression(node)) {
+    } else if (ts.isParenthesizedExpression(node) || ts.isPartiallyEmittedExpression(node)) {
+      // `(x as T) = v`, `x! = v`: TypeScript's transforms leave the target wrapped, its assertion erased.
       visitTarget(node.expression, scope, depth);
     } else if (ts.isArrayLiteralExpression(node)) {
       for (const el of node.elements) visitTarget(el, scope, depth);
