@@ -139,6 +139,13 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["(fixedValue as any) = 2", { error: "TypeError", evalue: /Assignment to constant variable 'fixedValue'/ }],
     ["fixedValue", "1"],
   ],
+  "arguments is not defined at the top level of a cell, checked or not": [
+    ["%typecheck off", null],
+    ["typeof arguments", "'undefined'"],
+    ["arguments", { error: "ReferenceError", evalue: /arguments is not defined/ }],
+    ["%typecheck on", null],
+    ["function countArgs(..._: unknown[]) { return arguments.length }\ncountArgs(1, 2)", "2"],
+  ],
   "a type and then a value of the same name: the newest declaration wins": [
     ["type Shape = { r: number }", null],
     ["const Shape = 'now a value'; Shape", "'now a value'"],

@@ -133,7 +133,9 @@ export function resolveCell(sf: ts.SourceFile, session: SessionView): Resolution
     // Unresolved names that are neither session bindings nor globals become session bindings too:
     // a function may use a name that a later cell defines, as Python looks globals up at call time.
     if (!found && !session.has(name) && session.isGlobal(name)) return;
-    if (!found && !session.has(name) && depth === 0) return;
+    // `arguments` outside any function would be the cell function's own, the kernel's: as a session
+    // name, it is not defined, as at a module's top level.
+    if (!found && !session.has(name) && depth === 0 && name !== "arguments") return;
     sessionRefs.set(id, { name, write });
     referenced.add(name);
     if (depth > 0) captured.add(name);

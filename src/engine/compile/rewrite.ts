@@ -135,7 +135,9 @@ export function rewriteCell(sf: ts.SourceFile, tc: ts.TransformationContext, rc:
     const kind = declaredKind.get(name);
     // Functions, classes and imports are rarely hot loop variables: keep them boxed and simple. An
     // import from an earlier cell must be read through its box each time: the box reads the module (live).
+    // `arguments` cannot name a mirror: strict mode forbids declaring it.
     const boxed =
+      name === "arguments" ||
       resolution.captured.has(name) ||
       rc.capturedBefore(name) ||
       kind === "function" ||
