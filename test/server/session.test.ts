@@ -13,7 +13,7 @@ describe("the notebook's directory (in-memory transport, real engine)", () => {
   // `paths` come from the configuration it extends: relative to that file, as tsc reads them.
   mkdirSync(join(notebookDir, "config"));
   writeFileSync(join(notebookDir, "config", "base.json"), JSON.stringify({ compilerOptions: { paths: { "@lib/*": ["../lib/*"] } } }));
-  writeFileSync(join(notebookDir, "tsconfig.json"), JSON.stringify({ extends: "./config/base.json", compilerOptions: { strict: false, noUnusedParameters: true, jsx: "preserve" } }));
+  writeFileSync(join(notebookDir, "tsconfig.json"), JSON.stringify({ extends: "./config/base.json", compilerOptions: { strict: false, noUnusedParameters: true, jsx: "preserve", experimentalDecorators: true } }));
   const k = new MemoryKernel(new WorkerEngine(silentLogger(), notebookDir));
   before(() => k.start());
   after(() => k.close());
@@ -49,6 +49,17 @@ describe("the notebook's directory (in-memory transport, real engine)", () => {
     assert.match(missing.reply.content.evalue as string, new RegExp(`Looked in:\n  ${notebookDir}/lib/absent\\.ts\n`));
     const search = await k.execute("%modules --path");
     assert.match(streamText(search), new RegExp(`go through the tsconfig.json "paths" aliases.*\n  @lib/\\* -> ${notebookDir}/lib/\\*\n`));
+  });
+
+  test("its experimentalDecorators: a cell that declares a decorated class shows no result", async () => {
+    const declared = await k.execute("function logged(_target: object, _key: string, d: PropertyDescriptor) { return d }\nfunction sealed(c: Function) { Object.seal(c) }");
+    assert.equal(declared.reply.content.status, "ok", String(declared.reply.content.evalue));
+    for (const code of ["class Greeter { @logged hello() { return 'hi' } }", "@sealed class Sealed {}"]) {
+      const ex = await k.execute(code);
+      assert.equal(ex.reply.content.status, "ok", String(ex.reply.content.evalue));
+      assert.equal(resultText(ex), undefined, code);
+    }
+    assert.equal(resultText(await k.execute("[new Greeter().hello(), Object.isSealed(Sealed)]")), "[ 'hi', true ]");
   });
 
   test('its "jsx": "preserve" still runs a .tsx module: the kernel compiles JSX for the jsx-runtime', async () => {

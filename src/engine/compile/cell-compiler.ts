@@ -55,10 +55,15 @@ function diagnostic(d: ts.Diagnostic): CellDiagnostic {
   };
 }
 
-/** True when the statement's source does not end with `;`: IPython's rule for showing a value. */
-function endsWithoutSemicolon(source: string, statement: ts.Statement): boolean {
+/**
+ * True when the statement is an expression the user wrote whose source does not end with `;`:
+ * IPython's rule for showing a value. A statement TypeScript made from a declaration (the
+ * `__decorate(...)` after a class with legacy decorators) is not a result.
+ */
+function isShownExpression(source: string, statement: ts.Statement): boolean {
   const original = ts.getOriginalNode(statement);
-  return !source.slice(original.pos, original.end).trimEnd().endsWith(";");
+  const written = ts.isExpressionStatement(original) && !(original.flags & ts.NodeFlags.Synthesized);
+  return written && !source.slice(original.pos, original.end).trimEnd().endsWith(";");
 }
 
 /** A `return` outside any function: TypeScript reports it only when type checking, so it is caught here. */
@@ -148,7 +153,7 @@ function sessionTransformer(
       resolution,
       sessionKind: (n) => session.kind(n),
       capturedBefore: (n) => session.captured(n),
-      lastIsResult: (s) => endsWithoutSemicolon(code, s),
+      lastIsResult: (s) => isShownExpression(code, s),
       disposal: disposal(),
     });
     done({ ...out, captured: [...resolution.captured] });
