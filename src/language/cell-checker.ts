@@ -99,6 +99,11 @@ function declarationsOf(program: ts.Program, file: ts.SourceFile): string {
   return movedDown(declarations);
 }
 
+/** How later cells see a name a cell declared (an import of the whole name when it is not known). */
+function sessionBinding(cell: number, declared: Declared | undefined): { cell: number; as: CheckBinding; alsoType?: true } {
+  return { cell, as: declared?.as ?? "import", ...(declared?.alsoType ? { alsoType: true } : {}) };
+}
+
 /** Declarations written for the cell, which is in the notebook's directory, kept one below in .tskernel/: relative imports move up. */
 function movedDown(text: string): string {
   return text.replace(/((?:from|import|require)\s*\(?\s*)(["'])(\.{1,2}\/)/g, "$1$2../$3");
@@ -178,7 +183,7 @@ export class CellChecker {
   readonly files: CachingHost;
   private readonly kernelGlobals: string;
   /** The cell whose declaration file currently provides each session name, and how to bring it in. */
-  private readonly declaredIn = new Map<string, { cell: number; as: CheckBinding }>();
+  private readonly declaredIn = new Map<string, { cell: number; as: CheckBinding; alsoType?: true }>();
   /** The label of each cell whose declaration file later programs read (`Cell In[3]`), for messages that name the file. */
   private readonly labels = new Map<number, string>();
   /** The last program built with each option set, to build the next one from. */
@@ -248,6 +253,7 @@ export class CellChecker {
       if (from === undefined || own.has(name)) continue;
       if (from.as === "import") byCell.set(from.cell, [...(byCell.get(from.cell) ?? []), name]);
       else lines.push(`declare ${from.as} ${name}: typeof import("./.tskernel/decl-${from.cell}.js").${name};`);
+      if (from.alsoType) lines.push(`type ${name} = import("./.tskernel/decl-${from.cell}.js").${name};`);
     }
     for (const [cell, names] of byCell) lines.push(`import { ${names.join(", ")} } from "./.tskernel/decl-${cell}.js";`);
     // History names: `_3` has the type of cell 3's value, `_i3` is a cell's source.
@@ -468,7 +474,7 @@ export class CellChecker {
     this.labels.set(cell, label);
     if (augmentsGlobals) this.globalFiles.push(path);
     this.files.setLazy(path, () => declarationsOf(checked.program, checked.file));
-    for (const name of live) this.declaredIn.set(name, { cell, as: checked.declared.get(name)?.as ?? "import" });
+    for (const name of live) this.declaredIn.set(name, sessionBinding(cell, checked.declared.get(name)));
     this.dropSuperseded();
     // Only so many programs are kept waiting.
     if (this.unemitted.push(cell) > UNEMITTED_KEPT) this.files.text(this.declarationPath(this.unemitted.shift()!));
@@ -510,12 +516,12 @@ export class CellChecker {
       const d = declared.get(name);
       if (!d) continue;
       if (!d.typeOnly) lines.push(`export declare ${d.as === "const" ? "const" : "let"} ${name}: any;`);
-      if (d.as === "import") lines.push(`export type ${name} = any;`);
+      if (d.as === "import" || d.alsoType) lines.push(`export type ${name} = any;`);
     }
     this.files.set(this.declarationPath(cell), `${lines.join("\n")}\n`);
     for (const name of live) {
       const d = declared.get(name);
-      if (d) this.declaredIn.set(name, { cell, as: d.as });
+      if (d) this.declaredIn.set(name, sessionBinding(cell, d));
     }
   }
 

@@ -33,6 +33,8 @@ export interface Declared {
   module?: string;
   /** For an import binding: the export it names (`default`, `*` for a namespace, `=` for `import x = require()`). */
   imported?: string;
+  /** A variable that is a type too: the cell declares a type or interface of the same name. */
+  alsoType?: true;
 }
 
 function isAmbient(s: ts.Statement): boolean {
@@ -47,6 +49,19 @@ export function isGlobalAugmentation(s: ts.Statement): boolean {
 /** Kinds of value a later interface or namespace of the same name merges into. */
 const MERGES_INTO = new Set<UserKind>(["class", "function", "enum"]);
 
+const isTypeKind = (kind: UserKind) => kind === "type" || kind === "interface";
+
+/**
+ * A variable and a type of one name in one cell (a factory and its interface, an `as const` object and
+ * the union of its values), in either order: the name is the variable, and later cells keep the type
+ * too, declared beside it.
+ */
+function valueWithType(first: Declared, second: Declared): Declared | undefined {
+  const [type, value] = isTypeKind(first.kind) ? [first, second] : [second, first];
+  if (!isTypeKind(type.kind) || isTypeKind(value.kind) || value.as === "import") return undefined;
+  return { ...value, alsoType: true };
+}
+
 /** Top-level declarations of a parsed cell, by name (the last declaration of a name wins). */
 export function declaredNames(sf: ts.SourceFile): Map<string, Declared> {
   const names = new Map<string, Declared>();
@@ -58,7 +73,8 @@ export function declaredNames(sf: ts.SourceFile): Map<string, Declared> {
       names.set(name, { kind: merged.kind, as: "import", typeOnly: false });
       return;
     }
-    names.set(name, module === undefined ? { kind, as, typeOnly } : { kind, as, typeOnly, module, ...(imported === undefined ? {} : { imported }) });
+    const declared: Declared = module === undefined ? { kind, as, typeOnly } : { kind, as, typeOnly, module, ...(imported === undefined ? {} : { imported }) };
+    names.set(name, (merged && valueWithType(merged, declared)) ?? declared);
   };
   const addBinding = (n: ts.BindingName, kind: UserKind, as: CheckBinding, typeOnly: boolean) => {
     for (const name of identifiersOf(n)) add(name, kind, as, typeOnly);
@@ -107,6 +123,14 @@ export function declaredNames(sf: ts.SourceFile): Map<string, Declared> {
     }
     // The statement itself, so that a top-level function's or class's own body is not searched.
     hoistedVars(s);
+  }
+  // A generic type cannot be restated beside the variable without its parameters: a constant is imported
+  // whole instead; an assignable variable keeps only its value.
+  for (const s of sf.statements) {
+    if ((ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s)) && s.typeParameters) {
+      const d = names.get(s.name.text);
+      if (d?.alsoType) names.set(s.name.text, { kind: d.kind, as: d.as === "const" ? "import" : d.as, typeOnly: d.typeOnly });
+    }
   }
   return names;
 }

@@ -146,6 +146,17 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["%typecheck on", null],
     ["function countArgs(..._: unknown[]) { return arguments.length }\ncountArgs(1, 2)", "2"],
   ],
+  "a value and a type of one name in one cell, in either order: later cells have both": [
+    ["interface Vec { x: number; y: number }\nconst Vec = (x: number, y: number): Vec => ({ x, y })", null],
+    ["const v1: Vec = Vec(1, 2); v1", "{ x: 1, y: 2 }"],
+    ["const Tone = { Low: 'low', High: 'high' } as const\ntype Tone = (typeof Tone)[keyof typeof Tone]", null],
+    ["const t1: Tone = Tone.High; t1", "'high'"],
+    ["const t2: Tone = 'mid'", { error: "TypeCheckError", evalue: /Type '"mid"' is not assignable to type 'Tone'/ }],
+    ["Tone = Tone", { error: "TypeCheckError", evalue: /Cannot assign to 'Tone' because it is a constant.*TS2588/ }],
+    ["let Level2: Level2 = 0\ntype Level2 = 0 | 1 | 2", null],
+    ["Level2 = 2; const l2: Level2 = Level2; l2", "2"],
+    ["const l3: Level2 = 3", { error: "TypeCheckError", evalue: /Type '3' is not assignable to type 'Level2'/ }],
+  ],
   "a type and then a value of the same name: the newest declaration wins": [
     ["type Shape = { r: number }", null],
     ["const Shape = 'now a value'; Shape", "'now a value'"],
