@@ -96,7 +96,39 @@ function declarationsOf(program: ts.Program, file: ts.SourceFile): string {
   let declarations = "";
   const emit = program.emit.bind(program) as unknown as EmitForcingDeclarations;
   emit(file, (name, text) => name.endsWith(".d.ts") && (declarations = text), undefined, true, undefined, true);
-  return movedDown(declarations);
+  return movedDown(nestedVarDeclarations(program, file) + declarations);
+}
+
+/**
+ * `declare var` for the session names a `var` inside a top-level block or loop head declares (`for
+ * (var i = 0; ...)`, `if (c) { var w = 1 }`): declaration emit writes only top-level statements, and
+ * without these lines later cells would see such a name as `any`.
+ */
+function nestedVarDeclarations(program: ts.Program, file: ts.SourceFile): string {
+  const atTop = new Set<string>();
+  const nested: ts.Identifier[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isFunctionLike(n) || ts.isClassLike(n) || ts.isModuleDeclaration(n)) return;
+    if (ts.isVariableDeclarationList(n) && !(n.flags & ts.NodeFlags.BlockScoped)) for (const d of n.declarations) nested.push(...bindingIdentifiers(d.name));
+    ts.forEachChild(n, visit);
+  };
+  for (const s of file.statements) {
+    if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) for (const id of bindingIdentifiers(d.name)) atTop.add(id.text);
+    else visit(s);
+  }
+  const checker = program.getTypeChecker();
+  const printer = ts.createPrinter({ removeComments: true });
+  const lines = new Map<string, string>();
+  for (const id of nested) {
+    if (atTop.has(id.text) || lines.has(id.text)) continue;
+    const type = checker.typeToTypeNode(checker.getTypeAtLocation(id), file, ts.NodeBuilderFlags.NoTruncation);
+    if (type) lines.set(id.text, `declare var ${id.text}: ${printer.printNode(ts.EmitHint.Unspecified, type, file)};\n`);
+  }
+  return [...lines.values()].join("");
+}
+
+function bindingIdentifiers(name: ts.BindingName): ts.Identifier[] {
+  return ts.isIdentifier(name) ? [name] : name.elements.flatMap((e) => (ts.isOmittedExpression(e) ? [] : bindingIdentifiers(e.name)));
 }
 
 /** How later cells see a name a cell declared (an import of the whole name when it is not known). */

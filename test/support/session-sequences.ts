@@ -157,6 +157,13 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["Level2 = 2; const l2: Level2 = Level2; l2", "2"],
     ["const l3: Level2 = 3", { error: "TypeCheckError", evalue: /Type '3' is not assignable to type 'Level2'/ }],
   ],
+  "a var in a top-level block or loop head keeps its type for later cells": [
+    ["for (var loopVar = 0; loopVar < 3; loopVar++) {}\nif (loopVar) { var inBlock = 'text' }\nfor (var [pairA, pairB] of [[1, 'b'] as [number, string]]) {}", null],
+    ["[loopVar, inBlock, pairA, pairB]", "[ 3, 'text', 1, 'b' ]"],
+    ["const asText: string = loopVar", { error: "TypeCheckError", evalue: /Type 'number' is not assignable to type 'string'/ }],
+    ["const asNumber: number = inBlock", { error: "TypeCheckError", evalue: /Type 'string' is not assignable to type 'number'/ }],
+    ["const b2: string = pairB; b2", "'b'"],
+  ],
   "a type and then a value of the same name: the newest declaration wins": [
     ["type Shape = { r: number }", null],
     ["const Shape = 'now a value'; Shape", "'now a value'"],
