@@ -95,12 +95,14 @@ function hideBookkeeping(promise: Promise<unknown>): void {
  */
 export function hideAsyncBookkeeping(value: unknown): void {
   if (types.isPromise(value)) return hideBookkeeping(value);
-  if (typeof value !== "object" || value === null) return;
+  if (typeof value !== "object" || value === null || types.isProxy(value)) return;
   const items = Array.isArray(value) ? value : Object.getPrototypeOf(value) === Object.prototype ? Object.values(value) : [];
   for (const item of items.slice(0, 1000)) if (types.isPromise(item)) hideBookkeeping(item);
 }
 
 export function plainText(value: unknown, errorText: ErrorText = defaultErrorText): string {
+  // util.inspect shows a proxy's target without running its traps (a revoked one as `<Revoked Proxy>`).
+  if (types.isProxy(value)) return inspect(value, INSPECT_OPTIONS);
   hideAsyncBookkeeping(value);
   if (value instanceof Error) return errorPlainText(value, errorText);
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? "Invalid Date" : value.toISOString();

@@ -71,6 +71,13 @@ describe("magics (in-memory transport, real engine)", () => {
     assert.match(rows.find((l) => l.startsWith("story"))!, /'a+…a* THE END'$/, "a long string keeps its end");
   });
 
+  test("%whos lists every name when a value cannot be shown: its row says why", async () => {
+    await run("const plain = 1;\nconst unshowable = { [Symbol.for('nodejs.util.inspect.custom')]() { throw new Error('no text for you') } };");
+    const table = await stdout("%whos");
+    assert.match(table, /\nplain\s+const\s+1\s+1\n/);
+    assert.match(table, /\nunshowable\s+const\s+.*\[could not be shown: no text for you\]\n/);
+  });
+
   test("a name declared twice to merge (class and interface, function and namespace) is listed as its value", async () => {
     await run("class Labelled { x = 1 }\ninterface Labelled { label?: string }\nfunction counter() { return counter.step }\nnamespace counter { export const step = 2; export type Step = number }\ninterface Twice { a: number }\ninterface Twice { b: string }");
     const rows = (await stdout("%whos")).split("\n");

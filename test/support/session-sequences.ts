@@ -146,6 +146,10 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["%typecheck on", null],
     ["function countArgs(..._: unknown[]) { return arguments.length }\ncountArgs(1, 2)", "2"],
   ],
+  "a proxy is shown without running its traps; a revoked one says so": [
+    ["const trapped = new Proxy({ inside: 1 }, { getPrototypeOf() { throw new Error('trap') } }); trapped", "{ inside: 1 }"],
+    ["const revocable = Proxy.revocable({}, {}); revocable.revoke(); revocable.proxy", "<Revoked Proxy>"],
+  ],
   "a value and a type of one name in one cell, in either order: later cells have both": [
     ["interface Vec { x: number; y: number }\nconst Vec = (x: number, y: number): Vec => ({ x, y })", null],
     ["const v1: Vec = Vec(1, 2); v1", "{ x: 1, y: 2 }"],

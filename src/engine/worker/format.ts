@@ -68,8 +68,13 @@ function safePlainText(value: unknown): string {
 }
 
 function defaultBundle(value: unknown): MimeBundle {
-  const table = recordsTable(value);
-  return table ? { "text/html": table } : {};
+  try {
+    const table = recordsTable(value);
+    return table ? { "text/html": table } : {};
+  } catch {
+    // A revoked proxy, or one whose traps throw, is not an array of records: text/plain alone shows it.
+    return {};
+  }
 }
 
 export function mimeBundle(value: unknown): Rendered {

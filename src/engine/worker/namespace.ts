@@ -142,9 +142,14 @@ export class SessionNamespace implements Namespace {
    */
   summary(value: unknown): string {
     const shown = typeof value === "string" && value.length > 2 * SUMMARY_STRING_END ? `${value.slice(0, SUMMARY_STRING_END)}…${value.slice(-SUMMARY_STRING_END)}` : value;
-    hideAsyncBookkeeping(shown);
-    const text = inspect(shown, { colors: false, depth: 1, compact: true, breakLength: Number.POSITIVE_INFINITY, maxArrayLength: 10 });
-    return text.replace(/\s*\n\s*/g, " ");
+    try {
+      hideAsyncBookkeeping(shown);
+      const text = inspect(shown, { colors: false, depth: 1, compact: true, breakLength: Number.POSITIVE_INFINITY, maxArrayLength: 10 });
+      return text.replace(/\s*\n\s*/g, " ");
+    } catch (e) {
+      // A proxy whose traps throw: one row says so, the table still lists every other name.
+      return `[could not be shown: ${e instanceof Error ? e.message : String(e)}]`;
+    }
   }
 
   /** Deletes the name everywhere, with the Out entries that hold the same object (as IPython's %xdel). */
