@@ -122,12 +122,25 @@ describe("session semantics (in-memory transport, real engine)", () => {
   });
 
   test("user_expressions are evaluated after the cell", async () => {
-    const ex = await k.execute("const ue = 20", { user_expressions: { twice: "ue * 2", bad: "nope()" } });
+    const ex = await k.execute("const ue = 20", { user_expressions: { twice: "ue * 2", bad: "nope()", literal: "{ ue }" } });
     const ue = ex.reply.content.user_expressions as Record<string, Record<string, unknown>>;
     assert.equal(ue.twice.status, "ok");
     assert.deepEqual(ue.twice.data, { "text/plain": "40" });
     assert.equal(ue.bad.status, "error");
     assert.equal(ue.bad.ename, "TypeCheckError");
+    assert.deepEqual(ue.literal.data, { "text/plain": "{ ue: 20 }" });
+  });
+
+  test("user_expressions that are statements are refused and change nothing", async () => {
+    const ex = await k.execute("1", { user_expressions: { declares: "let fromQuery = 1", two: "fromQuery = 2; 3" } });
+    const ue = ex.reply.content.user_expressions as Record<string, Record<string, unknown>>;
+    for (const key of ["declares", "two"]) {
+      assert.equal(ue[key].status, "error", key);
+      assert.equal(ue[key].ename, "SyntaxError", key);
+      assert.match(ue[key].evalue as string, /must be one expression.*so it was not run/, key);
+    }
+    const after = await k.execute("typeof fromQuery");
+    assert.match(after.reply.content.evalue as string, /Cannot find name 'fromQuery'/);
   });
 
   test("name? shows the inspection as a page payload", async () => {

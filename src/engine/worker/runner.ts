@@ -17,6 +17,7 @@ import { Introspection } from "./introspect.js";
 import { splitMixedCell, type CellPart } from "../../magics/mixed-cell.js";
 import { isStackOverflow, tooDeepMessage } from "../../language/too-deep.js";
 import { cellColumn, objectLiteralCell, type ColumnShift } from "../../language/object-literal-cell.js";
+import { isSingleExpression } from "../../language/single-expression.js";
 import { MagicRegistry, magicAmongCode, parseMagicCell, UsageError, type MagicInvocation, type MagicResult } from "../../magics/registry.js";
 import { typecheckMagic, type TypecheckTarget } from "../../magics/typecheck.js";
 import { lsmagicMagic, type MagicList } from "../../magics/lsmagic.js";
@@ -406,7 +407,13 @@ export class CellRunner {
   private async userExpressions(id: number, input: ExecuteInput, label: string): Promise<Record<string, unknown>> {
     const userExpressions: Record<string, unknown> = {};
     for (const [key, expr] of Object.entries(input.userExpressions)) {
-      const r = await this.run(id, expr, `${label} user_expressions[${key}]`, new CellState(id), input.executionCount);
+      if (!isSingleExpression(expr)) {
+        const evalue = `user_expressions[${JSON.stringify(key)}] must be one expression; ${JSON.stringify(expr)} is not, so it was not run`;
+        userExpressions[key] = { status: "error", ename: "SyntaxError", evalue, traceback: [`SyntaxError: ${evalue}`] };
+        continue;
+      }
+      const literal = objectLiteralCell(expr);
+      const r = await this.run(id, literal?.code ?? expr, `${label} user_expressions[${key}]`, new CellState(id), input.executionCount, expr, literal?.shift);
       userExpressions[key] = r.ok
         ? { status: "ok", ...mimeBundle(r.value) }
         : { status: "error", ...r.error };
