@@ -40,6 +40,15 @@ describe("the import system (in-memory transport, real engine)", () => {
   before(() => k.start());
   after(() => k.close());
   const run = async (code: string) => ok(await k.execute(code));
+  /** Runs a cell; one still running after `ms` is interrupted, so that a hang fails its own test and not the ones after it. */
+  const runOrInterrupt = async (code: string, ms = 10_000): Promise<Exchange> => {
+    const settled = k.settle(k.request("shell", "execute_request", { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true }));
+    let timer: NodeJS.Timeout | undefined;
+    const hung = await Promise.race([settled.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(r, ms, true)))]);
+    clearTimeout(timer);
+    if (hung) await k.call("control", "interrupt_request", {});
+    return settled;
+  };
 
   test("local TypeScript modules: directories, re-exports, relative imports, types, run once", async () => {
     const first = await run("import { circle, sq } from './shapes'; import * as c from './constants';\n[circle(2), sq(3), c.PI]");
@@ -494,5 +503,14 @@ describe("the import system (in-memory transport, real engine)", () => {
     const ex = await k.execute("import { both } from './early-a'");
     assert.equal(ex.reply.content.ename, "ReferenceError");
     assert.match(ex.reply.content.evalue as string, /Cannot access 'a' of .*early-a\.ts before that module finished loading/);
+  });
+
+  test("two imports at once of modules in a cycle, one waiting for top-level await, both finish, as in Node", async () => {
+    write("cycle-slow.ts", "await new Promise((r) => setTimeout(r, 200));\nexport const s = 1;\n");
+    write("cycle-x.ts", "import { s } from './cycle-slow';\nimport { yv } from './cycle-y';\nexport const xv = 'x' + s;\nexport const getY = () => yv;\n");
+    write("cycle-y.ts", "import { xv } from './cycle-x';\nexport const yv = 'y';\nexport const getX = () => xv;\n");
+    const both = await runOrInterrupt("const [X, Y] = await Promise.all([import('./cycle-x'), import('./cycle-y')]); [X.getY(), Y.getX()]");
+    assert.equal(resultText(ok(both)), "[ 'y', 'x1' ]");
+    assert.equal(resultText(ok(await runOrInterrupt("import { getY } from './cycle-x'; getY()"))), "'y'", "and they stay loaded");
   });
 });

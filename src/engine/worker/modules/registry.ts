@@ -49,6 +49,8 @@ export interface LocalModule {
   deps: Set<string>;
   /** Settles when an import that waits (for a package or top-level await) finished loading it; absent for one loaded at once. */
   ready?: Promise<void>;
+  /** While its static imports load: the local module it waits for, so that no other load waits for it in a circle. */
+  awaiting?: string;
 }
 
 interface ForeignModule {
@@ -283,8 +285,9 @@ export class ModuleRegistry {
   private async loadLocal(path: string, ancestors: ReadonlySet<string>): Promise<LocalModule> {
     const known = this.locals.get(path);
     if (known) {
-      // A module already loading in this chain of imports is a cycle: it gets the module as it is now.
-      if (known.state === "loading" && !ancestors.has(path)) await known.ready;
+      // A module loading in this chain of imports, or waiting (directly or not) for one that is, is a
+      // cycle: it gets the module as it is now. Loads in flight share one graph, as ES modules do.
+      if (known.state === "loading" && !this.waitsFor(known, ancestors)) await known.ready;
       return known;
     }
     const m = this.begin(path);
@@ -316,9 +319,24 @@ export class ModuleRegistry {
         this.esmPackages.set(r.path, esModuleView(ns));
       } else if (r.kind !== "builtin" && r.kind !== "package") {
         m.deps.add(r.path);
-        await this.loadLocal(r.path, ancestors);
+        m.awaiting = r.path;
+        try {
+          await this.loadLocal(r.path, ancestors);
+        } finally {
+          m.awaiting = undefined;
+        }
       }
     }
+  }
+
+  /** Whether the loading module `m` is one of `paths`, or waits for one of them through the modules its imports wait for. */
+  private waitsFor(m: LocalModule, paths: ReadonlySet<string>): boolean {
+    const seen = new Set<string>();
+    for (let at: LocalModule | undefined = m; at && !seen.has(at.path); at = at.awaiting === undefined ? undefined : this.locals.get(at.awaiting)) {
+      if (paths.has(at.path)) return true;
+      seen.add(at.path);
+    }
+    return false;
   }
 
   /**
