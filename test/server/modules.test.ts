@@ -42,7 +42,7 @@ describe("the import system (in-memory transport, real engine)", () => {
   const run = async (code: string) => ok(await k.execute(code));
   /** Runs a cell; one still running after `ms` is interrupted, so that a hang fails its own test and not the ones after it. */
   const runOrInterrupt = async (code: string, ms = 10_000): Promise<Exchange> => {
-    const settled = k.settle(k.request("shell", "execute_request", { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true }));
+    const settled = k.settle(k.request("shell", "execute_request", { code }));
     let timer: NodeJS.Timeout | undefined;
     const hung = await Promise.race([settled.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(r, ms, true)))]);
     clearTimeout(timer);
@@ -512,5 +512,19 @@ describe("the import system (in-memory transport, real engine)", () => {
     const both = await runOrInterrupt("const [X, Y] = await Promise.all([import('./cycle-x'), import('./cycle-y')]); [X.getY(), Y.getX()]");
     assert.equal(resultText(ok(both)), "[ 'y', 'x1' ]");
     assert.equal(resultText(ok(await runOrInterrupt("import { getY } from './cycle-x'; getY()"))), "'y'", "and they stay loaded");
+  });
+
+  test("an import interrupted at a top-level await leaves nothing loaded: %reload says so, the next import runs the fixed file", async () => {
+    write("conn.ts", "console.log('connecting...');\nawait new Promise(() => {});\nexport const db = 'v1';\n");
+    const req = k.request("shell", "execute_request", { code: "import { db } from './conn'; db" });
+    await k.waitFor(() => k.outputsOf(req).some((s) => s.msg.header.msg_type === "stream"));
+    await k.call("control", "interrupt_request", {});
+    assert.equal((await k.settle(req)).reply.content.ename, "KeyboardInterrupt");
+    write("conn.ts", "export const db = 'fixed';\n");
+    const reload = await runOrInterrupt("%reload ./conn");
+    assert.equal(reload.reply.content.ename, "UsageError");
+    assert.match(reload.reply.content.evalue as string, /^\.\/conn \(\.\/conn\.ts\) is not a loaded local module \(never imported, or its import failed or was interrupted\): import it to run its current file/);
+    assert.equal(resultText(ok(await runOrInterrupt("import { db } from './conn'; db"))), "'fixed'");
+    assert.match(streamText(await run("%modules")), /^\.\/conn +local ts +\.\/conn\.ts /m);
   });
 });

@@ -299,7 +299,7 @@ export class ModuleRegistry {
         await rest();
         this.finish(m, m.current, m.compiled);
       } catch (e) {
-        this.locals.delete(path);
+        this.forget(m);
         throw importedBy(e, path);
       }
     })();
@@ -340,12 +340,18 @@ export class ModuleRegistry {
   }
 
   /**
-   * An interrupt stopped code in place, where no catch runs: a module whose synchronous load it cut
-   * short is forgotten, so the next import runs it again, as after a load that threw. (Loads that are
-   * awaited cannot be stopped in place.)
+   * An interrupt stops a synchronous load in place, where no catch runs, and ends the wait for an
+   * awaited one, which may never settle: every module not finished loading is forgotten, so the next
+   * import runs its file again, as after a load that threw. (An awaited load's code may still go on;
+   * what it does then registers nothing.)
    */
   forgetInterruptedLoads(): void {
-    for (const [path, m] of this.locals) if (m.state === "loading" && !m.ready) this.locals.delete(path);
+    for (const m of this.locals.values()) if (m.state === "loading") this.forget(m);
+  }
+
+  /** Unregisters a module whose load failed or was interrupted, unless a newer load of its file took its place. */
+  private forget(m: LocalModule): void {
+    if (this.locals.get(m.path) === m) this.locals.delete(m.path);
   }
 
   private requireLocal(path: string): LocalModule {
@@ -365,7 +371,7 @@ export class ModuleRegistry {
       rest();
       this.finish(m, m.current, m.compiled);
     } catch (e) {
-      this.locals.delete(path);
+      this.forget(m);
       throw importedBy(e, path);
     }
     return m;
@@ -456,7 +462,7 @@ export class ModuleRegistry {
    */
   async reload(path: string): Promise<LocalModule> {
     const m = this.locals.get(path);
-    if (!m) throw new Error(`${path} is not loaded: import it first`);
+    if (m?.state !== "loaded") throw new Error(`${path} is not loaded: import it first`);
     const start = performance.now();
     const version = fileVersion(path);
     const compiled = this.compile(path);
