@@ -527,4 +527,16 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.equal(resultText(ok(await runOrInterrupt("import { db } from './conn'; db"))), "'fixed'");
     assert.match(streamText(await run("%modules")), /^\.\/conn +local ts +\.\/conn\.ts /m);
   });
+
+  test("a module's imports of types only (a .d.ts file, an @types package, `type` names) are not loaded when it runs", async () => {
+    write("shape-types.d.ts", "export interface Shape { w: number }\n");
+    write("node_modules/@types/types-only/index.d.ts", "export interface Point { x: number }\n");
+    write("shape-area.ts", "import { Shape } from './shape-types';\nimport { Point } from 'types-only';\nexport const area = (s: Shape, p: Point) => s.w * 2 + p.x;\n");
+    write("shape-typed.ts", "import { type Shape } from './shape-types';\nexport const width = (s: Shape) => s.w;\n");
+    assert.equal(resultText(await run("import { area } from './shape-area'; import { width } from './shape-typed';\n[area({ w: 5 }, { x: 1 }), width({ w: 3 })]")), "[ 11, 3 ]");
+    write("imports-gone-at-run-time.ts", "// @ts-nocheck\nimport { gone } from './gone-at-run-time';\nexport const value = gone;\n");
+    const missing = await k.execute("import { value as goneValue } from './imports-gone-at-run-time'");
+    assert.equal(missing.reply.content.ename, "ModuleNotFoundError");
+    assert.match(missing.reply.content.evalue as string, /^Cannot find module "\.\/gone-at-run-time" imported by \S*\/imports-gone-at-run-time\.ts\. Looked in:\n/);
+  });
 });

@@ -11,7 +11,7 @@ import { inspect } from "node:util";
 import { pathToFileURL } from "node:url";
 import { codeFingerprint } from "./significant.js";
 import { starReexports, type CompiledModule, type ModuleCompiler, type TopLevel } from "./compile.js";
-import { resolveModule, type ModuleKind, type Resolved } from "./resolve.js";
+import { ModuleNotFound, resolveModule, type ModuleKind, type Resolved } from "./resolve.js";
 import type { CellRegistry } from "../traceback.js";
 
 interface NodeModuleObject {
@@ -193,8 +193,8 @@ export class ModuleRegistry {
     const compiled = this.precompiledFor(path) ?? this.compile(path);
     this.precompiled.set(path, { version, compiled });
     if (compiled.isAsync) return false;
-    return compiled.imports.every((specifier) => {
-      const r = resolveModule(specifier, dirname(path));
+    return compiled.loads.every((specifier) => {
+      const r = resolveImport(specifier, path);
       if (r.kind === "package") return !r.esm || this.esmPackages.has(r.path);
       return r.kind === "builtin" || this.loadsNow(r.path, seen);
     });
@@ -308,17 +308,15 @@ export class ModuleRegistry {
     return m;
   }
 
-  /** Static imports load before the module runs, as ES modules do (even those TypeScript elides). */
+  /** The static imports the module's code keeps load before it runs, as ES modules do. */
   private async preload(m: LocalModule, compiled: CompiledModule, ancestors: ReadonlySet<string>): Promise<void> {
-    const dir = dirname(m.path);
-    for (const specifier of compiled.imports) {
-      const r = resolveModule(specifier, dir);
+    for (const specifier of compiled.loads) {
+      const r = resolveImport(specifier, m.path);
       this.note(specifier, r.path);
       if (r.kind === "package" && r.esm && !this.esmPackages.has(r.path)) {
         const ns = (await this.importForeign(r)) as Record<string, unknown>;
         this.esmPackages.set(r.path, esModuleView(ns));
       } else if (r.kind !== "builtin" && r.kind !== "package") {
-        m.deps.add(r.path);
         m.awaiting = r.path;
         try {
           await this.loadLocal(r.path, ancestors);
@@ -326,6 +324,15 @@ export class ModuleRegistry {
           m.awaiting = undefined;
         }
       }
+    }
+    this.noteDeps(m, compiled);
+  }
+
+  /** The local modules a module imports, types-only imports too (it is checked against them), among those loaded. */
+  private noteDeps(m: LocalModule, compiled: CompiledModule): void {
+    for (const specifier of compiled.imports) {
+      const dep = this.locals.get(safeResolve(specifier, dirname(m.path)) ?? "");
+      if (dep) m.deps.add(dep.path);
     }
   }
 
@@ -362,12 +369,8 @@ export class ModuleRegistry {
     this.locals.set(path, m);
     try {
       const rest = this.start(m, m.current, m.compiled, false);
-      for (const specifier of m.compiled.imports) {
-        this.require(specifier, dirname(path));
-        // Imports the emit elided (types only) count too: the module is checked against them.
-        const dep = this.locals.get(safeResolve(specifier, dirname(path)) ?? "");
-        if (dep) m.deps.add(dep.path);
-      }
+      for (const specifier of m.compiled.loads) this.requireIn(path, specifier);
+      this.noteDeps(m, m.compiled);
       rest();
       this.finish(m, m.current, m.compiled);
     } catch (e) {
@@ -375,6 +378,15 @@ export class ModuleRegistry {
       throw importedBy(e, path);
     }
     return m;
+  }
+
+  /** `require()` in the module file `importer`: a module not found names that file. */
+  private requireIn(importer: string, specifier: string): unknown {
+    try {
+      return this.require(specifier, dirname(importer));
+    } catch (e) {
+      throw namingImporter(e, importer);
+    }
   }
 
   private newExecution(path: string): Execution {
@@ -396,7 +408,7 @@ export class ModuleRegistry {
       return () => undefined;
     }
     const require = ((specifier: string) => {
-      const value = this.require(specifier, dir);
+      const value = this.requireIn(path, specifier);
       const r = this.locals.get(safeResolve(specifier, dir) ?? "");
       if (r) m.deps.add(r.path);
       return value;
@@ -414,7 +426,7 @@ export class ModuleRegistry {
       main: isMain,
       resolve: (specifier: string) => pathToFileURL(resolveModule(specifier, dir).path).href,
     };
-    const dynamicImport = (specifier: unknown) => this.import(String(specifier), dir);
+    const dynamicImport = (specifier: unknown) => this.import(String(specifier), dir).catch((e: unknown) => Promise.reject(namingImporter(e, path)));
     // Each run of a file has a name of its own, so frames of an older version keep their own source map.
     const run = (this.runs.get(path) ?? 0) + 1;
     this.runs.set(path, run);
@@ -607,6 +619,20 @@ function importedBy(error: unknown, path: string): unknown {
   return error;
 }
 
+/** Resolves an import of the module file `importer`: a module not found names that file. */
+function resolveImport(specifier: string, importer: string): Resolved {
+  try {
+    return resolveModule(specifier, dirname(importer));
+  } catch (e) {
+    throw namingImporter(e, importer);
+  }
+}
+
+/** A module not found by an import of the module file `importer`, named so, unless a deeper import named its own. */
+function namingImporter(error: unknown, importer: string): unknown {
+  return error instanceof ModuleNotFound && error.importer === undefined ? error.importedBy(importer) : error;
+}
+
 function safeResolve(specifier: string, dir: string): string | undefined {
   try {
     return resolveModule(specifier, dir).path;
@@ -623,7 +649,7 @@ function jsonModule(path: string): CompiledModule {
   } catch (e) {
     throw new SyntaxError(`${path}: ${(e as Error).message}`);
   }
-  return { script: "", sourceMap: "", firstLineShift: 0, isAsync: false, isEsm: false, hoisted: [], imports: [], source: text, json };
+  return { script: "", sourceMap: "", firstLineShift: 0, isAsync: false, isEsm: false, hoisted: [], imports: [], loads: [], source: text, json };
 }
 
 /** The namespace object of a local module: its properties read the module's current exports. */
