@@ -539,4 +539,18 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.equal(missing.reply.content.ename, "ModuleNotFoundError");
     assert.match(missing.reply.content.evalue as string, /^Cannot find module "\.\/gone-at-run-time" imported by \S*\/imports-gone-at-run-time\.ts\. Looked in:\n/);
   });
+
+  test("%autoreload all runs again a module in an import cycle with the changed one, after it", async () => {
+    write("cycle-a.ts", "import { b } from './cycle-b';\nexport function fa() { return 'A1'; }\nexport const seeB = () => b;\n");
+    write("cycle-b.ts", "import { fa } from './cycle-a';\nexport const b = 'b sees ' + fa();\n");
+    await run("import { b } from './cycle-b'; import { seeB } from './cycle-a';");
+    await run("%autoreload all");
+    // Modules earlier tests changed are reloaded now, not in the cells below.
+    await run("1");
+    write("cycle-a.ts", "import { b } from './cycle-b';\nexport function fa() { return 'A2'; }\nexport const seeB = () => b;\n");
+    const ex = await run("[b, seeB()]");
+    assert.equal(streamText(ex), "[autoreload] reloaded ./cycle-a.ts, ./cycle-b.ts\n");
+    assert.equal(resultText(ex), "[ 'b sees A2', 'b sees A2' ]");
+    await run("%autoreload off");
+  });
 });

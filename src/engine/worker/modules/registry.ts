@@ -543,15 +543,26 @@ export class ModuleRegistry {
         }
       }
     }
+    // In an import cycle, a module of `paths` comes before the modules it imports that import it back,
+    // directly or not: they are its dependents, and must run against its new version.
+    const changed = new Set(paths);
+    const comesAfter = (path: string, dep: string) => !changed.has(path) || !this.importsOf(dep, path);
     const ordered: string[] = [];
     const visit = (path: string, seen: Set<string>) => {
       if (ordered.includes(path) || seen.has(path)) return;
       seen.add(path);
-      for (const d of this.locals.get(path)?.deps ?? []) if (selected.has(d)) visit(d, seen);
+      for (const d of this.locals.get(path)?.deps ?? []) if (selected.has(d) && comesAfter(path, d)) visit(d, seen);
       ordered.push(path);
     };
     for (const p of selected) visit(p, new Set());
     return ordered;
+  }
+
+  /** Whether the local module `from` imports `to`, directly or through other local modules. */
+  private importsOf(from: string, to: string, seen = new Set<string>()): boolean {
+    if (seen.has(from)) return false;
+    seen.add(from);
+    return [...(this.locals.get(from)?.deps ?? [])].some((d) => d === to || this.importsOf(d, to, seen));
   }
 
   localModules(): LocalModule[] {
