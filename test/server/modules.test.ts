@@ -40,6 +40,15 @@ describe("the import system (in-memory transport, real engine)", () => {
   before(() => k.start());
   after(() => k.close());
   const run = async (code: string) => ok(await k.execute(code));
+  /** Runs a cell; one still running after `ms` is interrupted, so that a hang fails its own test and not the ones after it. */
+  const runOrInterrupt = async (code: string, ms = 10_000): Promise<Exchange> => {
+    const settled = k.settle(k.request("shell", "execute_request", { code }));
+    let timer: NodeJS.Timeout | undefined;
+    const hung = await Promise.race([settled.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(r, ms, true)))]);
+    clearTimeout(timer);
+    if (hung) await k.call("control", "interrupt_request", {});
+    return settled;
+  };
 
   test("local TypeScript modules: directories, re-exports, relative imports, types, run once", async () => {
     const first = await run("import { circle, sq } from './shapes'; import * as c from './constants';\n[circle(2), sq(3), c.PI]");
@@ -494,5 +503,54 @@ describe("the import system (in-memory transport, real engine)", () => {
     const ex = await k.execute("import { both } from './early-a'");
     assert.equal(ex.reply.content.ename, "ReferenceError");
     assert.match(ex.reply.content.evalue as string, /Cannot access 'a' of .*early-a\.ts before that module finished loading/);
+  });
+
+  test("two imports at once of modules in a cycle, one waiting for top-level await, both finish, as in Node", async () => {
+    write("cycle-slow.ts", "await new Promise((r) => setTimeout(r, 200));\nexport const s = 1;\n");
+    write("cycle-x.ts", "import { s } from './cycle-slow';\nimport { yv } from './cycle-y';\nexport const xv = 'x' + s;\nexport const getY = () => yv;\n");
+    write("cycle-y.ts", "import { xv } from './cycle-x';\nexport const yv = 'y';\nexport const getX = () => xv;\n");
+    const both = await runOrInterrupt("const [X, Y] = await Promise.all([import('./cycle-x'), import('./cycle-y')]); [X.getY(), Y.getX()]");
+    assert.equal(resultText(ok(both)), "[ 'y', 'x1' ]");
+    assert.equal(resultText(ok(await runOrInterrupt("import { getY } from './cycle-x'; getY()"))), "'y'", "and they stay loaded");
+  });
+
+  test("an import interrupted at a top-level await leaves nothing loaded: %reload says so, the next import runs the fixed file", async () => {
+    write("conn.ts", "console.log('connecting...');\nawait new Promise(() => {});\nexport const db = 'v1';\n");
+    const req = k.request("shell", "execute_request", { code: "import { db } from './conn'; db" });
+    await k.waitFor(() => k.outputsOf(req).some((s) => s.msg.header.msg_type === "stream"));
+    await k.call("control", "interrupt_request", {});
+    assert.equal((await k.settle(req)).reply.content.ename, "KeyboardInterrupt");
+    write("conn.ts", "export const db = 'fixed';\n");
+    const reload = await runOrInterrupt("%reload ./conn");
+    assert.equal(reload.reply.content.ename, "UsageError");
+    assert.match(reload.reply.content.evalue as string, /^\.\/conn \(\.\/conn\.ts\) is not a loaded local module \(never imported, or its import failed or was interrupted\): import it to run its current file/);
+    assert.equal(resultText(ok(await runOrInterrupt("import { db } from './conn'; db"))), "'fixed'");
+    assert.match(streamText(await run("%modules")), /^\.\/conn +local ts +\.\/conn\.ts /m);
+  });
+
+  test("a module's imports of types only (a .d.ts file, an @types package, `type` names) are not loaded when it runs", async () => {
+    write("shape-types.d.ts", "export interface Shape { w: number }\n");
+    write("node_modules/@types/types-only/index.d.ts", "export interface Point { x: number }\n");
+    write("shape-area.ts", "import { Shape } from './shape-types';\nimport { Point } from 'types-only';\nexport const area = (s: Shape, p: Point) => s.w * 2 + p.x;\n");
+    write("shape-typed.ts", "import { type Shape } from './shape-types';\nexport const width = (s: Shape) => s.w;\n");
+    assert.equal(resultText(await run("import { area } from './shape-area'; import { width } from './shape-typed';\n[area({ w: 5 }, { x: 1 }), width({ w: 3 })]")), "[ 11, 3 ]");
+    write("imports-gone-at-run-time.ts", "// @ts-nocheck\nimport { gone } from './gone-at-run-time';\nexport const value = gone;\n");
+    const missing = await k.execute("import { value as goneValue } from './imports-gone-at-run-time'");
+    assert.equal(missing.reply.content.ename, "ModuleNotFoundError");
+    assert.match(missing.reply.content.evalue as string, /^Cannot find module "\.\/gone-at-run-time" imported by \S*\/imports-gone-at-run-time\.ts\. Looked in:\n/);
+  });
+
+  test("%autoreload all runs again a module in an import cycle with the changed one, after it", async () => {
+    write("cycle-a.ts", "import { b } from './cycle-b';\nexport function fa() { return 'A1'; }\nexport const seeB = () => b;\n");
+    write("cycle-b.ts", "import { fa } from './cycle-a';\nexport const b = 'b sees ' + fa();\n");
+    await run("import { b } from './cycle-b'; import { seeB } from './cycle-a';");
+    await run("%autoreload all");
+    // Modules earlier tests changed are reloaded now, not in the cells below.
+    await run("1");
+    write("cycle-a.ts", "import { b } from './cycle-b';\nexport function fa() { return 'A2'; }\nexport const seeB = () => b;\n");
+    const ex = await run("[b, seeB()]");
+    assert.equal(streamText(ex), "[autoreload] reloaded ./cycle-a.ts, ./cycle-b.ts\n");
+    assert.equal(resultText(ex), "[ 'b sees A2', 'b sees A2' ]");
+    await run("%autoreload off");
   });
 });

@@ -19,6 +19,7 @@ const compiled = (script: string): CachedModule => ({
   isEsm: true,
   hoisted: ["f"],
   imports: ["./dep"],
+  loads: ["./dep"],
 });
 
 /** A program of main.ts importing dep.ts, as the module compiler makes one. */

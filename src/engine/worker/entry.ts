@@ -159,9 +159,9 @@ function handle(m: ToWorker): void {
       router.cellContext.enterWith(0);
       const state = current;
       if (!state) break;
+      runner.modules.registry.forgetInterruptedLoads();
       // Still "sync" while we handle a message means the synchronous part was terminated.
       if (state.phase === "sync") {
-        runner.modules.registry.forgetInterruptedLoads();
         state.onTerminated?.();
         finish(state, failed(new Interrupted()));
       }

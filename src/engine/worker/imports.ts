@@ -151,8 +151,11 @@ export class SessionModules implements ModuleAccess {
 
   private loadedPath(specifier: string): string {
     const path = this.localPath(specifier);
-    if (!this.registry.local(path)) {
-      throw new UsageError(`${specifier} (${this.relative(path)}) is not a loaded local module: import it first (%modules lists the loaded ones)`);
+    if (this.registry.local(path)?.state !== "loaded") {
+      throw new UsageError(
+        `${specifier} (${this.relative(path)}) is not a loaded local module (never imported, or its import failed or was interrupted): ` +
+          `import it to run its current file (%modules lists the loaded ones)`,
+      );
     }
     return path;
   }

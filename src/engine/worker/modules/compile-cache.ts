@@ -18,10 +18,11 @@ export interface CachedModule {
   isEsm: boolean;
   hoisted: string[];
   imports: string[];
+  loads: string[];
 }
 
 /** Changes when an entry's layout or meaning does: older entries are then never read. */
-const FORMAT = "tskernel-module-cache/2";
+const FORMAT = "tskernel-module-cache/3";
 /** The cache is pruned back to this share of its limit, least recently used entries first. */
 const PRUNE_TO = 0.8;
 /** Writes between two prunes: each prune lists the whole directory. */
@@ -39,7 +40,7 @@ function isCachedModule(value: unknown): value is CachedModule {
   return (
     typeof v === "object" && v !== null &&
     typeof v.script === "string" && typeof v.firstLineShift === "number" &&
-    typeof v.isAsync === "boolean" && typeof v.isEsm === "boolean" && strings(v.hoisted) && strings(v.imports)
+    typeof v.isAsync === "boolean" && typeof v.isEsm === "boolean" && strings(v.hoisted) && strings(v.imports) && strings(v.loads)
   );
 }
 
@@ -101,6 +102,7 @@ export class CompileCache {
       isEsm: compiled.isEsm,
       hoisted: compiled.hoisted,
       imports: compiled.imports,
+      loads: compiled.loads,
     };
     const file = this.entry(key);
     const partial = `${file}.${process.pid}.${this.writes}.partial`;

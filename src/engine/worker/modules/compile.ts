@@ -69,8 +69,13 @@ export interface CompiledModule {
    * modules hoist them.
    */
   hoisted: string[];
-  /** Specifiers of its static imports and re-exports, in order (loaded before it runs, as ES modules are). */
+  /** Specifiers of its static imports and re-exports, in order, types-only ones too: what it is checked against. */
   imports: string[];
+  /**
+   * Specifiers of the static imports and re-exports its emitted code keeps, in order: loaded before it
+   * runs, as ES modules are. One TypeScript elides (its names are only types) is not: it may not exist at run time.
+   */
+  loads: string[];
   /** The text it was compiled from: what a change on disk is compared with. */
   source: string;
   /** Taken from the cache of compiled modules, not compiled in this session. */
@@ -153,6 +158,25 @@ function pauseAfterPrologue(hoisted: string[]): ts.TransformerFactory<ts.SourceF
     const pause = tc.factory.createExpressionStatement(tc.factory.createYieldExpression(undefined, undefined));
     return tc.factory.updateSourceFile(sf, [...sf.statements.slice(0, at), pause, ...sf.statements.slice(at)]);
   };
+}
+
+/** After the module transform: the specifiers of the imports and re-exports the emitted code still has, into `loads`. */
+function keptImports(loads: string[]): ts.TransformerFactory<ts.SourceFile> {
+  return () => (sf) => {
+    for (const s of sf.statements) {
+      const specifier = importedSpecifier(ts.getOriginalNode(s));
+      if (specifier !== undefined && !loads.includes(specifier)) loads.push(specifier);
+    }
+    return sf;
+  };
+}
+
+/** The module an import, re-export or `import x = require()` names, when it names one by a string. */
+function importedSpecifier(node: ts.Node): string | undefined {
+  const specifier = ts.isImportDeclaration(node) || ts.isExportDeclaration(node) ? node.moduleSpecifier
+    : ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) ? node.moduleReference.expression
+    : undefined;
+  return specifier && ts.isStringLiteral(specifier) ? specifier.text : undefined;
 }
 
 /** A file's top-level names (for `%run`). */
@@ -247,16 +271,27 @@ function toDiagnostic(d: ts.Diagnostic): ModuleDiagnostic {
   return { message: diagnosticMessage(d, whereLooked), line: at.line + 1, column: at.character + 1, code: d.code };
 }
 
-/** The kernel's transformers of a module's text: its hooks first; its pause, and for `%run` its scope, last. */
-function moduleTransformers(text: string, top: TopLevel | undefined, hoisted: string[]): ts.CustomTransformers {
-  return { before: hooksFor(text), after: [pauseAfterPrologue(hoisted), ...(top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [])] };
+/** What the kernel's transformers learn of a module as it is emitted. */
+interface Emitted {
+  /** See CompiledModule.hoisted. */
+  hoisted: string[];
+  /** See CompiledModule.loads. */
+  loads: string[];
+}
+
+const nothingEmitted = (): Emitted => ({ hoisted: [], loads: [] });
+
+/** The kernel's transformers of a module's text: its hooks first; the imports it keeps, its pause, and for `%run` its scope, last. */
+function moduleTransformers(text: string, top: TopLevel | undefined, emitted: Emitted): ts.CustomTransformers {
+  const scope = top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [];
+  return { before: hooksFor(text), after: [keptImports(emitted.loads), pauseAfterPrologue(emitted.hoisted), ...scope] };
 }
 
 /** Emits one module in the kernel's shape; the map is empty unless the program's options ask for one. */
-function emitModule(program: ts.Program, sf: ts.SourceFile, top: TopLevel | undefined, hoisted: string[]): { js: string; map: string } {
+function emitModule(program: ts.Program, sf: ts.SourceFile, top: TopLevel | undefined, emitted: Emitted): { js: string; map: string } {
   let js = "";
   let map = "";
-  program.emit(sf, (name, out) => (name.endsWith(".map") ? (map = out) : (js = out)), undefined, false, moduleTransformers(sf.text, top, hoisted));
+  program.emit(sf, (name, out) => (name.endsWith(".map") ? (map = out) : (js = out)), undefined, false, moduleTransformers(sf.text, top, emitted));
   return { js, map };
 }
 
@@ -385,11 +420,11 @@ export class ModuleCompiler {
     const unchanged = this.emitted.get(path);
     if (!scope && unchanged?.source === sf.text) return unchanged;
     const top = scope ? topLevel(sf) : undefined;
-    const hoisted: string[] = [];
+    const emitted = nothingEmitted();
     // The program's emit would check the whole file first.
-    const js = recheck && emitsAlikeUnchecked(program, sf) ? this.emitUnchecked(program, path, hoisted) : emitModule(program, sf, top, hoisted).js;
+    const js = recheck && emitsAlikeUnchecked(program, sf) ? this.emitUnchecked(program, path, emitted) : emitModule(program, sf, top, emitted).js;
     const isAsync = hasTopLevelAwait(sf);
-    const compiled: CompiledModule = { ...wrap(js, isAsync), isAsync, isEsm: isEsModule(sf), hoisted, imports: staticImports(sf), source: sf.text, ...(top ? { scope: top } : {}) };
+    const compiled: CompiledModule = { ...wrap(js, isAsync), isAsync, isEsm: isEsModule(sf), ...emitted, imports: staticImports(sf), source: sf.text, ...(top ? { scope: top } : {}) };
     if (!scope) this.emitted.set(path, compiled);
     if (key !== undefined) this.cache.put(key, compiled);
     return compiled;
@@ -413,10 +448,10 @@ export class ModuleCompiler {
    * nothing: the checked program's emit would check the whole file first. Its imports are kept or
    * dropped by how the file itself uses them, which emitsAlikeUnchecked found to give the same code.
    */
-  private emitUnchecked(checked: ts.Program, path: string, hoisted: string[]): string {
+  private emitUnchecked(checked: ts.Program, path: string, emitted: Emitted): string {
     const options = { ...this.options, noCheck: true, isolatedModules: true, noEmitOnError: false };
     const program = ts.createProgram({ rootNames: [this.globalsPath, path], options, host: this.files.host, oldProgram: checked });
-    return emitModule(program, program.getSourceFile(path)!, undefined, hoisted).js;
+    return emitModule(program, program.getSourceFile(path)!, undefined, emitted).js;
   }
 
   /**
@@ -431,7 +466,7 @@ export class ModuleCompiler {
       const program = ts.createProgram({ rootNames: [this.globalsPath, path], options: { ...this.options, sourceMap: true }, host: this.files.host, oldProgram: this.previous });
       const sf = program.getSourceFile(path);
       if (!sf) return "";
-      const { js, map } = emitModule(program, sf, compiled.scope ? topLevel(sf) : undefined, []);
+      const { js, map } = emitModule(program, sf, compiled.scope ? topLevel(sf) : undefined, nothingEmitted());
       return wrap(js, compiled.isAsync).script === compiled.script ? map : "";
     } catch {
       // A traceback without TypeScript positions rather than none.
@@ -444,13 +479,13 @@ export class ModuleCompiler {
   private transpile(path: string, text: string, scope: boolean, kind: ts.ScriptKind): CompiledModule {
     const sf = ts.createSourceFile(path, text, NODE_SYNTAX, true, kind);
     const top = scope ? topLevel(sf) : undefined;
-    const hoisted: string[] = [];
+    const emitted = nothingEmitted();
     // .mjs and .mts names would keep ES module syntax in the output.
     const fileName = path.replace(/\.m([jt]s)$/, ".$1");
-    const out = ts.transpileModule(text, { compilerOptions: this.transpileOptions, fileName, reportDiagnostics: true, transformers: moduleTransformers(text, top, hoisted) });
+    const out = ts.transpileModule(text, { compilerOptions: this.transpileOptions, fileName, reportDiagnostics: true, transformers: moduleTransformers(text, top, emitted) });
     const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error && !NOT_FOR_USER.has(d.code)).map(toDiagnostic);
     if (errors.length > 0) throw new ModuleCompileError(path, text, errors, "SyntaxError");
     const isAsync = hasTopLevelAwait(sf);
-    return { ...wrap(out.outputText, isAsync), sourceMap: out.sourceMapText ?? "", isAsync, isEsm: isEsModule(sf), hoisted, imports: staticImports(sf), source: text, ...(top ? { scope: top } : {}) };
+    return { ...wrap(out.outputText, isAsync), sourceMap: out.sourceMapText ?? "", isAsync, isEsm: isEsModule(sf), ...emitted, imports: staticImports(sf), source: text, ...(top ? { scope: top } : {}) };
   }
 }

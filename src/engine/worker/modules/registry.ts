@@ -11,7 +11,7 @@ import { inspect } from "node:util";
 import { pathToFileURL } from "node:url";
 import { codeFingerprint } from "./significant.js";
 import { starReexports, type CompiledModule, type ModuleCompiler, type TopLevel } from "./compile.js";
-import { resolveModule, type ModuleKind, type Resolved } from "./resolve.js";
+import { ModuleNotFound, resolveModule, type ModuleKind, type Resolved } from "./resolve.js";
 import type { CellRegistry } from "../traceback.js";
 
 interface NodeModuleObject {
@@ -49,6 +49,8 @@ export interface LocalModule {
   deps: Set<string>;
   /** Settles when an import that waits (for a package or top-level await) finished loading it; absent for one loaded at once. */
   ready?: Promise<void>;
+  /** While its static imports load: the local module it waits for, so that no other load waits for it in a circle. */
+  awaiting?: string;
 }
 
 interface ForeignModule {
@@ -191,8 +193,8 @@ export class ModuleRegistry {
     const compiled = this.precompiledFor(path) ?? this.compile(path);
     this.precompiled.set(path, { version, compiled });
     if (compiled.isAsync) return false;
-    return compiled.imports.every((specifier) => {
-      const r = resolveModule(specifier, dirname(path));
+    return compiled.loads.every((specifier) => {
+      const r = resolveImport(specifier, path);
       if (r.kind === "package") return !r.esm || this.esmPackages.has(r.path);
       return r.kind === "builtin" || this.loadsNow(r.path, seen);
     });
@@ -283,8 +285,9 @@ export class ModuleRegistry {
   private async loadLocal(path: string, ancestors: ReadonlySet<string>): Promise<LocalModule> {
     const known = this.locals.get(path);
     if (known) {
-      // A module already loading in this chain of imports is a cycle: it gets the module as it is now.
-      if (known.state === "loading" && !ancestors.has(path)) await known.ready;
+      // A module loading in this chain of imports, or waiting (directly or not) for one that is, is a
+      // cycle: it gets the module as it is now. Loads in flight share one graph, as ES modules do.
+      if (known.state === "loading" && !this.waitsFor(known, ancestors)) await known.ready;
       return known;
     }
     const m = this.begin(path);
@@ -296,7 +299,7 @@ export class ModuleRegistry {
         await rest();
         this.finish(m, m.current, m.compiled);
       } catch (e) {
-        this.locals.delete(path);
+        this.forget(m);
         throw importedBy(e, path);
       }
     })();
@@ -305,29 +308,57 @@ export class ModuleRegistry {
     return m;
   }
 
-  /** Static imports load before the module runs, as ES modules do (even those TypeScript elides). */
+  /** The static imports the module's code keeps load before it runs, as ES modules do. */
   private async preload(m: LocalModule, compiled: CompiledModule, ancestors: ReadonlySet<string>): Promise<void> {
-    const dir = dirname(m.path);
-    for (const specifier of compiled.imports) {
-      const r = resolveModule(specifier, dir);
+    for (const specifier of compiled.loads) {
+      const r = resolveImport(specifier, m.path);
       this.note(specifier, r.path);
       if (r.kind === "package" && r.esm && !this.esmPackages.has(r.path)) {
         const ns = (await this.importForeign(r)) as Record<string, unknown>;
         this.esmPackages.set(r.path, esModuleView(ns));
       } else if (r.kind !== "builtin" && r.kind !== "package") {
-        m.deps.add(r.path);
-        await this.loadLocal(r.path, ancestors);
+        m.awaiting = r.path;
+        try {
+          await this.loadLocal(r.path, ancestors);
+        } finally {
+          m.awaiting = undefined;
+        }
       }
+    }
+    this.noteDeps(m, compiled);
+  }
+
+  /** The local modules a module imports, types-only imports too (it is checked against them), among those loaded. */
+  private noteDeps(m: LocalModule, compiled: CompiledModule): void {
+    for (const specifier of compiled.imports) {
+      const dep = this.locals.get(safeResolve(specifier, dirname(m.path)) ?? "");
+      if (dep) m.deps.add(dep.path);
     }
   }
 
+  /** Whether the loading module `m` is one of `paths`, or waits for one of them through the modules its imports wait for. */
+  private waitsFor(m: LocalModule, paths: ReadonlySet<string>): boolean {
+    const seen = new Set<string>();
+    for (let at: LocalModule | undefined = m; at && !seen.has(at.path); at = at.awaiting === undefined ? undefined : this.locals.get(at.awaiting)) {
+      if (paths.has(at.path)) return true;
+      seen.add(at.path);
+    }
+    return false;
+  }
+
   /**
-   * An interrupt stopped code in place, where no catch runs: a module whose synchronous load it cut
-   * short is forgotten, so the next import runs it again, as after a load that threw. (Loads that are
-   * awaited cannot be stopped in place.)
+   * An interrupt stops a synchronous load in place, where no catch runs, and ends the wait for an
+   * awaited one, which may never settle: every module not finished loading is forgotten, so the next
+   * import runs its file again, as after a load that threw. (An awaited load's code may still go on;
+   * what it does then registers nothing.)
    */
   forgetInterruptedLoads(): void {
-    for (const [path, m] of this.locals) if (m.state === "loading" && !m.ready) this.locals.delete(path);
+    for (const m of this.locals.values()) if (m.state === "loading") this.forget(m);
+  }
+
+  /** Unregisters a module whose load failed or was interrupted, unless a newer load of its file took its place. */
+  private forget(m: LocalModule): void {
+    if (this.locals.get(m.path) === m) this.locals.delete(m.path);
   }
 
   private requireLocal(path: string): LocalModule {
@@ -338,19 +369,24 @@ export class ModuleRegistry {
     this.locals.set(path, m);
     try {
       const rest = this.start(m, m.current, m.compiled, false);
-      for (const specifier of m.compiled.imports) {
-        this.require(specifier, dirname(path));
-        // Imports the emit elided (types only) count too: the module is checked against them.
-        const dep = this.locals.get(safeResolve(specifier, dirname(path)) ?? "");
-        if (dep) m.deps.add(dep.path);
-      }
+      for (const specifier of m.compiled.loads) this.requireIn(path, specifier);
+      this.noteDeps(m, m.compiled);
       rest();
       this.finish(m, m.current, m.compiled);
     } catch (e) {
-      this.locals.delete(path);
+      this.forget(m);
       throw importedBy(e, path);
     }
     return m;
+  }
+
+  /** `require()` in the module file `importer`: a module not found names that file. */
+  private requireIn(importer: string, specifier: string): unknown {
+    try {
+      return this.require(specifier, dirname(importer));
+    } catch (e) {
+      throw namingImporter(e, importer);
+    }
   }
 
   private newExecution(path: string): Execution {
@@ -372,7 +408,7 @@ export class ModuleRegistry {
       return () => undefined;
     }
     const require = ((specifier: string) => {
-      const value = this.require(specifier, dir);
+      const value = this.requireIn(path, specifier);
       const r = this.locals.get(safeResolve(specifier, dir) ?? "");
       if (r) m.deps.add(r.path);
       return value;
@@ -390,7 +426,7 @@ export class ModuleRegistry {
       main: isMain,
       resolve: (specifier: string) => pathToFileURL(resolveModule(specifier, dir).path).href,
     };
-    const dynamicImport = (specifier: unknown) => this.import(String(specifier), dir);
+    const dynamicImport = (specifier: unknown) => this.import(String(specifier), dir).catch((e: unknown) => Promise.reject(namingImporter(e, path)));
     // Each run of a file has a name of its own, so frames of an older version keep their own source map.
     const run = (this.runs.get(path) ?? 0) + 1;
     this.runs.set(path, run);
@@ -438,7 +474,7 @@ export class ModuleRegistry {
    */
   async reload(path: string): Promise<LocalModule> {
     const m = this.locals.get(path);
-    if (!m) throw new Error(`${path} is not loaded: import it first`);
+    if (m?.state !== "loaded") throw new Error(`${path} is not loaded: import it first`);
     const start = performance.now();
     const version = fileVersion(path);
     const compiled = this.compile(path);
@@ -507,15 +543,26 @@ export class ModuleRegistry {
         }
       }
     }
+    // In an import cycle, a module of `paths` comes before the modules it imports that import it back,
+    // directly or not: they are its dependents, and must run against its new version.
+    const changed = new Set(paths);
+    const comesAfter = (path: string, dep: string) => !changed.has(path) || !this.importsOf(dep, path);
     const ordered: string[] = [];
     const visit = (path: string, seen: Set<string>) => {
       if (ordered.includes(path) || seen.has(path)) return;
       seen.add(path);
-      for (const d of this.locals.get(path)?.deps ?? []) if (selected.has(d)) visit(d, seen);
+      for (const d of this.locals.get(path)?.deps ?? []) if (selected.has(d) && comesAfter(path, d)) visit(d, seen);
       ordered.push(path);
     };
     for (const p of selected) visit(p, new Set());
     return ordered;
+  }
+
+  /** Whether the local module `from` imports `to`, directly or through other local modules. */
+  private importsOf(from: string, to: string, seen = new Set<string>()): boolean {
+    if (seen.has(from)) return false;
+    seen.add(from);
+    return [...(this.locals.get(from)?.deps ?? [])].some((d) => d === to || this.importsOf(d, to, seen));
   }
 
   localModules(): LocalModule[] {
@@ -583,6 +630,20 @@ function importedBy(error: unknown, path: string): unknown {
   return error;
 }
 
+/** Resolves an import of the module file `importer`: a module not found names that file. */
+function resolveImport(specifier: string, importer: string): Resolved {
+  try {
+    return resolveModule(specifier, dirname(importer));
+  } catch (e) {
+    throw namingImporter(e, importer);
+  }
+}
+
+/** A module not found by an import of the module file `importer`, named so, unless a deeper import named its own. */
+function namingImporter(error: unknown, importer: string): unknown {
+  return error instanceof ModuleNotFound && error.importer === undefined ? error.importedBy(importer) : error;
+}
+
 function safeResolve(specifier: string, dir: string): string | undefined {
   try {
     return resolveModule(specifier, dir).path;
@@ -599,7 +660,7 @@ function jsonModule(path: string): CompiledModule {
   } catch (e) {
     throw new SyntaxError(`${path}: ${(e as Error).message}`);
   }
-  return { script: "", sourceMap: "", firstLineShift: 0, isAsync: false, isEsm: false, hoisted: [], imports: [], source: text, json };
+  return { script: "", sourceMap: "", firstLineShift: 0, isAsync: false, isEsm: false, hoisted: [], imports: [], loads: [], source: text, json };
 }
 
 /** The namespace object of a local module: its properties read the module's current exports. */

@@ -33,14 +33,21 @@ export class ModuleNotFound extends Error {
     readonly specifier: string,
     readonly from: string,
     readonly looked: string[],
-    advice = isLocalSpecifier(specifier)
+    readonly advice = isLocalSpecifier(specifier)
       ? "Check the path (it is relative to the importing file; a cell imports from the notebook's directory)."
       : `Install ${packageName(specifier)} with npm in ${from} or a directory above it.`,
+    /** The module file whose import this is, named instead of its directory (a cell's import has none). */
+    readonly importer?: string,
   ) {
     const lookedIn = `Looked in:\n${looked.map((l) => `  ${l}`).join("\n")}\n${advice}`;
-    super(`Cannot find module "${specifier}" from ${from}. ${lookedIn}`);
+    super(`Cannot find module "${specifier}" ${importer === undefined ? `from ${from}` : `imported by ${importer}`}. ${lookedIn}`);
     this.name = "ModuleNotFoundError";
     this.lookedIn = lookedIn;
+  }
+
+  /** The same error, naming the module file whose import it is. */
+  importedBy(importer: string): ModuleNotFound {
+    return new ModuleNotFound(this.specifier, this.from, this.looked, this.advice, importer);
   }
 }
 
