@@ -94,6 +94,16 @@ describe("magics (in-memory transport, real engine)", () => {
     assert.equal(await stdout("%who\nlet andThat = 2;\n%who"), "onlyThis\nandThat\tonlyThis\n");
   });
 
+  test("a type error after a magic that leaves the session alone stops the whole cell before any of it runs", async () => {
+    const failed = await k.execute("let beforeMagic = 1;\n%who\nconst afterMagic: string = beforeMagic;");
+    assert.equal(failed.reply.content.ename, "TypeCheckError");
+    assert.match(failed.reply.content.evalue as string, /line 3, column 7, TS2322/);
+    assert.equal(streamText(failed), "", "%who did not run");
+    const after = await k.execute("typeof beforeMagic");
+    assert.match(after.reply.content.evalue as string, /Cannot find name 'beforeMagic'/, "the code before the magic did not run");
+    assert.equal(resultText(await run("let again = 1;\n%who_ls\nlet again = 'declared again'; again")), "'declared again'");
+  });
+
   test("%xdel deletes a name for values and types, and brings back the builtin it shadowed", async () => {
     await run("const JSON = 'mine'");
     assert.equal(resultText(await run("JSON")), "'mine'");

@@ -18,6 +18,7 @@ import { splitMixedCell, type CellPart } from "../../magics/mixed-cell.js";
 import { isStackOverflow, tooDeepMessage } from "../../language/too-deep.js";
 import { cellColumn, objectLiteralCell, type ColumnShift } from "../../language/object-literal-cell.js";
 import { isSingleExpression } from "../../language/single-expression.js";
+import { blankOut } from "../../language/blank-out.js";
 import { MagicRegistry, magicAmongCode, parseMagicCell, UsageError, type MagicInvocation, type MagicResult } from "../../magics/registry.js";
 import { typecheckMagic, type TypecheckTarget } from "../../magics/typecheck.js";
 import { lsmagicMagic, type MagicList } from "../../magics/lsmagic.js";
@@ -32,6 +33,12 @@ import { declaredInSource, type Declared } from "../../language/declarations.js"
 import { SessionNamespace } from "./namespace.js";
 import type { Drill } from "./compiler-practice.js";
 import { Interrupted, leaveSafeRegion } from "./interrupted.js";
+
+/** Line magics that change neither the session's names nor how code is checked. */
+const LEAVE_SESSION_ALONE = new Set(["pwd", "env", "history", "lsmagic", "modules", "who", "who_ls", "whos", "scope", "closure"]);
+
+/** "Cannot redeclare", "Duplicate identifier", "Duplicate function implementation". */
+const REDECLARATION = new Set([2451, 2300, 2393]);
 
 /** Diagnostics of a cell's compiled text at the cell's own columns. */
 function atCellColumns(diagnostics: CellDiagnostic[], shift: ColumnShift | undefined): CellDiagnostic[] {
@@ -374,6 +381,8 @@ export class CellRunner {
    * fails; the last part's value is the cell's result. Payloads of magics are collected in `payload`.
    */
   private async runParts(id: number, input: ExecuteInput, state: CellState, label: string, parts: CellPart[], payload: Payload[]): Promise<ErrorInfo | undefined> {
+    const typeErrors = this.typeErrorsAcrossParts(input.code, label, parts);
+    if (typeErrors) return typeErrors;
     const context = this.magicContext(id, state, this.executionFor(id, state, input.executionCount));
     for (const [index, part] of parts.entries()) {
       const last = index === parts.length - 1;
@@ -395,6 +404,23 @@ export class CellRunner {
       if (last && result && "value" in result) this.showResult(id, input, result.value, undefined, []);
     }
     return undefined;
+  }
+
+  /**
+   * A cell whose code is split by magics that leave the session alone (`%who` between statements) is
+   * checked whole first, its magic lines blanked: a type error after the magic stops the cell before
+   * any part of it runs, as it stops a cell of code alone. A magic that may change what later code
+   * sees (%run, %typecheck, %xdel...) leaves each part to its own check, as the cell runs. So do
+   * redeclarations: a later part may declare a name again, as a later cell may.
+   */
+  private typeErrorsAcrossParts(code: string, label: string, parts: CellPart[]): ErrorInfo | undefined {
+    const codeParts = parts.filter((p) => "code" in p).length;
+    if (this.typecheck !== "on" || codeParts < 2 || !parts.every((p) => "code" in p || LEAVE_SESSION_ALONE.has(p.magic.name))) return undefined;
+    const magicLines = new Set(parts.flatMap((p) => ("magic" in p ? [p.magic.at.line] : [])));
+    const whole = code.split(/(?<=\n)/).map((line, i) => (magicLines.has(i) ? blankOut(line) : line)).join("");
+    const checked = this.checker.check(whole, this.checker.plan(whole));
+    const diagnostics = checked.diagnostics.filter((d) => d.code >= 2000 && !REDECLARATION.has(d.code));
+    return diagnostics.length > 0 ? diagnosticsError("TypeCheckError", label, code, diagnostics) : undefined;
   }
 
   /** A cell's code, or a part of it: a cell that begins with an object literal shows it (see object-literal-cell.ts). */
