@@ -86,7 +86,7 @@ export const whoLsMagic: Magic<NamespaceTarget> = {
   usage: `%who_ls [KIND ...]\n${KINDS_USAGE}\nThe array is the cell's result: const names = _ in the next cell keeps it.`,
   run({ args }, { namespace }) {
     const keep = kindsFilter(args, "who_ls");
-    return { value: sortedNames(namespace.entries().filter(keep)) };
+    return { value: sortedNames(namespace.entries().filter(keep)), type: { text: "string[]", names: [] } };
   },
 };
 

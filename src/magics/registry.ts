@@ -4,6 +4,7 @@
 // Magics run instead of compiling, so they never reach the type checker.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { splitArgs } from "./split-args.js";
+import type { ResultType } from "../language/cell-checker.js";
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -34,6 +35,8 @@ export interface MagicResult {
   output?: string;
   /** A value to show and store as the cell's result, as IPython does for `%who_ls`. */
   value?: unknown;
+  /** The value's static type, which `_n` then has; without one it is `any`. */
+  type?: ResultType;
   /** Payloads for the execute_reply (`set_next_input` for %load). */
   payload?: { source: string; [key: string]: unknown }[];
 }

@@ -2,6 +2,7 @@
 // (auto-ranging loops, repeated runs, mean ± standard deviation per loop), as IPython's.
 import { inspect } from "node:util";
 import type { ErrorInfo } from "../engine/engine.js";
+import type { ResultType } from "../language/cell-checker.js";
 import { UsageError, type Magic, type MagicCall } from "./registry.js";
 
 /** Code a magic ran failed: the cell fails with this error, as if the code had been the cell. */
@@ -15,7 +16,7 @@ export class CellFailure extends Error {
 /** Code run as part of the cell that invoked the magic: checked, compiled and bound to the session. */
 export interface CodeExecution {
   /** Runs code once; its declarations join the session. Throws CellFailure. `compileMs`: checking and compiling it, before the run. */
-  run(code: string): Promise<{ value: unknown; wallMs: number; cpu: NodeJS.CpuUsage; compileMs: number }>;
+  run(code: string): Promise<{ value: unknown; type: ResultType | undefined; wallMs: number; cpu: NodeJS.CpuUsage; compileMs: number }>;
   /** Compiles code to run many times: `time(loops)` gives the milliseconds `loops` runs took. Throws CellFailure. */
   repeatable(code: string): { time(loops: number): Promise<number>; finish(): void };
 }
@@ -54,14 +55,14 @@ function timeMagic(kind: "line" | "cell"): Magic<ExecutionTarget> {
     takesCode: true,
     async run(call, { execution }) {
       if (kind === "cell" && call.lineCode.trim() !== "") throw new UsageError(`${name} takes no arguments on its line; put the code below it`);
-      const { value, wallMs, cpu, compileMs } = await execution.run(codeOf(call, kind));
+      const { value, type, wallMs, cpu, compileMs } = await execution.run(codeOf(call, kind));
       const user = cpu.user / 1e6;
       const system = cpu.system / 1e6;
       const output =
         `CPU times: user ${formatDuration(user)}, sys: ${formatDuration(system)}, total: ${formatDuration(user + system)}\n` +
         `Wall time: ${formatDuration(wallMs / 1e3)}\n` +
         (compileMs > SHOWN_COMPILE_MS ? `Compiler : ${formatDuration(compileMs / 1e3)}\n` : "");
-      return value === undefined ? { output } : { output, value };
+      return value === undefined ? { output } : { output, value, ...(type ? { type } : {}) };
     },
   };
 }

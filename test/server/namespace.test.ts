@@ -55,6 +55,8 @@ describe("magics (in-memory transport, real engine)", () => {
     assert.equal(await stdout("%who function class"), "Shape\tarea\n");
     assert.equal(resultText(await run("%who_ls let const")), "[ 'count', 'label' ]");
     assert.equal(resultText(await run("_.length")), "2", "%who_ls's value is the cell's result");
+    const typed = await k.execute("const notAList: number = __");
+    assert.match(typed.reply.content.evalue as string, /Type 'string\[\]' is not assignable to type 'number'/, "typed as string[]");
     const table = await stdout("%whos");
     assert.match(table, /^Name\s+Kind\s+Type\s+Value\n-+/);
     assert.match(table, /\ncount\s+let\s+number\s+3\n/);
@@ -207,6 +209,8 @@ describe("%time and %timeit (in-memory transport, real engine)", () => {
     const cell = await k.execute("%%time\nconsole.log('inside');\nconst fromCell = 5;\nfromCell * 2");
     assert.equal(resultText(cell), "10");
     assert.match(streamText(cell), /^inside\nCPU times: /);
+    const typed = await k.execute("const notNumbers: string = _");
+    assert.match(typed.reply.content.evalue as string, /Type 'number' is not assignable to type 'string'/, "the value keeps its type in the history");
   });
 
   test("errors in timed code point at the cell's own lines and columns", async () => {

@@ -8,7 +8,7 @@ const time = timingMagics.find((m) => m.name === "time" && m.kind === "line")!;
 /** An execution whose run took `wallMs`, after `compileMs` of checking and compiling. */
 function execution(wallMs: number, compileMs: number): CodeExecution {
   return {
-    run: async () => ({ value: 7, wallMs, cpu: { user: 2000, system: 1000 }, compileMs }),
+    run: async () => ({ value: 7, type: { text: "number", names: [] }, wallMs, cpu: { user: 2000, system: 1000 }, compileMs }),
     repeatable: () => {
       throw new Error("not used by %time");
     },
@@ -19,6 +19,7 @@ async function timed(wallMs: number, compileMs: number): Promise<string> {
   const call = { args: [], options: {}, line: "f()", body: "", lineCode: "      f()", bodyCode: "" };
   const result = await time.run(call, { execution: execution(wallMs, compileMs) });
   assert.equal(result?.value, 7, "the code's value is the cell's result");
+  assert.deepEqual(result?.type, { text: "number", names: [] }, "with its type, for _n");
   return result?.output ?? "";
 }
 

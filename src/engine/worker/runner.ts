@@ -401,7 +401,7 @@ export class CellRunner {
         return { ename: e.name, evalue: e.message, traceback: [`${e.name}: ${e.message}`] };
       }
       payload.push(...(result?.payload ?? []));
-      if (last && result && "value" in result) this.showResult(id, input, result.value, undefined, []);
+      if (last && result && "value" in result) this.showResult(id, input, result.value, result.type, []);
     }
     return undefined;
   }
@@ -607,7 +607,7 @@ export class CellRunner {
         const outcome = await this.runLoaded(loaded, state);
         const timing = { wallMs: performance.now() - wall, cpu: process.cpuUsage(cpu), compileMs };
         if (!outcome.ok) throw new CellFailure(outcome.error);
-        return { value: outcome.value, ...timing };
+        return { value: outcome.value, type: outcome.prepared.result, ...timing };
       },
       repeatable: (code) => {
         const loaded = this.load(id, code, label, state, count);
