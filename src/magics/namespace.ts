@@ -208,7 +208,8 @@ export const scopeMagic: Magic<NamespaceTarget> = {
     if (entry?.kind === "import") {
       where = `imported${entry.module === undefined ? "" : ` from "${entry.module}"`} in cell ${entry.cell}`;
     } else if (entry) {
-      where = `session global: ${entry.kind} declared in cell ${entry.cell}`;
+      // `declare const x` has no value: the checker alone knows it, until code defines one.
+      where = entry.kind === "declare" ? `session global: declared (declare, no value of its own) in cell ${entry.cell}` : `session global: ${entry.kind} declared in cell ${entry.cell}`;
     } else if (history) {
       where = `history: ${history}`;
     } else if (builtin) {

@@ -176,6 +176,8 @@ describe("magics (in-memory transport, real engine)", () => {
     assert.equal(await stdout("%scope nowhere"), "nowhere: unbound (no session global, history name or builtin has this name)\n");
     await run("interface Shape2 { sides: number }");
     assert.match(await stdout("%scope Shape2"), /session global: interface declared in cell \d+\n {2}type: interface Shape2 \{ sides: number; \}/);
+    await run("declare const fromElsewhere: string;");
+    assert.match(await stdout("%scope fromElsewhere"), /^fromElsewhere: session global: declared \(declare, no value of its own\) in cell \d+\n {2}type: string\n$/);
   });
 
   test("%closure lists captured variables with their current values", async () => {
