@@ -190,12 +190,10 @@ export const writefileMagic: Magic<ModulesTarget> = {
     // Opening a pipe for writing waits for a reader, in a call no interrupt reaches.
     if (stat && !stat.isFile()) throw new UsageError(`%%writefile: ${args[0]} is not a file (a device or a pipe); give a file path`);
     makeDirectories(dirname(path));
-    if (options.append === true) {
-      appendFileSync(path, text);
-      return { output: `Appending to ${args[0]}\n` };
-    }
-    writeFileSync(path, text);
-    return { output: `${exists ? "Overwriting" : "Writing"} ${args[0]}\n` };
+    // As IPython says: a file that did not exist is written, whether or not -a asked to append.
+    if (options.append === true) appendFileSync(path, text);
+    else writeFileSync(path, text);
+    return { output: `${!exists ? "Writing" : options.append === true ? "Appending to" : "Overwriting"} ${args[0]}\n` };
   },
 };
 

@@ -279,7 +279,8 @@ describe("the import system (in-memory transport, real engine)", () => {
 
   test("%%writefile, then %reload: namespaces and imported names see the new version; dependents too", async () => {
     assert.equal(streamText(await run("%%writefile counter.ts\nexport const step = 1;\nexport const next = (n: number) => n + step;")), "Writing counter.ts\n");
-    await run("%%writefile -a counter.ts\nexport const version = 1;");
+    assert.equal(streamText(await run("%%writefile -a counter.ts\nexport const version = 1;")), "Appending to counter.ts\n");
+    assert.equal(streamText(await run("%%writefile -a appended-first.ts\nexport const first = 1;")), "Writing appended-first.ts\n", "a new file is written, as IPython says");
     write("uses-counter.ts", "import { next } from './counter';\nexport const twice = (n: number) => next(next(n));\n");
     await run("import { next, version } from './counter'; import * as counter from './counter'; import { twice } from './uses-counter';");
     assert.equal(resultText(await run("[next(0), version, twice(0)]")), "[ 1, 1, 2 ]");
