@@ -22,7 +22,7 @@ export interface ModuleAccess {
   /** The tsconfig.json `paths` (and `baseUrl`) aliases bare specifiers go through first, one line each. */
   pathAliases(): string[];
   /** Reloads the loaded module `specifier` names; throws ModuleFailure when it fails (the old module stays). */
-  reload(specifier: string): Promise<{ path: string; rebound: string[] }>;
+  reload(specifier: string): Promise<{ path: string; rebound: string[]; removed: string[] }>;
   autoreload: AutoreloadMode;
   /** Imports a module and marks it for `%autoreload explicit`. */
   aimport(specifier: string): Promise<string>;
@@ -115,8 +115,9 @@ export const reloadMagic: Magic<ModulesTarget> = {
   async run({ args }, { modules }) {
     if (args.length !== 1) throw new UsageError("%reload takes one module specifier, for example: %reload ./geometry");
     try {
-      const { path, rebound } = await modules.reload(args[0]);
-      return { output: `Reloaded ${modules.relative(path)}${rebound.length > 0 ? ` (rebound: ${rebound.join(", ")})` : ""}\n` };
+      const { path, rebound, removed } = await modules.reload(args[0]);
+      const notes = [...(rebound.length > 0 ? [`rebound: ${rebound.join(", ")}`] : []), ...(removed.length > 0 ? [`no longer exported, so no longer defined: ${removed.join(", ")}`] : [])];
+      return { output: `Reloaded ${modules.relative(path)}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}\n` };
     } catch (e) {
       if (e instanceof UsageError) throw e;
       throw new CellFailure(modules.errorInfo(e));

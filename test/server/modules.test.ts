@@ -328,6 +328,21 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.equal(resultText(await run("const count = 'a cell of its own'; add(1); count")), "'a cell of its own'", "a later declaration replaces the import");
   });
 
+  test("a reload that takes an export away says so, and the name imported from it is no longer defined", async () => {
+    write("shrinks.ts", "export const kept = 1;\nexport function dropped(): string { return 'old'; }\nexport const alsoDropped = 'x';\n");
+    await run("import { kept, dropped } from './shrinks';\nfunction callsDropped() { return dropped() }");
+    write("shrinks.ts", "export const kept = 2;\nexport const alsoDropped = 'y';\n");
+    assert.equal(streamText(await run("%reload ./shrinks")), "Reloaded ./shrinks.ts (rebound: kept; no longer exported, so no longer defined: dropped)\n");
+    const used = await k.execute("dropped()");
+    assert.match(used.reply.content.evalue as string, /Cannot find name 'dropped'.*TS2304/, "a type error, not undefined typed any");
+    const called = await k.execute("callsDropped()");
+    assert.match(called.reply.content.evalue as string, /dropped is not defined/, "a function that used it fails clearly");
+    await run("import { alsoDropped } from './shrinks';\n%autoreload all");
+    write("shrinks.ts", "export const kept = 3;\n");
+    assert.equal(streamText(await run("kept")), "[autoreload] reloaded ./shrinks.ts (no longer exported, so no longer defined: alsoDropped)\n");
+    await run("%autoreload off");
+  });
+
   test("%autoreload all reloads changed modules and their dependents; comment-only changes reload nothing", async () => {
     write("auto.ts", "export const value = 1;\n");
     write("auto-user.ts", "import { value } from './auto';\nexport const doubled = value * 2;\n");

@@ -99,9 +99,11 @@ export class SessionModules implements ModuleAccess {
   /** Specifiers warnIfStale looked at during the current cell. */
   private readonly staleChecked = new Set<string>();
   /** `cells` maps error positions in cells and local modules back to their TypeScript; `report` writes to the kernel's log. */
+  /** Session names removed because a reload took their export away, until a report says so. */
+  private readonly removedByReloads: string[] = [];
   constructor(
     private readonly session: Session,
-    checker: CellChecker,
+    private readonly checker: CellChecker,
     private readonly cells: CellRegistry,
     report: (problem: string) => void,
   ) {
@@ -160,13 +162,16 @@ export class SessionModules implements ModuleAccess {
     return path;
   }
 
-  /** Reloads a loaded local module; `rebound` are the session names imported from it whose value changed. */
-  async reload(specifier: string): Promise<{ path: string; rebound: string[] }> {
+  /**
+   * Reloads a loaded local module; `rebound` are the session names imported from it whose value
+   * changed, `removed` those whose export it (or a module reloaded with it) no longer has.
+   */
+  async reload(specifier: string): Promise<{ path: string; rebound: string[]; removed: string[] }> {
     const path = this.loadedPath(specifier);
     const before = new Map(this.importedFromLocal().map(({ name, value }) => [name, value]));
     await this.registry.reload(path);
     const rebound = this.importedFromLocal().filter(({ name, value }) => before.get(name) !== value);
-    return { path, rebound: rebound.map(({ name }) => name) };
+    return { path, rebound: rebound.map(({ name }) => name), removed: this.removedByReloads.splice(0) };
   }
 
   async aimport(specifier: string): Promise<string> {
@@ -233,9 +238,12 @@ export class SessionModules implements ModuleAccess {
     return runtimeError(cause, this.cells);
   }
 
-  /** The session names imported from loaded local modules, each with the value its import gives now. */
-  private importedFromLocal(): { name: string; value: unknown }[] {
-    const imported: { name: string; value: unknown }[] = [];
+  /**
+   * The session names imported from loaded local modules, each with the value its import gives now;
+   * `gone` when the module no longer exports the name.
+   */
+  private importedFromLocal(): { name: string; value: unknown; gone: boolean }[] {
+    const imported: { name: string; value: unknown; gone: boolean }[] = [];
     for (const u of this.session.userDeclared()) {
       if (u.kind !== "import" || u.module === undefined || u.typeOnly || u.imported === "*") continue;
       let m: LocalModule | undefined;
@@ -245,7 +253,8 @@ export class SessionModules implements ModuleAccess {
         continue;
       }
       if (!m || m.state !== "loaded") continue;
-      imported.push({ name: u.name, value: u.imported === "=" ? (m.compiled.isEsm ? m.facade : m.current.module.exports) : m.facade[u.imported ?? "default"] });
+      if (u.imported === "=") imported.push({ name: u.name, value: m.compiled.isEsm ? m.facade : m.current.module.exports, gone: false });
+      else imported.push({ name: u.name, value: m.facade[u.imported ?? "default"], gone: !((u.imported ?? "default") in m.facade) });
     }
     return imported;
   }
@@ -253,9 +262,17 @@ export class SessionModules implements ModuleAccess {
   /**
    * After a reload, session names imported from local modules take their current values. Named and
    * default imports read the module's namespace (live); `import x = require()` holds a value, set here.
+   * A name whose export is gone leaves the session, as after %xdel: later cells that use it get a type
+   * error, not a silent undefined typed any.
    */
   private rebind(): void {
-    for (const { name, value } of this.importedFromLocal()) {
+    for (const { name, value, gone } of this.importedFromLocal()) {
+      if (gone) {
+        this.session.remove(name);
+        this.checker.forget(name);
+        this.removedByReloads.push(name);
+        continue;
+      }
       const box = this.session.box(name);
       if (box.v !== value) box.v = value;
     }
@@ -303,8 +320,10 @@ export class SessionModules implements ModuleAccess {
         failed.push(`${this.registry.relative(path, notebookDir)} (${(e as Error).name}: ${message}; the old version stays)`);
       }
     }
+    const removed = this.removedByReloads.splice(0);
+    const gone = removed.length > 0 ? ` (no longer exported, so no longer defined: ${removed.join(", ")})` : "";
     return {
-      ...(reloaded.length > 0 ? { reloaded: `[autoreload] reloaded ${reloaded.join(", ")}` } : {}),
+      ...(reloaded.length > 0 ? { reloaded: `[autoreload] reloaded ${reloaded.join(", ")}${gone}` } : {}),
       ...(failed.length > 0 ? { failed: `[autoreload] failed to reload ${failed.join("; ")}` } : {}),
     };
   }
