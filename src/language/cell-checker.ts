@@ -460,6 +460,8 @@ export class CellChecker {
   recordResult(count: number, cell: number, ownNames: Iterable<string>, result: ResultType | undefined): void {
     // A `_`, `__` or `___` the user declared stops all three, as at run time (see Session.recordResult).
     if (!["_", "__", "___"].some((name) => this.declaredIn.has(name))) this.recent = [count, ...this.recent].slice(0, 3);
+    // A `_3` the user declared is the result now, as at run time (and in IPython): it has the result's type.
+    this.declaredIn.delete(`_${count}`);
     const own = new Set(ownNames);
     const byFile = new Map<number, string[]>();
     for (const name of result?.names ?? []) {

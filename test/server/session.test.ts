@@ -107,6 +107,15 @@ describe("session semantics (in-memory transport, real engine)", () => {
     }
   });
 
+  test("a _N the user declared becomes cell N's result, value and type, as in IPython", async () => {
+    const n = ((await k.execute("0")).reply.content.execution_count as number) + 2;
+    await k.execute(`let _${n} = 'mine'`);
+    assert.equal(resultText(await k.execute("42")), "42");
+    const typed = await k.execute(`const mine: string = _${n}`);
+    assert.match(typed.reply.content.evalue as string, /Type 'number' is not assignable to type 'string'/);
+    assert.equal(resultText(await k.execute(`_${n} + 1`)), "43");
+  });
+
   test("Out keeps at most 1000 results, dropping the oldest 20% when full", async () => {
     await k.execute("%reset -f out");
     const first = (await k.execute("'oldest'")).reply.content.execution_count as number;
