@@ -168,6 +168,10 @@ export const SEQUENCES: Record<string, Step[]> = {
     ["const asNumber: number = inBlock", { error: "TypeCheckError", evalue: /Type 'string' is not assignable to type 'number'/ }],
     ["const b2: string = pairB; b2", "'b'"],
   ],
+  "the kernel's own names cannot be declared; the error says so, at the cell's position": [
+    ["const __tsk = 5", { error: "SyntaxError", evalue: /'__tsk' is a name the kernel keeps for itself.*line 1, column 7/ }],
+    ["function ownScope() { const __tsk = 2; return __tsk }\nownScope()", "2"],
+  ],
   "a type and then a value of the same name: the newest declaration wins": [
     ["type Shape = { r: number }", null],
     ["const Shape = 'now a value'; Shape", "'now a value'"],

@@ -2,7 +2,8 @@
 // rewritten over the session's bindings (rewrite.ts), with a source map back to the cell.
 import ts, { NODE_SYNTAX } from "../../language/typescript.js";
 import { bindingNames, resolveCell, type DeclKind, type SessionView } from "./resolve.js";
-import { rewriteCell, type Binding, type RewriteOutput } from "./rewrite.js";
+import { BOX_PREFIX, rewriteCell, type Binding, type RewriteOutput } from "./rewrite.js";
+import { KERNEL_PARAM } from "./cell-frame.js";
 import { topLevelUsing, type Disposal } from "./using.js";
 
 export interface CompilerSession extends SessionView {
@@ -118,6 +119,17 @@ function redeclaration(sf: ts.SourceFile): ts.Identifier | undefined {
   return found;
 }
 
+/** A name the compiled cell uses for the kernel's own parameters and temporaries. */
+function isReserved(name: string): boolean {
+  return name.startsWith(KERNEL_PARAM) || name.startsWith(BOX_PREFIX);
+}
+
+/** The identifier a top-level statement declares `name` with, for the error's position. */
+function declaringIdentifier(sf: ts.SourceFile, name: string): ts.Node | undefined {
+  const find = (n: ts.Node): ts.Node | undefined => (ts.isIdentifier(n) && n.text === name ? n : ts.forEachChild(n, find));
+  return find(sf);
+}
+
 /** The cell position of a node of the transformed tree, as a diagnostic. */
 function cellDiagnostic(sf: ts.SourceFile, node: ts.Node, message: string, code: number): CellDiagnostic {
   const original = ts.getOriginalNode(sf) as ts.SourceFile;
@@ -149,6 +161,8 @@ function sessionTransformer(
     const twice = redeclaration(own);
     if (twice) throw new CellSyntaxError([cellDiagnostic(sf, twice, `Identifier '${twice.text}' has already been declared.`, 2451)]);
     const resolution = resolveCell(own, session);
+    const reserved = resolution.declarations.find((d) => isReserved(d.name));
+    if (reserved) throw new CellSyntaxError([cellDiagnostic(sf, declaringIdentifier(own, reserved.name) ?? own, `'${reserved.name}' is a name the kernel keeps for itself (names that begin with ${KERNEL_PARAM} or ${BOX_PREFIX}): choose another name.`, 2451)]);
     const { file, out } = rewriteCell(own, tc, {
       resolution,
       sessionKind: (n) => session.kind(n),
