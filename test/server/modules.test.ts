@@ -336,6 +336,19 @@ describe("the import system (in-memory transport, real engine)", () => {
     await run("%autoreload off");
   });
 
+  test("%autoreload all reloads a module whose edit is inside a template literal after `${…}//`", async () => {
+    write("api.ts", "const protocol = 'https:', host = 'example.com';\nexport const endpoint = `${protocol}//${host}/api/v1`;\n");
+    await run("import { endpoint } from './api';");
+    await run("%autoreload all");
+    // Modules earlier tests changed are reloaded now, not in the cell below.
+    await run("1");
+    write("api.ts", "const protocol = 'https:', host = 'example.com';\nexport const endpoint = `${protocol}//${host}/api/v2`;\n");
+    const ex = await run("endpoint");
+    assert.equal(streamText(ex), "[autoreload] reloaded ./api.ts\n");
+    assert.equal(resultText(ex), "'https://example.com/api/v2'");
+    await run("%autoreload off");
+  });
+
   test("%aimport -MODULE: no autoreload mode reloads it, until %aimport MODULE; %aimport lists both", async () => {
     write("once.ts", "export const made = Math.random();\n");
     write("once-user.ts", "import { made } from './once';\nexport const alsoMade = made;\n");
