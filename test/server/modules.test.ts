@@ -494,6 +494,27 @@ describe("the import system (in-memory transport, real engine)", () => {
     }
   });
 
+  test("%run of something not a program (JSON, a declaration file, a directory, another kind) says which files it runs", async () => {
+    write("run-kinds/data.json", '{ "a": 1 }\n');
+    write("run-kinds/types.d.ts", "export declare const x: number;\n");
+    write("run-kinds/notes.txt", "some notes\n");
+    write("run-kinds/tool", "console.log('ran without an extension');\n");
+    const runs = "%run runs .ts .tsx .mts .cts .js .mjs .cjs files, and files without an extension as JavaScript";
+    const refusals: [string, string][] = [
+      ["run-kinds/data.json", `run-kinds/data.json is not a program: ${runs}`],
+      ["run-kinds/types.d.ts", `run-kinds/types.d.ts is a declaration file: it holds types only, no code to run. ${runs}`],
+      ["run-kinds/notes.txt", `run-kinds/notes.txt is not a program: ${runs}`],
+      ["run-kinds", "run-kinds is a directory: name the file in it to run"],
+    ];
+    for (const [file, message] of refusals) {
+      const refused = await k.execute(`%run ${file}`);
+      assert.equal(refused.reply.content.ename, "UsageError", file);
+      assert.equal(refused.reply.content.evalue, `%run: ${message}`);
+      assert.deepEqual(refused.reply.content.traceback, [`UsageError: %run: ${message}`], "no frames of the kernel");
+    }
+    assert.equal(streamText(await run("%run run-kinds/tool")), "ran without an extension\n");
+  });
+
   test("circular imports end with a result or a clear error, never a hang", async () => {
     write("ping.ts", "import { pong } from './pong';\nexport function ping(n: number): string { return n <= 0 ? 'done' : pong(n - 1); }\n");
     write("pong.ts", "import { ping } from './ping';\nexport function pong(n: number): string { return ping(n); }\n");
