@@ -90,6 +90,15 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.equal(resultText(await run("require('./shapes').sq(5)")), "25");
   });
 
+  test("require.resolve in a cell finds what require loads: a local TypeScript file, a package, a builtin", async () => {
+    write("resolved/helper.ts", "export const h = 1;\n");
+    assert.equal(resultText(await run("require('./resolved/helper').h")), "1");
+    assert.equal(resultText(await run("require.resolve('./resolved/helper')")), `'${join(dir, "resolved/helper.ts")}'`);
+    assert.equal(resultText(await run("require.resolve('cjs-pkg')")), `'${join(dir, "node_modules/cjs-pkg/index.js")}'`);
+    assert.equal(resultText(await run("require.resolve('fs')")), "'fs'");
+    assert.equal(resultText(await run("require.resolve.paths('./resolved/helper')")), `[ '${dir}' ]`);
+  });
+
   test("a runtime error inside a local module names its TypeScript file, line and column", async () => {
     write("thrower.ts", "export interface Options { strict: boolean }\n\nexport function check(n: number, options: Options): number {\n  if (options.strict && n < 0) throw new RangeError(`negative: ${n}`);\n  return n;\n}\n");
     const ex = await k.execute("import { check } from './thrower';\ncheck(-1, { strict: true })");

@@ -11,7 +11,7 @@ import { inspect } from "node:util";
 import { pathToFileURL } from "node:url";
 import { codeFingerprint } from "./significant.js";
 import { starReexports, type CompiledModule, type ModuleCompiler, type TopLevel } from "./compile.js";
-import { resolveModule, type ModuleKind, type Resolved } from "./resolve.js";
+import { requireResolve, resolveModule, type ModuleKind, type Resolved } from "./resolve.js";
 import type { CellRegistry } from "../traceback.js";
 
 interface NodeModuleObject {
@@ -378,7 +378,7 @@ export class ModuleRegistry {
       return value;
     }) as NodeJS.Require;
     Object.assign(require, {
-      resolve: (specifier: string) => resolveModule(specifier, dir).path,
+      resolve: requireResolve(dir),
       main: isMain ? module : undefined,
       cache: {},
     });

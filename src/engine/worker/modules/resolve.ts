@@ -212,6 +212,21 @@ export function resolveModule(specifier: string, from: string): Resolved {
   return { kind: "package", path, esm: isEsmFile(path) };
 }
 
+/**
+ * `require.resolve` for code in `dir`: the file the kernel's `require` loads (a local TypeScript
+ * file too), a builtin as written; with `paths` given, and for `.paths`, Node's own, which searches
+ * the same directories.
+ */
+export function requireResolve(dir: string): NodeJS.RequireResolve {
+  const node = createRequire(join(dir, "[importer]"));
+  const resolve = (specifier: string, options?: { paths?: string[] }) => {
+    if (options?.paths) return node.resolve(specifier, options);
+    const r = resolveModule(specifier, dir);
+    return r.kind === "builtin" ? specifier : r.path;
+  };
+  return Object.assign(resolve, { paths: node.resolve.paths });
+}
+
 /** For a specifier the kernel cannot resolve from `from`: where it looked and what to do (undefined when it can). */
 export function whereLookedFor(specifier: string, from: string): string | undefined {
   try {
