@@ -18,7 +18,7 @@ const compiled = (script: string): CachedModule => ({
   isAsync: false,
   isEsm: true,
   hoisted: ["f"],
-  imports: ["./dep"],
+  imports: [{ specifier: "./dep", mode: "import" }],
 });
 
 /** A program of main.ts importing dep.ts, as the module compiler makes one. */

@@ -76,7 +76,7 @@ export function cellImportMeta(): ImportMeta {
     filename,
     dirname: notebookDir,
     main: true,
-    resolve: (specifier: string) => pathToFileURL(resolveModule(specifier, notebookDir).path).href,
+    resolve: (specifier: string) => pathToFileURL(resolveModule(specifier, notebookDir, "import").path).href,
   } as ImportMeta;
 }
 

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "../../../language/typescript.js";
 import { makeDirectories } from "../../../files/make-directories.js";
+import type { ModuleImport } from "./compile.js";
 
 /** What a compile produced, apart from the source it came from. */
 export interface CachedModule {
@@ -17,11 +18,11 @@ export interface CachedModule {
   isAsync: boolean;
   isEsm: boolean;
   hoisted: string[];
-  imports: string[];
+  imports: ModuleImport[];
 }
 
 /** Changes when an entry's layout or meaning does: older entries are then never read. */
-const FORMAT = "tskernel-module-cache/2";
+const FORMAT = "tskernel-module-cache/3";
 /** The cache is pruned back to this share of its limit, least recently used entries first. */
 const PRUNE_TO = 0.8;
 /** Writes between two prunes: each prune lists the whole directory. */
@@ -36,10 +37,11 @@ function compilerVersion(): string {
 function isCachedModule(value: unknown): value is CachedModule {
   const v = value as Partial<CachedModule> | null;
   const strings = (a: unknown) => Array.isArray(a) && a.every((s) => typeof s === "string");
+  const imports = (a: unknown) => Array.isArray(a) && a.every((i: Partial<ModuleImport> | null) => typeof i?.specifier === "string" && (i.mode === "import" || i.mode === "require"));
   return (
     typeof v === "object" && v !== null &&
     typeof v.script === "string" && typeof v.firstLineShift === "number" &&
-    typeof v.isAsync === "boolean" && typeof v.isEsm === "boolean" && strings(v.hoisted) && strings(v.imports)
+    typeof v.isAsync === "boolean" && typeof v.isEsm === "boolean" && strings(v.hoisted) && imports(v.imports)
   );
 }
 

@@ -11,7 +11,7 @@ import type { CompilerInterrupts } from "../../../language/cell-checker.js";
 import { excerpt } from "../traceback.js";
 import { declaredNames, exportedNames, identifiersOf } from "../../../language/declarations.js";
 import { diagnosticMessage } from "../../../language/missing-module.js";
-import { whereLookedFor } from "./resolve.js";
+import { whereLookedFor, type ResolutionMode } from "./resolve.js";
 import { isStackOverflow, tooDeepMessage } from "../../../language/too-deep.js";
 import type { CompileCache } from "./compile-cache.js";
 import { asInterrupt } from "../interrupted.js";
@@ -69,15 +69,21 @@ export interface CompiledModule {
    * modules hoist them.
    */
   hoisted: string[];
-  /** Specifiers of its static imports and re-exports, in order (loaded before it runs, as ES modules are). */
-  imports: string[];
+  /** Its static imports and re-exports, in order (loaded before it runs, as ES modules are). */
+  imports: ModuleImport[];
   /** The text it was compiled from: what a change on disk is compared with. */
   source: string;
   /** Taken from the cache of compiled modules, not compiled in this session. */
   fromCache?: boolean;
 }
 
-export const MODULE_PARAMS = ["exports", "require", "module", "__filename", "__dirname", "__tsk_import", "__tsk_meta"];
+/** A static import of a module: its specifier, and whether it loads as `import` or as `require()` (`import x = require()`). */
+export interface ModuleImport {
+  specifier: string;
+  mode: ResolutionMode;
+}
+
+export const MODULE_PARAMS = ["exports", "require", "module", "__filename", "__dirname", "__tsk_import", "__tsk_meta", "__tsk_require_import"];
 
 /** Codes that concern the CommonJS shape the kernel runs, not the user's module. */
 const NOT_FOR_USER = new Set([
@@ -119,6 +125,34 @@ function moduleHooks(): ts.TransformerFactory<ts.SourceFile> {
 /** The hooks visit every node: only a module that may use `import.meta` or `import()` needs them. */
 function hooksFor(text: string): ts.TransformerFactory<ts.SourceFile>[] {
   return /\bimport\s*[.(]/.test(text) ? [moduleHooks()] : [];
+}
+
+/** How a module's `import` declarations load: as `import`, but in a .cts or .cjs file TypeScript and Node make them `require()`. */
+function importDeclarationMode(path: string): ResolutionMode {
+  return /\.c[jt]s$/.test(path) ? "require" : "import";
+}
+
+/**
+ * After the module transform: the `require` calls it made of `import` and `export … from`
+ * declarations call `__tsk_require_import`, which resolves them as `import` does (a dual package's
+ * ES build, as the checker typed it); a `require()` the module wrote keeps the `require` condition.
+ */
+function importsResolvedAsImports(): ts.TransformerFactory<ts.SourceFile> {
+  return (tc) => (sf) => {
+    const f = tc.factory;
+    const visit = (node: ts.Node): ts.Node => {
+      // The emit's own calls have no position in the source.
+      if (ts.isCallExpression(node) && node.pos < 0 && ts.isIdentifier(node.expression) && node.expression.text === "require") {
+        return f.updateCallExpression(node, f.createIdentifier("__tsk_require_import"), undefined, node.arguments);
+      }
+      return ts.visitEachChild(node, visit, tc);
+    };
+    const fromImport = (s: ts.Statement) => {
+      const original = ts.getOriginalNode(s);
+      return ts.isImportDeclaration(original) || ts.isExportDeclaration(original);
+    };
+    return f.updateSourceFile(sf, sf.statements.map((s) => (fromImport(s) ? (ts.visitNode(s, visit) as ts.Statement) : s)));
+  };
 }
 
 /** `exports.a = exports.b = void 0` or `exports.f = f`: the CommonJS emit's export prologue. */
@@ -220,16 +254,17 @@ function isEsModule(sf: ts.SourceFile): boolean {
   return ts.isExternalModule(sf) && !sf.statements.some((s) => ts.isExportAssignment(s) && s.isExportEquals);
 }
 
-function staticImports(sf: ts.SourceFile): string[] {
-  const specs: string[] = [];
+function staticImports(sf: ts.SourceFile): ModuleImport[] {
+  const imports: ModuleImport[] = [];
+  const mode = importDeclarationMode(sf.fileName);
   for (const s of sf.statements) {
-    if (ts.isImportDeclaration(s) && !s.importClause?.isTypeOnly && ts.isStringLiteral(s.moduleSpecifier)) specs.push(s.moduleSpecifier.text);
-    else if (ts.isExportDeclaration(s) && !s.isTypeOnly && s.moduleSpecifier && ts.isStringLiteral(s.moduleSpecifier)) specs.push(s.moduleSpecifier.text);
+    if (ts.isImportDeclaration(s) && !s.importClause?.isTypeOnly && ts.isStringLiteral(s.moduleSpecifier)) imports.push({ specifier: s.moduleSpecifier.text, mode });
+    else if (ts.isExportDeclaration(s) && !s.isTypeOnly && s.moduleSpecifier && ts.isStringLiteral(s.moduleSpecifier)) imports.push({ specifier: s.moduleSpecifier.text, mode });
     else if (ts.isImportEqualsDeclaration(s) && !s.isTypeOnly && ts.isExternalModuleReference(s.moduleReference) && ts.isStringLiteral(s.moduleReference.expression)) {
-      specs.push(s.moduleReference.expression.text);
+      imports.push({ specifier: s.moduleReference.expression.text, mode: "require" });
     }
   }
-  return specs;
+  return imports;
 }
 
 /** Specifiers a module's source re-exports all of (`export * from "x"`, not `export * as ns`). */
@@ -247,16 +282,17 @@ function toDiagnostic(d: ts.Diagnostic): ModuleDiagnostic {
   return { message: diagnosticMessage(d, whereLooked), line: at.line + 1, column: at.character + 1, code: d.code };
 }
 
-/** The kernel's transformers of a module's text: its hooks first; its pause, and for `%run` its scope, last. */
-function moduleTransformers(text: string, top: TopLevel | undefined, hoisted: string[]): ts.CustomTransformers {
-  return { before: hooksFor(text), after: [pauseAfterPrologue(hoisted), ...(top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [])] };
+/** The kernel's transformers of a module's text: its hooks first; its imports' mode, its pause, and for `%run` its scope, last. */
+function moduleTransformers(path: string, text: string, top: TopLevel | undefined, hoisted: string[]): ts.CustomTransformers {
+  const imports = importDeclarationMode(path) === "import" ? [importsResolvedAsImports()] : [];
+  return { before: hooksFor(text), after: [...imports, pauseAfterPrologue(hoisted), ...(top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [])] };
 }
 
 /** Emits one module in the kernel's shape; the map is empty unless the program's options ask for one. */
 function emitModule(program: ts.Program, sf: ts.SourceFile, top: TopLevel | undefined, hoisted: string[]): { js: string; map: string } {
   let js = "";
   let map = "";
-  program.emit(sf, (name, out) => (name.endsWith(".map") ? (map = out) : (js = out)), undefined, false, moduleTransformers(sf.text, top, hoisted));
+  program.emit(sf, (name, out) => (name.endsWith(".map") ? (map = out) : (js = out)), undefined, false, moduleTransformers(sf.fileName, sf.text, top, hoisted));
   return { js, map };
 }
 
@@ -447,7 +483,7 @@ export class ModuleCompiler {
     const hoisted: string[] = [];
     // .mjs and .mts names would keep ES module syntax in the output.
     const fileName = path.replace(/\.m([jt]s)$/, ".$1");
-    const out = ts.transpileModule(text, { compilerOptions: this.transpileOptions, fileName, reportDiagnostics: true, transformers: moduleTransformers(text, top, hoisted) });
+    const out = ts.transpileModule(text, { compilerOptions: this.transpileOptions, fileName, reportDiagnostics: true, transformers: moduleTransformers(path, text, top, hoisted) });
     const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error && !NOT_FOR_USER.has(d.code)).map(toDiagnostic);
     if (errors.length > 0) throw new ModuleCompileError(path, text, errors, "SyntaxError");
     const isAsync = hasTopLevelAwait(sf);

@@ -11,7 +11,7 @@ import { inspect } from "node:util";
 import { pathToFileURL } from "node:url";
 import { codeFingerprint } from "./significant.js";
 import { starReexports, type CompiledModule, type ModuleCompiler, type TopLevel } from "./compile.js";
-import { requireResolve, resolveModule, type ModuleKind, type Resolved } from "./resolve.js";
+import { requireResolve, resolveModule, type ModuleKind, type ResolutionMode, type Resolved } from "./resolve.js";
 import type { CellRegistry } from "../traceback.js";
 
 interface NodeModuleObject {
@@ -145,7 +145,7 @@ export class ModuleRegistry {
 
   /** `import` from a cell or a module: the module's namespace. */
   async import(specifier: string, from: string, ancestors: ReadonlySet<string> = new Set()): Promise<unknown> {
-    const r = resolveModule(specifier, from);
+    const r = resolveModule(specifier, from, "import");
     this.note(specifier, r.path);
     if (r.kind === "package" && !r.esm) return this.commonJsPackageView(r, from);
     if (r.kind === "builtin" || r.kind === "package") return this.importForeign(r);
@@ -162,7 +162,7 @@ export class ModuleRegistry {
   importNow(specifier: string, from: string): unknown {
     let r: Resolved;
     try {
-      r = resolveModule(specifier, from);
+      r = resolveModule(specifier, from, "import");
     } catch {
       // Not found: the usual import says where it looked.
       return undefined;
@@ -191,8 +191,8 @@ export class ModuleRegistry {
     const compiled = this.precompiledFor(path) ?? this.compile(path);
     this.precompiled.set(path, { version, compiled });
     if (compiled.isAsync) return false;
-    return compiled.imports.every((specifier) => {
-      const r = resolveModule(specifier, dirname(path));
+    return compiled.imports.every(({ specifier, mode }) => {
+      const r = resolveModule(specifier, dirname(path), mode);
       if (r.kind === "package") return !r.esm || this.esmPackages.has(r.path);
       return r.kind === "builtin" || this.loadsNow(r.path, seen);
     });
@@ -227,9 +227,13 @@ export class ModuleRegistry {
     return ns;
   }
 
-  /** `require()` from a cell or a module: what Node's require would give (a local ES module gives its namespace). */
-  require(specifier: string, from: string): unknown {
-    const r = resolveModule(specifier, from);
+  /**
+   * `require()` from a cell or a module: what Node's require would give (a local ES module gives its
+   * namespace). With mode `import`, a module's static import as its emit requires it: an ES package it
+   * preloaded, found as `import` finds it.
+   */
+  require(specifier: string, from: string, mode: ResolutionMode = "require"): unknown {
+    const r = resolveModule(specifier, from, mode);
     this.note(specifier, r.path);
     if (r.kind === "builtin" || r.kind === "package") {
       const esm = this.esmPackages.get(r.path);
@@ -308,8 +312,8 @@ export class ModuleRegistry {
   /** Static imports load before the module runs, as ES modules do (even those TypeScript elides). */
   private async preload(m: LocalModule, compiled: CompiledModule, ancestors: ReadonlySet<string>): Promise<void> {
     const dir = dirname(m.path);
-    for (const specifier of compiled.imports) {
-      const r = resolveModule(specifier, dir);
+    for (const { specifier, mode } of compiled.imports) {
+      const r = resolveModule(specifier, dir, mode);
       this.note(specifier, r.path);
       if (r.kind === "package" && r.esm && !this.esmPackages.has(r.path)) {
         const ns = (await this.importForeign(r)) as Record<string, unknown>;
@@ -338,8 +342,8 @@ export class ModuleRegistry {
     this.locals.set(path, m);
     try {
       const rest = this.start(m, m.current, m.compiled, false);
-      for (const specifier of m.compiled.imports) {
-        this.require(specifier, dirname(path));
+      for (const { specifier, mode } of m.compiled.imports) {
+        this.require(specifier, dirname(path), mode);
         // Imports the emit elided (types only) count too: the module is checked against them.
         const dep = this.locals.get(safeResolve(specifier, dirname(path)) ?? "");
         if (dep) m.deps.add(dep.path);
@@ -371,12 +375,13 @@ export class ModuleRegistry {
       module.exports = compiled.json;
       return () => undefined;
     }
-    const require = ((specifier: string) => {
-      const value = this.require(specifier, dir);
+    const load = (specifier: string, mode: ResolutionMode) => {
+      const value = this.require(specifier, dir, mode);
       const r = this.locals.get(safeResolve(specifier, dir) ?? "");
       if (r) m.deps.add(r.path);
       return value;
-    }) as NodeJS.Require;
+    };
+    const require = ((specifier: string) => load(specifier, "require")) as NodeJS.Require;
     Object.assign(require, {
       resolve: requireResolve(dir),
       main: isMain ? module : undefined,
@@ -388,8 +393,9 @@ export class ModuleRegistry {
       filename: path,
       dirname: dir,
       main: isMain,
-      resolve: (specifier: string) => pathToFileURL(resolveModule(specifier, dir).path).href,
+      resolve: (specifier: string) => pathToFileURL(resolveModule(specifier, dir, "import").path).href,
     };
+    const requireImported = (specifier: string) => load(specifier, "import");
     const dynamicImport = (specifier: unknown) => this.import(String(specifier), dir);
     // Each run of a file has a name of its own, so frames of an older version keep their own source map.
     const run = (this.runs.get(path) ?? 0) + 1;
@@ -403,7 +409,7 @@ export class ModuleRegistry {
     let steps: Generator | AsyncGenerator;
     let prologue: unknown;
     try {
-      steps = fn.call(module.exports, module.exports, require, module, path, dir, dynamicImport, meta);
+      steps = fn.call(module.exports, module.exports, require, module, path, dir, dynamicImport, meta, requireImported);
       // An async generator also runs up to its first pause at once; the rest comes with the next step.
       prologue = steps.next();
     } catch (e) {
