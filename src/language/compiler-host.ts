@@ -72,7 +72,10 @@ export class CachingHost {
       writeFile: () => undefined,
       resolveModuleNameLiterals: (literals, containing, redirected, options, file) => {
         const cache = this.stableCaches(containing, options)?.modules;
-        return literals.map((l) => ts.resolveModuleName(l.text, containing, options, this.host, cache, redirected, ts.getModeForUsageLocation(file, l, options)));
+        // As the kernel runs them, whatever a program emits: an import with the `import` condition of a
+        // package's "exports", a require with `require` (the modes of module Preserve, the cells' option).
+        const modes = { ...options, module: ts.ModuleKind.Preserve };
+        return literals.map((l) => ts.resolveModuleName(l.text, containing, options, this.host, cache, redirected, ts.getModeForUsageLocation(file, l, modes)));
       },
       resolveTypeReferenceDirectiveReferences: (references, containing, redirected, options, file) => {
         const cache = this.stableCaches(containing, options)?.types;

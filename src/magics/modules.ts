@@ -1,7 +1,7 @@
 // The import-system magics: %modules (the registry, `sys.modules`), %reload, %autoreload, %aimport,
 // %%writefile and %run, as IPython has them.
 import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, resolve as resolvePath } from "node:path";
+import { dirname, extname, resolve as resolvePath } from "node:path";
 import type { ErrorInfo } from "../engine/engine.js";
 import type { ModuleListing } from "../engine/worker/modules/registry.js";
 import { UsageError, type Magic } from "./registry.js";
@@ -211,6 +211,20 @@ function bindingCell(ran: RunOutcome, stash: string): string {
 
 const RUN_STASH = "tskernel.run.values";
 
+/** The programs %run runs: TypeScript and JavaScript files; a file without an extension runs as JavaScript, as Node runs it. */
+const RUNNABLE_EXTENSIONS = LOCAL_EXTENSIONS.filter((ext) => ext !== ".json");
+
+/** Why %run cannot run `path` as a program, or undefined if it can. */
+function whyNotRunnable(file: string, path: string): string | undefined {
+  if (!existsSync(path)) return `no file ${file} (looked at ${path})`;
+  if (statSync(path).isDirectory()) return `${file} is a directory: name the file in it to run`;
+  const runs = `%run runs ${RUNNABLE_EXTENSIONS.join(" ")} files, and files without an extension as JavaScript`;
+  if (/\.d(\.[^./]+)?\.[mc]?ts$/.test(path)) return `${file} is a declaration file: it holds types only, no code to run. ${runs}`;
+  const extension = extname(path);
+  if (extension && !RUNNABLE_EXTENSIONS.includes(extension)) return `${file} is not a program: ${runs}`;
+  return undefined;
+}
+
 export const runMagic: Magic<ModulesTarget & ExecutionTarget> = {
   name: "run",
   kind: "line",
@@ -232,7 +246,8 @@ export const runMagic: Magic<ModulesTarget & ExecutionTarget> = {
     if (words.length === 0) throw new UsageError("%run needs a file, for example: %run script.ts arg1 arg2");
     const [file, ...args] = words;
     const path = resolvePath(modules.notebookDir, file);
-    if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`%run: no file ${file} (looked at ${path})`);
+    const unrunnable = whyNotRunnable(file, path);
+    if (unrunnable) throw new UsageError(`%run: ${unrunnable}`);
     const argv = process.argv;
     process.argv = [argv[0], path, ...args];
     try {

@@ -55,6 +55,17 @@ function writePackages(): void {
   write("node_modules/tla-pkg/package.json", '{ "name": "tla-pkg", "type": "module", "exports": { "types": "./index.d.ts", "default": "./index.js" } }');
   write("node_modules/tla-pkg/index.js", "export const ready = await Promise.resolve('awaited');\n");
   write("node_modules/tla-pkg/index.d.ts", "export declare const ready: string;\n");
+  // A dual package: its ES build (for import) exports more than its CommonJS build (for require).
+  const dual = { import: { types: "./index.d.mts", default: "./index.mjs" }, require: { types: "./index.d.cts", default: "./index.cjs" } };
+  write("node_modules/dual-pkg/package.json", JSON.stringify({ name: "dual-pkg", exports: { ".": dual, "./extra": { import: "./extra.mjs", require: "./extra.cjs" } } }));
+  write("node_modules/dual-pkg/index.mjs", "export const build = 'esm';\nexport function onlyEsm() { return 'esm only'; }\n");
+  write("node_modules/dual-pkg/index.d.mts", "export declare const build: 'esm';\nexport declare function onlyEsm(): string;\n");
+  write("node_modules/dual-pkg/index.cjs", "exports.build = 'cjs';\n");
+  write("node_modules/dual-pkg/index.d.cts", "export declare const build: 'cjs';\n");
+  write("node_modules/dual-pkg/extra.mjs", "export const extra = 'esm extra';\n");
+  write("node_modules/dual-pkg/extra.cjs", "exports.extra = 'cjs extra';\n");
+  write("node_modules/dual-pkg/extra.d.mts", "export declare const extra: string;\n");
+  write("node_modules/dual-pkg/extra.d.cts", "export declare const extra: string;\n");
 }
 
 /** A JSX runtime of our own (React's jsx-runtime shape), for the modules under jsx-app/ only. */
@@ -159,6 +170,22 @@ describe("every kind of module, every form of import (in-memory transport, real 
     assert.equal(await result("import { ready } from 'tla-pkg'; [ready, (await import('tla-pkg')).ready]"), "[ 'awaited', 'awaited' ]");
     await fails("const readied: number = ready", "TypeCheckError", /Type 'string' is not assignable to type 'number'/);
     await fails("import tla = require('tla-pkg')", "Error", /"tla-pkg" is an ES module package/);
+  });
+
+  test("a dual package: import (static, dynamic, import.meta.resolve) runs its ES build, as checked; require its CommonJS build", async () => {
+    assert.equal(await result("import { build, onlyEsm } from 'dual-pkg'; [build, onlyEsm(), (await import('dual-pkg')).build]"), "[ 'esm', 'esm only', 'esm' ]");
+    assert.equal(await result("import.meta.resolve('dual-pkg')"), `'file://${join(dir, "node_modules/dual-pkg/index.mjs")}'`);
+    assert.equal(await result("(await import('dual-pkg/extra')).extra"), "'esm extra'");
+    assert.equal(await result("[require('dual-pkg').build, require.resolve('dual-pkg')]"), `[ 'cjs', '${join(dir, "node_modules/dual-pkg/index.cjs")}' ]`);
+    await fails("const built: 'cjs' = build", "TypeCheckError", /Type '"esm"' is not assignable to type '"cjs"'/);
+    write(
+      "dual-user.ts",
+      "import { build, onlyEsm } from 'dual-pkg';\nexport const imported: 'esm' = build;\nexport const called = onlyEsm();\n" +
+        "export const required = require('dual-pkg').build;\nexport const imports = async () => (await import('dual-pkg')).build;\n",
+    );
+    assert.equal(await result("import { imported, called, required, imports } from './dual-user'; [imported, called, required, await imports()]"), "[ 'esm', 'esm only', 'cjs', 'esm' ]");
+    write("dual-user.cts", "import { build } from 'dual-pkg';\nexport const importedInCts: 'cjs' = build;\n");
+    assert.equal(await result("import { importedInCts } from './dual-user.cts'; importedInCts"), "'cjs'", "a .cts module's import is a require");
   });
 
   test("%modules lists the builtins and packages cells imported, with their kinds", async () => {

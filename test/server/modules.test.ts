@@ -99,6 +99,15 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.equal(resultText(await run("require('./shapes').sq(5)")), "25");
   });
 
+  test("require.resolve in a cell finds what require loads: a local TypeScript file, a package, a builtin", async () => {
+    write("resolved/helper.ts", "export const h = 1;\n");
+    assert.equal(resultText(await run("require('./resolved/helper').h")), "1");
+    assert.equal(resultText(await run("require.resolve('./resolved/helper')")), `'${join(dir, "resolved/helper.ts")}'`);
+    assert.equal(resultText(await run("require.resolve('cjs-pkg')")), `'${join(dir, "node_modules/cjs-pkg/index.js")}'`);
+    assert.equal(resultText(await run("require.resolve('fs')")), "'fs'");
+    assert.equal(resultText(await run("require.resolve.paths('./resolved/helper')")), `[ '${dir}' ]`);
+  });
+
   test("a runtime error inside a local module names its TypeScript file, line and column", async () => {
     write("thrower.ts", "export interface Options { strict: boolean }\n\nexport function check(n: number, options: Options): number {\n  if (options.strict && n < 0) throw new RangeError(`negative: ${n}`);\n  return n;\n}\n");
     const ex = await k.execute("import { check } from './thrower';\ncheck(-1, { strict: true })");
@@ -361,6 +370,19 @@ describe("the import system (in-memory transport, real engine)", () => {
     await run("%autoreload off");
   });
 
+  test("%autoreload all reloads a module whose edit is inside a template literal after `${…}//`", async () => {
+    write("api.ts", "const protocol = 'https:', host = 'example.com';\nexport const endpoint = `${protocol}//${host}/api/v1`;\n");
+    await run("import { endpoint } from './api';");
+    await run("%autoreload all");
+    // Modules earlier tests changed are reloaded now, not in the cell below.
+    await run("1");
+    write("api.ts", "const protocol = 'https:', host = 'example.com';\nexport const endpoint = `${protocol}//${host}/api/v2`;\n");
+    const ex = await run("endpoint");
+    assert.equal(streamText(ex), "[autoreload] reloaded ./api.ts\n");
+    assert.equal(resultText(ex), "'https://example.com/api/v2'");
+    await run("%autoreload off");
+  });
+
   test("%aimport -MODULE: no autoreload mode reloads it, until %aimport MODULE; %aimport lists both", async () => {
     write("once.ts", "export const made = Math.random();\n");
     write("once-user.ts", "import { made } from './once';\nexport const alsoMade = made;\n");
@@ -504,6 +526,27 @@ describe("the import system (in-memory transport, real engine)", () => {
       const after = await k.execute(name);
       assert.match(after.reply.content.evalue as string, new RegExp(`Cannot find name '${name}'`), `${name} comes after the failure`);
     }
+  });
+
+  test("%run of something not a program (JSON, a declaration file, a directory, another kind) says which files it runs", async () => {
+    write("run-kinds/data.json", '{ "a": 1 }\n');
+    write("run-kinds/types.d.ts", "export declare const x: number;\n");
+    write("run-kinds/notes.txt", "some notes\n");
+    write("run-kinds/tool", "console.log('ran without an extension');\n");
+    const runs = "%run runs .ts .tsx .mts .cts .js .mjs .cjs files, and files without an extension as JavaScript";
+    const refusals: [string, string][] = [
+      ["run-kinds/data.json", `run-kinds/data.json is not a program: ${runs}`],
+      ["run-kinds/types.d.ts", `run-kinds/types.d.ts is a declaration file: it holds types only, no code to run. ${runs}`],
+      ["run-kinds/notes.txt", `run-kinds/notes.txt is not a program: ${runs}`],
+      ["run-kinds", "run-kinds is a directory: name the file in it to run"],
+    ];
+    for (const [file, message] of refusals) {
+      const refused = await k.execute(`%run ${file}`);
+      assert.equal(refused.reply.content.ename, "UsageError", file);
+      assert.equal(refused.reply.content.evalue, `%run: ${message}`);
+      assert.deepEqual(refused.reply.content.traceback, [`UsageError: %run: ${message}`], "no frames of the kernel");
+    }
+    assert.equal(streamText(await run("%run run-kinds/tool")), "ran without an extension\n");
   });
 
   test("circular imports end with a result or a clear error, never a hang", async () => {

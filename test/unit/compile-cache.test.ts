@@ -18,8 +18,8 @@ const compiled = (script: string): CachedModule => ({
   isAsync: false,
   isEsm: true,
   hoisted: ["f"],
-  imports: ["./dep"],
-  loads: ["./dep"],
+  imports: [{ specifier: "./dep", mode: "import" }],
+  loads: [{ specifier: "./dep", mode: "import" }],
 });
 
 /** A program of main.ts importing dep.ts, as the module compiler makes one. */

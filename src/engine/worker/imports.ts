@@ -11,7 +11,7 @@ import { CompileCache } from "./modules/compile-cache.js";
 import { moduleCacheDir } from "../../cli/jupyter-paths.js";
 import { fileVersion, ModuleRegistry, ModuleRunError, type LocalModule } from "./modules/registry.js";
 import { UsageError } from "../../magics/registry.js";
-import { pathAliases, resolveModule, searchPath, usePathMapping } from "./modules/resolve.js";
+import { pathAliases, requireResolve, resolveModule, searchPath, usePathMapping } from "./modules/resolve.js";
 import type { AutoreloadMode, ModuleAccess, RunOutcome } from "../../magics/modules.js";
 import type { CachingHost } from "../../language/compiler-host.js";
 import type { ModuleListing } from "./modules/registry.js";
@@ -46,7 +46,7 @@ export function sessionRequire(dir = notebookDir): NodeJS.Require {
     active.warnIfStale(specifier);
     return active.registry.require(specifier, dir);
   }) as NodeJS.Require;
-  return Object.assign(require, { resolve: node.resolve, cache: node.cache, extensions: node.extensions, main: undefined });
+  return Object.assign(require, { resolve: requireResolve(dir), cache: node.cache, extensions: node.extensions, main: undefined });
 }
 
 export async function importFromSession(specifier: string): Promise<unknown> {
@@ -76,7 +76,7 @@ export function cellImportMeta(): ImportMeta {
     filename,
     dirname: notebookDir,
     main: true,
-    resolve: (specifier: string) => pathToFileURL(resolveModule(specifier, notebookDir).path).href,
+    resolve: (specifier: string) => pathToFileURL(resolveModule(specifier, notebookDir, "import").path).href,
   } as ImportMeta;
 }
 

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "../../../language/typescript.js";
 import { makeDirectories } from "../../../files/make-directories.js";
+import type { ModuleImport } from "./compile.js";
 
 /** What a compile produced, apart from the source it came from. */
 export interface CachedModule {
@@ -17,8 +18,8 @@ export interface CachedModule {
   isAsync: boolean;
   isEsm: boolean;
   hoisted: string[];
-  imports: string[];
-  loads: string[];
+  imports: ModuleImport[];
+  loads: ModuleImport[];
 }
 
 /** Changes when an entry's layout or meaning does: older entries are then never read. */
@@ -37,10 +38,11 @@ function compilerVersion(): string {
 function isCachedModule(value: unknown): value is CachedModule {
   const v = value as Partial<CachedModule> | null;
   const strings = (a: unknown) => Array.isArray(a) && a.every((s) => typeof s === "string");
+  const imports = (a: unknown) => Array.isArray(a) && a.every((i: Partial<ModuleImport> | null) => typeof i?.specifier === "string" && (i.mode === "import" || i.mode === "require"));
   return (
     typeof v === "object" && v !== null &&
     typeof v.script === "string" && typeof v.firstLineShift === "number" &&
-    typeof v.isAsync === "boolean" && typeof v.isEsm === "boolean" && strings(v.hoisted) && strings(v.imports) && strings(v.loads)
+    typeof v.isAsync === "boolean" && typeof v.isEsm === "boolean" && strings(v.hoisted) && imports(v.imports) && imports(v.loads)
   );
 }
 

@@ -11,7 +11,7 @@ import type { CompilerInterrupts } from "../../../language/cell-checker.js";
 import { excerpt } from "../traceback.js";
 import { declaredNames, exportedNames, identifiersOf } from "../../../language/declarations.js";
 import { diagnosticMessage } from "../../../language/missing-module.js";
-import { whereLookedFor } from "./resolve.js";
+import { whereLookedFor, type ResolutionMode } from "./resolve.js";
 import { isStackOverflow, tooDeepMessage } from "../../../language/too-deep.js";
 import type { CompileCache } from "./compile-cache.js";
 import { asInterrupt } from "../interrupted.js";
@@ -69,20 +69,26 @@ export interface CompiledModule {
    * modules hoist them.
    */
   hoisted: string[];
-  /** Specifiers of its static imports and re-exports, in order, types-only ones too: what it is checked against. */
-  imports: string[];
+  /** Its static imports and re-exports, in order, types-only ones too: what it is checked against. */
+  imports: ModuleImport[];
   /**
-   * Specifiers of the static imports and re-exports its emitted code keeps, in order: loaded before it
-   * runs, as ES modules are. One TypeScript elides (its names are only types) is not: it may not exist at run time.
+   * The static imports and re-exports its emitted code keeps, in order: loaded before it runs, as ES
+   * modules are. One TypeScript elides (its names are only types) is not: it may not exist at run time.
    */
-  loads: string[];
+  loads: ModuleImport[];
   /** The text it was compiled from: what a change on disk is compared with. */
   source: string;
   /** Taken from the cache of compiled modules, not compiled in this session. */
   fromCache?: boolean;
 }
 
-export const MODULE_PARAMS = ["exports", "require", "module", "__filename", "__dirname", "__tsk_import", "__tsk_meta"];
+/** A static import of a module: its specifier, and whether it loads as `import` or as `require()` (`import x = require()`). */
+export interface ModuleImport {
+  specifier: string;
+  mode: ResolutionMode;
+}
+
+export const MODULE_PARAMS = ["exports", "require", "module", "__filename", "__dirname", "__tsk_import", "__tsk_meta", "__tsk_require_import"];
 
 /** Codes that concern the CommonJS shape the kernel runs, not the user's module. */
 const NOT_FOR_USER = new Set([
@@ -126,6 +132,34 @@ function hooksFor(text: string): ts.TransformerFactory<ts.SourceFile>[] {
   return /\bimport\s*[.(]/.test(text) ? [moduleHooks()] : [];
 }
 
+/** How a module's `import` declarations load: as `import`, but in a .cts or .cjs file TypeScript and Node make them `require()`. */
+function importDeclarationMode(path: string): ResolutionMode {
+  return /\.c[jt]s$/.test(path) ? "require" : "import";
+}
+
+/**
+ * After the module transform: the `require` calls it made of `import` and `export … from`
+ * declarations call `__tsk_require_import`, which resolves them as `import` does (a dual package's
+ * ES build, as the checker typed it); a `require()` the module wrote keeps the `require` condition.
+ */
+function importsResolvedAsImports(): ts.TransformerFactory<ts.SourceFile> {
+  return (tc) => (sf) => {
+    const f = tc.factory;
+    const visit = (node: ts.Node): ts.Node => {
+      // The emit's own calls have no position in the source.
+      if (ts.isCallExpression(node) && node.pos < 0 && ts.isIdentifier(node.expression) && node.expression.text === "require") {
+        return f.updateCallExpression(node, f.createIdentifier("__tsk_require_import"), undefined, node.arguments);
+      }
+      return ts.visitEachChild(node, visit, tc);
+    };
+    const fromImport = (s: ts.Statement) => {
+      const original = ts.getOriginalNode(s);
+      return ts.isImportDeclaration(original) || ts.isExportDeclaration(original);
+    };
+    return f.updateSourceFile(sf, sf.statements.map((s) => (fromImport(s) ? (ts.visitNode(s, visit) as ts.Statement) : s)));
+  };
+}
+
 /** `exports.a = exports.b = void 0` or `exports.f = f`: the CommonJS emit's export prologue. */
 function exportAssignment(e: ts.Expression, hoisted: string[]): boolean {
   if (!ts.isBinaryExpression(e) || e.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return false;
@@ -160,12 +194,14 @@ function pauseAfterPrologue(hoisted: string[]): ts.TransformerFactory<ts.SourceF
   };
 }
 
-/** After the module transform: the specifiers of the imports and re-exports the emitted code still has, into `loads`. */
-function keptImports(loads: string[]): ts.TransformerFactory<ts.SourceFile> {
+/** After the module transform: the imports and re-exports the emitted code of the module at `path` still has, into `loads`. */
+function keptImports(path: string, loads: ModuleImport[]): ts.TransformerFactory<ts.SourceFile> {
   return () => (sf) => {
     for (const s of sf.statements) {
-      const specifier = importedSpecifier(ts.getOriginalNode(s));
-      if (specifier !== undefined && !loads.includes(specifier)) loads.push(specifier);
+      const original = ts.getOriginalNode(s);
+      const specifier = importedSpecifier(original);
+      if (specifier === undefined || loads.some((l) => l.specifier === specifier)) continue;
+      loads.push({ specifier, mode: ts.isImportEqualsDeclaration(original) ? "require" : importDeclarationMode(path) });
     }
     return sf;
   };
@@ -244,16 +280,17 @@ function isEsModule(sf: ts.SourceFile): boolean {
   return ts.isExternalModule(sf) && !sf.statements.some((s) => ts.isExportAssignment(s) && s.isExportEquals);
 }
 
-function staticImports(sf: ts.SourceFile): string[] {
-  const specs: string[] = [];
+function staticImports(sf: ts.SourceFile): ModuleImport[] {
+  const imports: ModuleImport[] = [];
+  const mode = importDeclarationMode(sf.fileName);
   for (const s of sf.statements) {
-    if (ts.isImportDeclaration(s) && !s.importClause?.isTypeOnly && ts.isStringLiteral(s.moduleSpecifier)) specs.push(s.moduleSpecifier.text);
-    else if (ts.isExportDeclaration(s) && !s.isTypeOnly && s.moduleSpecifier && ts.isStringLiteral(s.moduleSpecifier)) specs.push(s.moduleSpecifier.text);
+    if (ts.isImportDeclaration(s) && !s.importClause?.isTypeOnly && ts.isStringLiteral(s.moduleSpecifier)) imports.push({ specifier: s.moduleSpecifier.text, mode });
+    else if (ts.isExportDeclaration(s) && !s.isTypeOnly && s.moduleSpecifier && ts.isStringLiteral(s.moduleSpecifier)) imports.push({ specifier: s.moduleSpecifier.text, mode });
     else if (ts.isImportEqualsDeclaration(s) && !s.isTypeOnly && ts.isExternalModuleReference(s.moduleReference) && ts.isStringLiteral(s.moduleReference.expression)) {
-      specs.push(s.moduleReference.expression.text);
+      imports.push({ specifier: s.moduleReference.expression.text, mode: "require" });
     }
   }
-  return specs;
+  return imports;
 }
 
 /** Specifiers a module's source re-exports all of (`export * from "x"`, not `export * as ns`). */
@@ -276,22 +313,26 @@ interface Emitted {
   /** See CompiledModule.hoisted. */
   hoisted: string[];
   /** See CompiledModule.loads. */
-  loads: string[];
+  loads: ModuleImport[];
 }
 
 const nothingEmitted = (): Emitted => ({ hoisted: [], loads: [] });
 
-/** The kernel's transformers of a module's text: its hooks first; the imports it keeps, its pause, and for `%run` its scope, last. */
-function moduleTransformers(text: string, top: TopLevel | undefined, emitted: Emitted): ts.CustomTransformers {
+/**
+ * The kernel's transformers of the module at `path`: its hooks first; the imports it keeps and how
+ * they load, its pause, and for `%run` its scope, last.
+ */
+function moduleTransformers(path: string, text: string, top: TopLevel | undefined, emitted: Emitted): ts.CustomTransformers {
+  const asImports = importDeclarationMode(path) === "import" ? [importsResolvedAsImports()] : [];
   const scope = top ? [exposeScope([...top.kinds.keys()], top.exportedVariables)] : [];
-  return { before: hooksFor(text), after: [keptImports(emitted.loads), pauseAfterPrologue(emitted.hoisted), ...scope] };
+  return { before: hooksFor(text), after: [keptImports(path, emitted.loads), ...asImports, pauseAfterPrologue(emitted.hoisted), ...scope] };
 }
 
 /** Emits one module in the kernel's shape; the map is empty unless the program's options ask for one. */
 function emitModule(program: ts.Program, sf: ts.SourceFile, top: TopLevel | undefined, emitted: Emitted): { js: string; map: string } {
   let js = "";
   let map = "";
-  program.emit(sf, (name, out) => (name.endsWith(".map") ? (map = out) : (js = out)), undefined, false, moduleTransformers(sf.text, top, emitted));
+  program.emit(sf, (name, out) => (name.endsWith(".map") ? (map = out) : (js = out)), undefined, false, moduleTransformers(sf.fileName, sf.text, top, emitted));
   return { js, map };
 }
 
@@ -482,7 +523,7 @@ export class ModuleCompiler {
     const emitted = nothingEmitted();
     // .mjs and .mts names would keep ES module syntax in the output.
     const fileName = path.replace(/\.m([jt]s)$/, ".$1");
-    const out = ts.transpileModule(text, { compilerOptions: this.transpileOptions, fileName, reportDiagnostics: true, transformers: moduleTransformers(text, top, emitted) });
+    const out = ts.transpileModule(text, { compilerOptions: this.transpileOptions, fileName, reportDiagnostics: true, transformers: moduleTransformers(path, text, top, emitted) });
     const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error && !NOT_FOR_USER.has(d.code)).map(toDiagnostic);
     if (errors.length > 0) throw new ModuleCompileError(path, text, errors, "SyntaxError");
     const isAsync = hasTopLevelAwait(sf);

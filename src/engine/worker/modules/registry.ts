@@ -11,7 +11,7 @@ import { inspect } from "node:util";
 import { pathToFileURL } from "node:url";
 import { codeFingerprint } from "./significant.js";
 import { starReexports, type CompiledModule, type ModuleCompiler, type TopLevel } from "./compile.js";
-import { ModuleNotFound, resolveModule, type ModuleKind, type Resolved } from "./resolve.js";
+import { ModuleNotFound, requireResolve, resolveModule, type ModuleKind, type ResolutionMode, type Resolved } from "./resolve.js";
 import type { CellRegistry } from "../traceback.js";
 
 interface NodeModuleObject {
@@ -147,7 +147,7 @@ export class ModuleRegistry {
 
   /** `import` from a cell or a module: the module's namespace. */
   async import(specifier: string, from: string, ancestors: ReadonlySet<string> = new Set()): Promise<unknown> {
-    const r = resolveModule(specifier, from);
+    const r = resolveModule(specifier, from, "import");
     this.note(specifier, r.path);
     if (r.kind === "package" && !r.esm) return this.commonJsPackageView(r, from);
     if (r.kind === "builtin" || r.kind === "package") return this.importForeign(r);
@@ -164,7 +164,7 @@ export class ModuleRegistry {
   importNow(specifier: string, from: string): unknown {
     let r: Resolved;
     try {
-      r = resolveModule(specifier, from);
+      r = resolveModule(specifier, from, "import");
     } catch {
       // Not found: the usual import says where it looked.
       return undefined;
@@ -193,8 +193,8 @@ export class ModuleRegistry {
     const compiled = this.precompiledFor(path) ?? this.compile(path);
     this.precompiled.set(path, { version, compiled });
     if (compiled.isAsync) return false;
-    return compiled.loads.every((specifier) => {
-      const r = resolveImport(specifier, path);
+    return compiled.loads.every(({ specifier, mode }) => {
+      const r = resolveImport(specifier, path, mode);
       if (r.kind === "package") return !r.esm || this.esmPackages.has(r.path);
       return r.kind === "builtin" || this.loadsNow(r.path, seen);
     });
@@ -229,9 +229,13 @@ export class ModuleRegistry {
     return ns;
   }
 
-  /** `require()` from a cell or a module: what Node's require would give (a local ES module gives its namespace). */
-  require(specifier: string, from: string): unknown {
-    const r = resolveModule(specifier, from);
+  /**
+   * `require()` from a cell or a module: what Node's require would give (a local ES module gives its
+   * namespace). With mode `import`, a module's static import as its emit requires it: an ES package it
+   * preloaded, found as `import` finds it.
+   */
+  require(specifier: string, from: string, mode: ResolutionMode = "require"): unknown {
+    const r = resolveModule(specifier, from, mode);
     this.note(specifier, r.path);
     if (r.kind === "builtin" || r.kind === "package") {
       const esm = this.esmPackages.get(r.path);
@@ -310,8 +314,8 @@ export class ModuleRegistry {
 
   /** The static imports the module's code keeps load before it runs, as ES modules do. */
   private async preload(m: LocalModule, compiled: CompiledModule, ancestors: ReadonlySet<string>): Promise<void> {
-    for (const specifier of compiled.loads) {
-      const r = resolveImport(specifier, m.path);
+    for (const { specifier, mode } of compiled.loads) {
+      const r = resolveImport(specifier, m.path, mode);
       this.note(specifier, r.path);
       if (r.kind === "package" && r.esm && !this.esmPackages.has(r.path)) {
         const ns = (await this.importForeign(r)) as Record<string, unknown>;
@@ -330,8 +334,8 @@ export class ModuleRegistry {
 
   /** The local modules a module imports, types-only imports too (it is checked against them), among those loaded. */
   private noteDeps(m: LocalModule, compiled: CompiledModule): void {
-    for (const specifier of compiled.imports) {
-      const dep = this.locals.get(safeResolve(specifier, dirname(m.path)) ?? "");
+    for (const { specifier, mode } of compiled.imports) {
+      const dep = this.locals.get(safeResolve(specifier, dirname(m.path), mode) ?? "");
       if (dep) m.deps.add(dep.path);
     }
   }
@@ -369,7 +373,7 @@ export class ModuleRegistry {
     this.locals.set(path, m);
     try {
       const rest = this.start(m, m.current, m.compiled, false);
-      for (const specifier of m.compiled.loads) this.requireIn(path, specifier);
+      for (const { specifier, mode } of m.compiled.loads) this.requireIn(path, specifier, mode);
       this.noteDeps(m, m.compiled);
       rest();
       this.finish(m, m.current, m.compiled);
@@ -380,10 +384,10 @@ export class ModuleRegistry {
     return m;
   }
 
-  /** `require()` in the module file `importer`: a module not found names that file. */
-  private requireIn(importer: string, specifier: string): unknown {
+  /** `require()` (or an import declaration's load, by `mode`) in the module file `importer`: a module not found names that file. */
+  private requireIn(importer: string, specifier: string, mode: ResolutionMode): unknown {
     try {
-      return this.require(specifier, dirname(importer));
+      return this.require(specifier, dirname(importer), mode);
     } catch (e) {
       throw namingImporter(e, importer);
     }
@@ -407,14 +411,15 @@ export class ModuleRegistry {
       module.exports = compiled.json;
       return () => undefined;
     }
-    const require = ((specifier: string) => {
-      const value = this.requireIn(path, specifier);
+    const load = (specifier: string, mode: ResolutionMode) => {
+      const value = this.requireIn(path, specifier, mode);
       const r = this.locals.get(safeResolve(specifier, dir) ?? "");
       if (r) m.deps.add(r.path);
       return value;
-    }) as NodeJS.Require;
+    };
+    const require = ((specifier: string) => load(specifier, "require")) as NodeJS.Require;
     Object.assign(require, {
-      resolve: (specifier: string) => resolveModule(specifier, dir).path,
+      resolve: requireResolve(dir),
       main: isMain ? module : undefined,
       cache: {},
     });
@@ -424,8 +429,9 @@ export class ModuleRegistry {
       filename: path,
       dirname: dir,
       main: isMain,
-      resolve: (specifier: string) => pathToFileURL(resolveModule(specifier, dir).path).href,
+      resolve: (specifier: string) => pathToFileURL(resolveModule(specifier, dir, "import").path).href,
     };
+    const requireImported = (specifier: string) => load(specifier, "import");
     const dynamicImport = (specifier: unknown) => this.import(String(specifier), dir).catch((e: unknown) => Promise.reject(namingImporter(e, path)));
     // Each run of a file has a name of its own, so frames of an older version keep their own source map.
     const run = (this.runs.get(path) ?? 0) + 1;
@@ -439,7 +445,7 @@ export class ModuleRegistry {
     let steps: Generator | AsyncGenerator;
     let prologue: unknown;
     try {
-      steps = fn.call(module.exports, module.exports, require, module, path, dir, dynamicImport, meta);
+      steps = fn.call(module.exports, module.exports, require, module, path, dir, dynamicImport, meta, requireImported);
       // An async generator also runs up to its first pause at once; the rest comes with the next step.
       prologue = steps.next();
     } catch (e) {
@@ -631,9 +637,9 @@ function importedBy(error: unknown, path: string): unknown {
 }
 
 /** Resolves an import of the module file `importer`: a module not found names that file. */
-function resolveImport(specifier: string, importer: string): Resolved {
+function resolveImport(specifier: string, importer: string, mode: ResolutionMode): Resolved {
   try {
-    return resolveModule(specifier, dirname(importer));
+    return resolveModule(specifier, dirname(importer), mode);
   } catch (e) {
     throw namingImporter(e, importer);
   }
@@ -644,9 +650,9 @@ function namingImporter(error: unknown, importer: string): unknown {
   return error instanceof ModuleNotFound && error.importer === undefined ? error.importedBy(importer) : error;
 }
 
-function safeResolve(specifier: string, dir: string): string | undefined {
+function safeResolve(specifier: string, dir: string, mode: ResolutionMode = "require"): string | undefined {
   try {
-    return resolveModule(specifier, dir).path;
+    return resolveModule(specifier, dir, mode).path;
   } catch {
     return undefined;
   }

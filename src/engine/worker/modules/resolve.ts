@@ -5,7 +5,7 @@
 // other kinds (.mts .cts .mjs .cjs .json) are found only by their full name. Bare specifiers go through
 // the notebook's tsconfig.json `paths` (and `baseUrl`) first, as the checker's do.
 import { createRequire, isBuiltin } from "node:module";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
 
 export type ModuleKind = "builtin" | "package" | "local ts" | "local js" | "local json";
@@ -116,25 +116,47 @@ function packageName(specifier: string): string {
   return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
 }
 
-/** A package whose `exports` only offer the `import` condition: Node's require cannot resolve it. */
-function importOnlyEntry(specifier: string, searchDirs: string[]): string | undefined {
+/** The conditions Node's ES module loader matches in a package's "exports", in the order it offers them. */
+const IMPORT_CONDITIONS = ["node", "import", "default"];
+
+/**
+ * The file the "exports" of the first package named by `specifier` in `searchDirs` give it under the
+ * `import` condition, as Node's ES module loader finds it; undefined if that package has no "exports"
+ * (its "main" serves both) or they give the specifier nothing.
+ */
+function importEntry(specifier: string, searchDirs: string[]): string | undefined {
   const name = packageName(specifier);
-  const subpath = "." + specifier.slice(name.length);
-  for (const dir of searchDirs) {
-    const pkgFile = join(dir, name, "package.json");
-    if (!existsSync(pkgFile)) continue;
-    const pkg = JSON.parse(readFileSync(pkgFile, "utf8")) as { exports?: unknown };
-    let entry = pkg.exports;
-    if (entry && typeof entry === "object" && !Array.isArray(entry) && Object.keys(entry).some((k) => k.startsWith("."))) {
-      entry = (entry as Record<string, unknown>)[subpath];
-    } else if (subpath !== ".") {
-      entry = undefined;
-    }
-    for (let depth = 0; entry && typeof entry === "object" && depth < 5; depth++) {
-      const conditions = entry as Record<string, unknown>;
-      entry = conditions.node ?? conditions.import ?? conditions.default;
-    }
-    if (typeof entry === "string") return join(dir, name, entry);
+  const dir = searchDirs.map((d) => join(d, name)).find((d) => existsSync(join(d, "package.json")));
+  if (!dir) return undefined;
+  const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { exports?: unknown };
+  const target = exportsTarget(pkg.exports, "." + specifier.slice(name.length));
+  const file = target === undefined ? undefined : join(dir, target);
+  return file !== undefined && existsSync(file) ? realpathSync(file) : undefined;
+}
+
+/** What "exports" give `subpath` ("." or "./sub"): the entry for it, or for the longest pattern (`./*`) it fits. */
+function exportsTarget(exports: unknown, subpath: string): string | undefined {
+  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isRecord(exports) || !Object.keys(exports).some((k) => k.startsWith("."))) return subpath === "." ? conditionalTarget(exports) : undefined;
+  if (Object.hasOwn(exports, subpath)) return conditionalTarget(exports[subpath]);
+  let best: { key: string; star: string } | undefined;
+  for (const key of Object.keys(exports)) {
+    const [prefix, suffix, extra] = key.split("*");
+    if (suffix === undefined || extra !== undefined || !subpath.startsWith(prefix) || !subpath.endsWith(suffix) || subpath.length < key.length) continue;
+    if (!best || key.indexOf("*") > best.key.indexOf("*")) best = { key, star: subpath.slice(prefix.length, subpath.length - suffix.length) };
+  }
+  return best && conditionalTarget(exports[best.key], best.star);
+}
+
+/** A target of "exports": a path, the first of a list that gives one, or the first condition Node's loader matches. */
+function conditionalTarget(target: unknown, star = ""): string | undefined {
+  if (typeof target === "string") return target.replaceAll("*", star);
+  if (Array.isArray(target)) return target.map((t) => conditionalTarget(t, star)).find((t) => t !== undefined);
+  if (typeof target !== "object" || target === null) return undefined;
+  for (const [condition, value] of Object.entries(target)) {
+    if (!IMPORT_CONDITIONS.includes(condition)) continue;
+    const found = conditionalTarget(value, star);
+    if (found !== undefined) return found;
   }
   return undefined;
 }
@@ -186,8 +208,14 @@ function local(candidates: string[]): Resolved | undefined {
   return found === undefined ? undefined : { kind: localKind(found), path: found };
 }
 
-/** Resolves `specifier` as code in directory `from` would import it. Throws ModuleNotFound naming where it looked. */
-export function resolveModule(specifier: string, from: string): Resolved {
+/**
+ * How code loads a specifier: an `import` (static or dynamic) or `require()`. A package's "exports"
+ * may give each its own file (a dual package's ES and CommonJS builds), as the checker types them.
+ */
+export type ResolutionMode = "import" | "require";
+
+/** Resolves `specifier` as code in directory `from` would load it. Throws ModuleNotFound naming where it looked. */
+export function resolveModule(specifier: string, from: string, mode: ResolutionMode = "require"): Resolved {
   if (isBuiltin(specifier)) return { kind: "builtin", path: specifier.startsWith("node:") ? specifier : `node:${specifier}` };
   if (isLocalSpecifier(specifier)) {
     const base = specifier.startsWith("file:") ? new URL(specifier).pathname : resolvePath(from, specifier);
@@ -201,13 +229,14 @@ export function resolveModule(specifier: string, from: string): Resolved {
   if (mapped) return mapped;
   const require = createRequire(join(from, "[importer]"));
   const searchDirs = require.resolve.paths(specifier) ?? [];
-  let path: string | undefined;
+  let path = mode === "import" ? importEntry(specifier, searchDirs) : undefined;
   let refused: (Error & { code?: string }) | undefined;
   try {
-    path = require.resolve(specifier);
+    path ??= require.resolve(specifier);
   } catch (e) {
     refused = e as Error & { code?: string };
-    path = importOnlyEntry(specifier, searchDirs);
+    // A package whose "exports" offer only the `import` condition: require cannot resolve it.
+    path = importEntry(specifier, searchDirs);
   }
   if (!path && refused?.code === "ERR_PACKAGE_PATH_NOT_EXPORTED") {
     // Node stops at the first package of that name: it is installed, but does not offer that path.
@@ -217,6 +246,21 @@ export function resolveModule(specifier: string, from: string): Resolved {
   if (!path) throw new ModuleNotFound(specifier, from, [...mappedCandidates, ...searchDirs.map((d) => join(d, specifier))]);
   if (isBuiltin(path)) return { kind: "builtin", path: `node:${path.replace(/^node:/, "")}` };
   return { kind: "package", path, esm: isEsmFile(path) };
+}
+
+/**
+ * `require.resolve` for code in `dir`: the file the kernel's `require` loads (a local TypeScript
+ * file too), a builtin as written; with `paths` given, and for `.paths`, Node's own, which searches
+ * the same directories.
+ */
+export function requireResolve(dir: string): NodeJS.RequireResolve {
+  const node = createRequire(join(dir, "[importer]"));
+  const resolve = (specifier: string, options?: { paths?: string[] }) => {
+    if (options?.paths) return node.resolve(specifier, options);
+    const r = resolveModule(specifier, dir);
+    return r.kind === "builtin" ? specifier : r.path;
+  };
+  return Object.assign(resolve, { paths: node.resolve.paths });
 }
 
 /** For a specifier the kernel cannot resolve from `from`: where it looked and what to do (undefined when it can). */
