@@ -1,6 +1,8 @@
 // Types of what the kernel itself puts in every cell's scope, for the checker. The file is a script, so
 // its declarations are global and it may declare the "tskernel" module that cells import the API from.
-export const KERNEL_GLOBALS_DTS = `
+
+/** The display, input and comms API: globals, and the "tskernel" module; local modules have it too. */
+export const KERNEL_API_DTS = `
 declare namespace TsKernel {
   /** Content by MIME type, e.g. { "text/html": "<b>hi</b>", "text/plain": "hi" }; JSON types take JSON values. */
   type MimeBundle = { [mime: \`\${string}/\${string}\`]: unknown };
@@ -112,6 +114,10 @@ declare module "tskernel" {
   export type ImageOptions = TsKernel.ImageOptions;
   export type Renderer<T> = TsKernel.Renderer<T>;
 }
+`;
+
+/** A cell's globals: the API, and the history (Out, In, _, _i...). */
+export const KERNEL_GLOBALS_DTS = `${KERNEL_API_DTS}
 declare const Out: Record<number, any>;
 declare const In: string[];
 declare const _: any;

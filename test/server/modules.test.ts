@@ -337,6 +337,14 @@ describe("the import system (in-memory transport, real engine)", () => {
     assert.equal(resultText(await run("const count = 'a cell of its own'; add(1); count")), "'a cell of its own'", "a later declaration replaces the import");
   });
 
+  test("a local module can show output: display from \"tskernel\", the global display, and require(\"tskernel\")", async () => {
+    write("shows.ts", "import { display } from 'tskernel';\nexport const bold = (x: string) => { display.html(`<b>${x}</b>`); };\nexport const plain = (x: string) => { display.markdown(`*${x}*`); };\n");
+    write("shows-too.cts", "const kernel: typeof import('tskernel') = require('tskernel');\nexport const viaRequire = (x: string) => { kernel.display.html(`<i>${x}</i>`); };\n");
+    const ex = await run("import { bold, plain } from './shows'; import { viaRequire } from './shows-too.cts';\nbold('a'); plain('b'); viaRequire('c'); require('tskernel').display.html('<u>d</u>');");
+    const shown = ex.iopub.filter((m) => m.header.msg_type === "display_data").map((m) => Object.keys(m.content.data as object).filter((mime) => mime !== "text/plain").map((mime) => (m.content.data as Record<string, string>)[mime]).join());
+    assert.deepEqual(shown, ["<b>a</b>", "*b*", "<i>c</i>", "<u>d</u>"]);
+  });
+
   test("a reload that takes an export away says so, and the name imported from it is no longer defined", async () => {
     write("shrinks.ts", "export const kept = 1;\nexport function dropped(): string { return 'old'; }\nexport const alsoDropped = 'x';\n");
     await run("import { kept, dropped } from './shrinks';\nfunction callsDropped() { return dropped() }");

@@ -113,7 +113,7 @@ export class SessionModules implements ModuleAccess {
     this.files = checker.files;
     const cache = new CompileCache(moduleCacheDir(), report);
     this.compiler = new ModuleCompiler(checker.files, checker.options, join(notebookDir, ".tskernel"), cache, checker.cancellation);
-    this.registry = new ModuleRegistry(this.compiler, cells);
+    this.registry = new ModuleRegistry(this.compiler, cells, (specifier) => kernelModules.get(specifier));
     this.registry.onReload(() => this.rebind());
     active = this;
   }

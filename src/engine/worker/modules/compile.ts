@@ -11,6 +11,7 @@ import type { CompilerInterrupts } from "../../../language/cell-checker.js";
 import { excerpt } from "../traceback.js";
 import { declaredNames, exportedNames, identifiersOf } from "../../../language/declarations.js";
 import { diagnosticMessage } from "../../../language/missing-module.js";
+import { KERNEL_API_DTS } from "../../../language/kernel-globals.js";
 import { whereLookedFor, type ResolutionMode } from "./resolve.js";
 import { isStackOverflow, tooDeepMessage } from "../../../language/too-deep.js";
 import type { CompileCache } from "./compile-cache.js";
@@ -353,7 +354,9 @@ function wrap(js: string, isAsync: boolean): Pick<CompiledModule, "script" | "fi
 }
 
 /** Declarations every module program sees: what the kernel adds to `import.meta`. */
-const MODULE_GLOBALS = `interface ImportMeta {
+/** A local module's globals: the kernel's display API (a module can show output too), and `import.meta.main`. */
+const MODULE_GLOBALS = `${KERNEL_API_DTS}
+interface ImportMeta {
   /** True in the file \`%run\` runs as the main program (and in cells); false in an imported module. */
   main: boolean;
 }

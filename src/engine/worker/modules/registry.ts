@@ -124,10 +124,14 @@ export class ModuleRegistry {
   /** Modules importNow compiled but could not load at once: the waiting import uses them, if unchanged. */
   private readonly precompiled = new Map<string, { version: string; compiled: CompiledModule }>();
 
-  /** `traces` learns each module's source map as it runs, so errors point into its TypeScript. */
+  /**
+   * `traces` learns each module's source map as it runs, so errors point into its TypeScript.
+   * `provided` gives the modules the kernel itself provides ("tskernel"), to modules as to cells.
+   */
   constructor(
     private readonly compiler: ModuleCompiler,
     private readonly traces: CellRegistry,
+    private readonly provided: (specifier: string) => unknown = () => undefined,
   ) {}
 
   /** Called after each successful reload (the session rebinds names imported from the module). */
@@ -147,6 +151,8 @@ export class ModuleRegistry {
 
   /** `import` from a cell or a module: the module's namespace. */
   async import(specifier: string, from: string, ancestors: ReadonlySet<string> = new Set()): Promise<unknown> {
+    const given = this.provided(specifier);
+    if (given) return given;
     const r = resolveModule(specifier, from, "import");
     this.note(specifier, r.path);
     if (r.kind === "package" && !r.esm) return this.commonJsPackageView(r, from);
@@ -162,6 +168,8 @@ export class ModuleRegistry {
    * place and the session survives. Undefined when it must wait: the caller imports it as usual.
    */
   importNow(specifier: string, from: string): unknown {
+    const given = this.provided(specifier);
+    if (given) return given;
     let r: Resolved;
     try {
       r = resolveModule(specifier, from, "import");
@@ -194,6 +202,7 @@ export class ModuleRegistry {
     this.precompiled.set(path, { version, compiled });
     if (compiled.isAsync) return false;
     return compiled.loads.every(({ specifier, mode }) => {
+      if (this.provided(specifier)) return true;
       const r = resolveImport(specifier, path, mode);
       if (r.kind === "package") return !r.esm || this.esmPackages.has(r.path);
       return r.kind === "builtin" || this.loadsNow(r.path, seen);
@@ -235,6 +244,8 @@ export class ModuleRegistry {
    * preloaded, found as `import` finds it.
    */
   require(specifier: string, from: string, mode: ResolutionMode = "require"): unknown {
+    const given = this.provided(specifier);
+    if (given) return given;
     const r = resolveModule(specifier, from, mode);
     this.note(specifier, r.path);
     if (r.kind === "builtin" || r.kind === "package") {
@@ -315,6 +326,7 @@ export class ModuleRegistry {
   /** The static imports the module's code keeps load before it runs, as ES modules do. */
   private async preload(m: LocalModule, compiled: CompiledModule, ancestors: ReadonlySet<string>): Promise<void> {
     for (const { specifier, mode } of compiled.loads) {
+      if (this.provided(specifier)) continue;
       const r = resolveImport(specifier, m.path, mode);
       this.note(specifier, r.path);
       if (r.kind === "package" && r.esm && !this.esmPackages.has(r.path)) {
