@@ -188,6 +188,24 @@ describe("every kind of module, every form of import (in-memory transport, real 
     assert.equal(await result("import { importedInCts } from './dual-user.cts'; importedInCts"), "'cjs'", "a .cts module's import is a require");
   });
 
+  test("a package whose code does not parse: the error names its file and line, CommonJS or ES module", async () => {
+    write("node_modules/broken-cjs/package.json", '{ "name": "broken-cjs", "main": "index.js" }');
+    write("node_modules/broken-cjs/index.js", "exports.a = 1;\nexports.b = ;\n");
+    write("node_modules/broken-esm/package.json", '{ "name": "broken-esm", "type": "module", "main": "index.js" }');
+    write("node_modules/broken-esm/index.js", "export const a = 1;\nexport const b = ;\n");
+    write("node_modules/ts-main/package.json", '{ "name": "ts-main", "main": "src/index.ts" }');
+    write("node_modules/ts-main/src/index.ts", "export const typed: number = 1;\n");
+    await result('declare module "broken-cjs"; declare module "broken-esm";');
+    for (const [name, file] of [["broken-cjs", "node_modules/broken-cjs/index.js"], ["broken-esm", "node_modules/broken-esm/index.js"]]) {
+      const ex = await k.execute(`import * as broken from "${name}";`);
+      assert.equal(ex.reply.content.ename, "SyntaxError", name);
+      const traceback = (ex.reply.content.traceback as string[]).join("\n");
+      assert.match(traceback, new RegExp(`${join(dir, file).replace(/[.]/g, "\\.")}, line 2:\\n.*b = ;\\n +\\^`), name);
+    }
+    const ts = await k.execute('import { typed } from "ts-main";');
+    assert.match((ts.reply.content.traceback as string[]).join("\n"), /src\/index\.ts, line 1:[^]*This is a TypeScript file, which Node\.js does not compile/);
+  });
+
   test("%modules lists the builtins and packages cells imported, with their kinds", async () => {
     assert.equal(await result("import { sep } from 'node:path'; import { readFileSync } from 'fs'; [sep, typeof readFileSync]"), "[ '/', 'function' ]");
     const listing = streamText(ok(await k.execute("%modules"), "%modules"));

@@ -104,6 +104,22 @@ function isKernelFrame(file: string): boolean {
   );
 }
 
+/** Node's head of the stack of a file's parse error: `path:line`, the line's text, a caret under the place. */
+export const PARSE_PLACE = /^((?:file:\/\/)?[^\n]+):(\d+)\n([^\n]*)\n([ \t]*\^+)[ \t]*\n\n/;
+
+/** What a TypeScript file among a package's files needs said: Node runs JavaScript only. */
+const TYPESCRIPT_IN_PACKAGE =
+  "\nThis is a TypeScript file, which Node.js does not compile: the kernel compiles your local modules, not packages. " +
+  "Build the package to JavaScript, or import its source by a relative path as a local module.";
+
+/** Where a SyntaxError from a file Node loaded (a broken package) is, from the head of its stack. */
+function parsePlace(ename: string, stack: string | undefined): string[] {
+  const place = ename === "SyntaxError" ? PARSE_PLACE.exec(stack ?? "") : null;
+  if (!place) return [];
+  const [, file, line, text, caret] = place;
+  return [`\n${file}, line ${line}:\n${text}\n${caret}${/\.[mc]?tsx?$/.test(file) ? TYPESCRIPT_IN_PACKAGE : ""}`];
+}
+
 function errorParts(error: unknown): { ename: string; evalue: string; stack: string | undefined } {
   if (error instanceof Error || (typeof error === "object" && error !== null && "message" in error)) {
     const e = error as Error;
@@ -158,7 +174,7 @@ export function runtimeError(error: unknown, cells: CellRegistry): ErrorInfo {
   // An error in a module's top-level code: the modules whose imports led to it, as frames.
   const importers = (error as { importers?: unknown } | null)?.importers;
   if (Array.isArray(importers)) for (const path of importers) frames.push(`    imported by ${String(path)}`);
-  const traceback = [`${ename}: ${evalue}`];
+  const traceback = [`${ename}: ${evalue}`, ...parsePlace(ename, stack)];
   if (frames.length > 0) traceback.push(collapseRepeats(frames).join("\n"));
   if (innermost) traceback.push(`\n${innermost.cell.label}, line ${innermost.line}:\n${excerpt(innermost.cell.source, innermost.line)}`);
   return { ename, evalue, traceback };

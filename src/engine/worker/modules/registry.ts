@@ -13,6 +13,7 @@ import { codeFingerprint } from "./significant.js";
 import { starReexports, type CompiledModule, type ModuleCompiler, type TopLevel } from "./compile.js";
 import { ModuleNotFound, requireResolve, resolveModule, type ModuleKind, type ResolutionMode, type Resolved } from "./resolve.js";
 import type { CellRegistry } from "../traceback.js";
+import { withParsePlace } from "./parse-place.js";
 
 interface NodeModuleObject {
   exports: unknown;
@@ -232,7 +233,12 @@ export class ModuleRegistry {
 
   private async importForeign(r: Resolved): Promise<unknown> {
     const start = performance.now();
-    const ns = (await import(r.kind === "builtin" ? r.path : pathToFileURL(r.path).href)) as Record<string, unknown>;
+    let ns: Record<string, unknown>;
+    try {
+      ns = (await import(r.kind === "builtin" ? r.path : pathToFileURL(r.path).href)) as Record<string, unknown>;
+    } catch (e) {
+      throw withParsePlace(e, r.path);
+    }
     this.namespaces.set(r.path, ns);
     if (!this.foreign.has(r.path)) this.foreign.set(r.path, { kind: r.kind as "builtin" | "package", path: r.path, loadedAt: new Date(), loadMs: performance.now() - start });
     return ns;
@@ -261,7 +267,13 @@ export class ModuleRegistry {
 
   private requireForeign(r: Resolved, from: string): unknown {
     const start = performance.now();
-    const value = createRequire(join(from, "[importer]"))(r.path);
+    let value: unknown;
+    try {
+      value = createRequire(join(from, "[importer]"))(r.path);
+    } catch (e) {
+      // Node 20 loads a file with ES syntax through its ES loader, whose parse errors name no place.
+      throw withParsePlace(e, r.path);
+    }
     if (!this.foreign.has(r.path)) this.foreign.set(r.path, { kind: r.kind as "builtin" | "package", path: r.path, loadedAt: new Date(), loadMs: performance.now() - start });
     return value;
   }
