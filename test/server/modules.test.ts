@@ -3,7 +3,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryKernel, resultText, silentLogger, streamText, type Exchange } from "../support/memory-kernel.js";
@@ -343,6 +343,17 @@ describe("the import system (in-memory transport, real engine)", () => {
     const ex = await run("import { bold, plain } from './shows'; import { viaRequire } from './shows-too.cts';\nbold('a'); plain('b'); viaRequire('c'); require('tskernel').display.html('<u>d</u>');");
     const shown = ex.iopub.filter((m) => m.header.msg_type === "display_data").map((m) => Object.keys(m.content.data as object).filter((mime) => mime !== "text/plain").map((mime) => (m.content.data as Record<string, string>)[mime]).join());
     assert.deepEqual(shown, ["<b>a</b>", "*b*", "<i>c</i>", "<u>d</u>"]);
+  });
+
+  test("a module reached through a symlinked directory is one module, run once, as in Node", async () => {
+    write("real-dir/state.ts", "console.log('state runs');\nexport const registry: string[] = [];\n");
+    symlinkSync("real-dir", join(dir, "linked-dir"), "dir");
+    const ex = await run("import { registry as viaReal } from './real-dir/state'; import { registry as viaLink } from './linked-dir/state'; viaReal === viaLink");
+    assert.equal(resultText(ex), "true");
+    assert.equal(streamText(ex), "state runs\n");
+    const listing = streamText(await run("%modules"));
+    assert.equal(listing.match(/state\.ts/g)?.length, 1, listing);
+    assert.match(listing, /\.\/real-dir\/state\.ts/);
   });
 
   test("a reload that takes an export away says so, and the name imported from it is no longer defined", async () => {

@@ -5,7 +5,7 @@
 // so `import * as m` in a cell, and every module that imported it, see a reload's new bindings.
 import vm from "node:vm";
 import { createRequire } from "node:module";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { inspect } from "node:util";
 import { pathToFileURL } from "node:url";
@@ -629,9 +629,13 @@ export class ModuleRegistry {
     return { ...ran, values: m.current.module.__tskScope ?? {} };
   }
 
+  /** `path` as `./…` from the directory `from` (or from its real path, when `from` is reached through a symlink); else whole. */
   relative(path: string, from: string): string {
-    const r = relative(from, path);
-    return r.startsWith("..") ? path : `./${r}`;
+    for (const base of [from, realDirectory(from)]) {
+      const r = relative(base, path);
+      if (!r.startsWith("..")) return `./${r}`;
+    }
+    return path;
   }
 }
 
@@ -672,6 +676,14 @@ function resolveImport(specifier: string, importer: string, mode: ResolutionMode
 /** A module not found by an import of the module file `importer`, named so, unless a deeper import named its own. */
 function namingImporter(error: unknown, importer: string): unknown {
   return error instanceof ModuleNotFound && error.importer === undefined ? error.importedBy(importer) : error;
+}
+
+function realDirectory(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
 }
 
 function safeResolve(specifier: string, dir: string, mode: ResolutionMode = "require"): string | undefined {

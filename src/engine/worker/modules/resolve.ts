@@ -203,9 +203,10 @@ function mappedBases(specifier: string, m: PathMapping): string[] {
   return m.baseUrl ? [...mapped, resolvePath(m.baseUrl, specifier)] : mapped;
 }
 
+/** The first candidate that is a file, by its real path: reached through a symlink too, a module is one module, as in Node. */
 function local(candidates: string[]): Resolved | undefined {
   const found = candidates.find(isFile);
-  return found === undefined ? undefined : { kind: localKind(found), path: found };
+  return found === undefined ? undefined : { kind: localKind(found), path: realpathSync(found) };
 }
 
 /**
